@@ -1,0 +1,68 @@
+/**
+ * Production entry: serves Start's built fetch handler and the client assets with srvx, and routes
+ * `/api/ws` upgrades to crossws on the same port. Run after `pnpm build`: `pnpm start`.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Hooks } from 'crossws';
+import { serve } from 'srvx';
+import { staticMiddleware } from 'srvx/static';
+import { createUpgradeRouter } from './ws-upgrade.ts';
+
+interface BuiltServerEntry {
+  default: { fetch(request: Request): Response | Promise<Response> };
+  resolveWebSocketHooks(): Promise<Partial<Hooks>>;
+  getServices(): Promise<{ config: { http: { host: string; port: number; trustProxy: boolean } }; shutdown(): Promise<void> }>;
+}
+
+const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
+const serverEntryPath = `${distDir}server/server.js`;
+if (!existsSync(serverEntryPath)) {
+  console.error(`[Internal] ${serverEntryPath} is missing: run \`pnpm build\` first.`);
+  process.exit(1);
+}
+
+const entry = (await import(serverEntryPath)) as BuiltServerEntry;
+// Build the services before listening: bad configuration stops the process here, with its message.
+let services: Awaited<ReturnType<BuiltServerEntry['getServices']>>;
+try {
+  services = await entry.getServices();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+const { host, port, trustProxy } = services.config.http;
+
+const server = serve({
+  fetch: (request) => entry.default.fetch(request),
+  middleware: [staticMiddleware({ dir: `${distDir}client` })],
+  hostname: host,
+  port,
+  trustProxy,
+  silent: true,
+  // We close WebSockets and the services ourselves, in order, below.
+  gracefulShutdown: false,
+});
+await server.ready();
+
+const upgrades = createUpgradeRouter({ path: '/api/ws', resolveHooks: () => entry.resolveWebSocketHooks() });
+const httpServer = server.node?.server;
+if (!httpServer) throw new Error('srvx did not expose the Node HTTP server');
+httpServer.on('upgrade', (req, socket, head) => {
+  if (upgrades.handle(req, socket, head)) return;
+  socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+});
+
+console.log(`[Internal] listening on ${server.url ?? `http://${host}:${port}/`}`);
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[Internal] ${signal}: closing WebSockets and the HTTP server`);
+  upgrades.closeAll(1001, 'server going away');
+  await Promise.allSettled([server.close(true), services.shutdown()]);
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,14 @@
+import handler, { createServerEntry } from '@tanstack/react-start/server-entry';
+
+/**
+ * Start's server entry. Besides the fetch handler it exports the WebSocket hooks, so the production
+ * Node entry (server/prod.ts) and the dev plugin (server/dev-websocket.ts) reach them through this
+ * very module graph: the same `services` object the server functions use.
+ */
+export default createServerEntry({
+  fetch(request) {
+    return handler.fetch(request);
+  },
+});
+
+export { resolveWebSocketHooks, getServices } from './server/realtime/ws-entry.ts';

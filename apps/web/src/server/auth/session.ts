@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { deriveKey } from './keys.ts';
+import { seal, unseal, type UnsealResult } from './sealed.ts';
+
+/** What the session cookie holds (encrypted; never readable by browser JavaScript). */
+export const Session = z.object({
+  userId: z.string(),
+  username: z.string(),
+  globalName: z.string().nullable(),
+  avatar: z.string().nullable(),
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  /** When the Discord access token expires, ms since the epoch. */
+  accessTokenExpiresAt: z.number(),
+});
+export type Session = z.infer<typeof Session>;
+
+/** The part of the session the browser may see. */
+export interface SessionUser {
+  id: string;
+  username: string;
+  globalName: string | null;
+  /** Absolute image URL on Discord's CDN (or the emulator's), null when the user has no avatar. */
+  avatarUrl: string | null;
+}
+
+/** Discord's CDN for avatars: `${cdnUrl}/avatars/<user id>/<hash>.png`. */
+export function avatarUrl(cdnUrl: string, userId: string, avatar: string | null): string | null {
+  return avatar ? `${cdnUrl}/avatars/${userId}/${avatar}.png?size=64` : null;
+}
+
+export function publicUser(session: Session, cdnUrl: string): SessionUser {
+  return {
+    id: session.userId,
+    username: session.username,
+    globalName: session.globalName,
+    avatarUrl: avatarUrl(cdnUrl, session.userId, session.avatar),
+  };
+}
+
+export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+export const LOGIN_STATE_MAX_AGE_SECONDS = 10 * 60;
+
+/** The short-lived cookie that carries an OAuth attempt from /login to /callback. */
+export const LoginState = z.object({
+  state: z.string().min(16),
+  codeVerifier: z.string().min(43),
+  returnTo: z.string(),
+});
+export type LoginState = z.infer<typeof LoginState>;
+
+export interface CookieOptions {
+  secure: boolean;
+}
+
+/**
+ * Encodes and decodes the two auth cookies. `Secure` follows PUBLIC_URL's scheme: browsers drop
+ * Secure cookies on plain-http localhost, which would break development.
+ */
+export class SessionCookies {
+  readonly sessionName: string;
+  readonly loginName: string;
+  readonly #sessionKey: Uint8Array;
+  readonly #loginKey: Uint8Array;
+  readonly #secure: boolean;
+
+  constructor(secret: string, options: CookieOptions) {
+    this.#sessionKey = deriveKey(secret, 'session-cookie');
+    this.#loginKey = deriveKey(secret, 'login-state');
+    this.#secure = options.secure;
+    // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only.
+    this.sessionName = options.secure ? '__Host-sr_session' : 'sr_session';
+    this.loginName = options.secure ? '__Host-sr_login' : 'sr_login';
+  }
+
+  async sessionCookie(session: Session, now: number): Promise<string> {
+    const value = await seal(session, this.#sessionKey, SESSION_MAX_AGE_SECONDS, now);
+    return this.#serialize(this.sessionName, value, SESSION_MAX_AGE_SECONDS);
+  }
+
+  clearSessionCookie(): string {
+    return this.#serialize(this.sessionName, '', 0);
+  }
+
+  async readSession(cookieHeader: string | null, now: number): Promise<UnsealResult<Session> | null> {
+    const raw = readCookie(cookieHeader, this.sessionName);
+    return raw ? unseal(raw, this.#sessionKey, Session, now) : null;
+  }
+
+  async loginCookie(state: LoginState, now: number): Promise<string> {
+    const value = await seal(state, this.#loginKey, LOGIN_STATE_MAX_AGE_SECONDS, now);
+    return this.#serialize(this.loginName, value, LOGIN_STATE_MAX_AGE_SECONDS);
+  }
+
+  clearLoginCookie(): string {
+    return this.#serialize(this.loginName, '', 0);
+  }
+
+  async readLogin(cookieHeader: string | null, now: number): Promise<UnsealResult<LoginState> | null> {
+    const raw = readCookie(cookieHeader, this.loginName);
+    return raw ? unseal(raw, this.#loginKey, LoginState, now) : null;
+  }
+
+  #serialize(name: string, value: string, maxAgeSeconds: number): string {
+    const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
+    if (this.#secure) parts.push('Secure');
+    return parts.join('; ');
+  }
+}
+
+export function readCookie(header: string | null, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

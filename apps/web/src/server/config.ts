@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Everything else receives a typed `Config`.
+ * Each variable is documented in `.env.example` at the repository root.
+ */
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const snowflake = (name: string) =>
+  z
+    .string()
+    .regex(/^\d{17,20}$/, `${name} must be a Discord id (a 17–20 digit snowflake)`);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: optionalString,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PUBLIC_URL: optionalString.pipe(z.url({ message: 'PUBLIC_URL must be an absolute URL such as https://rooms.example.com' }).optional()),
+  WS_ALLOWED_ORIGINS: optionalString,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  SESSION_SECRET: optionalString.pipe(
+    z.string().min(32, 'SESSION_SECRET must be at least 32 characters (try: openssl rand -base64 48)').optional(),
+  ),
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_CLIENT_ID: optionalString.pipe(snowflake('DISCORD_CLIENT_ID').optional()),
+  DISCORD_CLIENT_SECRET: optionalString,
+  DISCORD_GUILD_ID: optionalString.pipe(snowflake('DISCORD_GUILD_ID').optional()),
+  DISCORD_ROOMS_CATEGORY_ID: optionalString.pipe(snowflake('DISCORD_ROOMS_CATEGORY_ID').optional()),
+  DISCORD_API_URL: optionalString.pipe(z.url({ message: 'DISCORD_API_URL must be a URL such as https://discord.com/api' }).optional()),
+  EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4100),
+  REDIS_URL: optionalString.pipe(z.url({ message: 'REDIS_URL must look like redis://127.0.0.1:6379' }).optional()),
+  METRICS_TOKEN: optionalString,
+  TRUST_PROXY: booleanish,
+});
+
+export type Env = z.input<typeof EnvSchema>;
+
+/** Where Discord lives for this process. */
+export type DiscordTarget =
+  | {
+      /** discord.com, or an emulator started elsewhere (DISCORD_API_URL). */
+      kind: 'remote';
+      apiUrl: string;
+      botToken: string;
+      clientId: string;
+      clientSecret: string;
+      guildId: string;
+      roomsCategoryId: string | undefined;
+    }
+  | {
+      /** No bot token in development: start the bundled emulator inside this process. */
+      kind: 'embedded-emulator';
+      emulatorPort: number;
+      roomsCategoryId: string | undefined;
+    };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: {
+    host: string;
+    port: number;
+    /** The app's own origin: OAuth redirect URIs, cookie security, WebSocket Origin checks. */
+    publicUrl: URL;
+    allowedOrigins: readonly string[];
+    trustProxy: boolean;
+  };
+  log: { level: string; pretty: boolean };
+  /** Secret for the session cookie and the keys derived from it (WS tokens, invites). Never logged. */
+  sessionSecret: string;
+  discord: DiscordTarget;
+  redisUrl: string | undefined;
+  metricsToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for every variable.`);
+    this.name = 'ConfigError';
+  }
+}
+
+// A fixed secret is fine for a developer's machine talking to the emulator, never for production.
+const DEV_SESSION_SECRET = 'dev-only-session-secret-do-not-use-in-production-0123456789';
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+
+  const host = e.HOST ?? (production ? '0.0.0.0' : 'localhost');
+  const publicUrl = new URL(e.PUBLIC_URL ?? `http://localhost:${e.PORT}`);
+  const allowedOrigins = [
+    publicUrl.origin,
+    ...(e.WS_ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean) ?? []),
+  ];
+
+  let sessionSecret = e.SESSION_SECRET;
+  if (!sessionSecret) {
+    if (production) problems.push('SESSION_SECRET: required in production (at least 32 characters).');
+    sessionSecret = DEV_SESSION_SECRET;
+  }
+
+  let discord: DiscordTarget;
+  if (e.DISCORD_BOT_TOKEN) {
+    const missing = (['DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET', 'DISCORD_GUILD_ID'] as const).filter((k) => !e[k]);
+    for (const k of missing) problems.push(`${k}: required when DISCORD_BOT_TOKEN is set.`);
+    discord = {
+      kind: 'remote',
+      apiUrl: (e.DISCORD_API_URL ?? 'https://discord.com/api').replace(/\/+$/, ''),
+      botToken: e.DISCORD_BOT_TOKEN,
+      clientId: e.DISCORD_CLIENT_ID ?? '',
+      clientSecret: e.DISCORD_CLIENT_SECRET ?? '',
+      guildId: e.DISCORD_GUILD_ID ?? '',
+      roomsCategoryId: e.DISCORD_ROOMS_CATEGORY_ID,
+    };
+  } else if (production) {
+    problems.push(
+      'DISCORD_BOT_TOKEN: required in production. To run the production build against the emulator, start it (`pnpm emulator`) and set DISCORD_API_URL and the credentials it prints.',
+    );
+    discord = { kind: 'embedded-emulator', emulatorPort: e.EMULATOR_PORT, roomsCategoryId: undefined };
+  } else {
+    discord = { kind: 'embedded-emulator', emulatorPort: e.EMULATOR_PORT, roomsCategoryId: e.DISCORD_ROOMS_CATEGORY_ID };
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    http: { host, port: e.PORT, publicUrl, allowedOrigins, trustProxy: e.TRUST_PROXY },
+    log: { level: e.LOG_LEVEL, pretty: (e.LOG_FORMAT ?? (production ? 'json' : 'pretty')) === 'pretty' },
+    sessionSecret,
+    discord,
+    redisUrl: e.REDIS_URL,
+    metricsToken: e.METRICS_TOKEN,
+  };
+}

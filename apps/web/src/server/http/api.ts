@@ -1,0 +1,54 @@
+import type { Session } from '../auth/session.ts';
+import { moduleLogger, type LogModule } from '../log.ts';
+import { type Services, getServices } from '../services.ts';
+import { toErrorResponse } from './errors.ts';
+
+/**
+ * The /api door: every JSON route goes through here, so errors map to HTTP in one place and an
+ * authenticated route always passes the one auth gate (with its silent refresh).
+ */
+export async function apiRoute(module: LogModule, handle: (services: Services) => Promise<Response>): Promise<Response> {
+  const services = await getServices();
+  try {
+    return await handle(services);
+  } catch (error) {
+    return toErrorResponse(error, moduleLogger(services.log, module));
+  }
+}
+
+export interface UserContext {
+  services: Services;
+  session: Session;
+}
+
+/** Like apiRoute, for routes that need a signed-in user; re-issues the cookie after a refresh. */
+export function authedApiRoute(request: Request, module: LogModule, handle: (ctx: UserContext) => Promise<Response>): Promise<Response> {
+  return apiRoute(module, async (services) => {
+    const { session, setCookie } = await services.auth.authenticate(request.headers.get('cookie'), pageOf(request));
+    const response = await handle({ services, session });
+    if (setCookie) response.headers.append('set-cookie', setCookie);
+    return response;
+  });
+}
+
+/**
+ * The page the user was on when a browser called an API route (its same-origin Referer), so a
+ * 401's login URL brings them back there. Anything else: the lobby.
+ */
+export function pageOf(request: Request): string {
+  const referer = request.headers.get('referer');
+  if (!referer) return '/';
+  try {
+    const ref = new URL(referer);
+    return ref.origin === new URL(request.url).origin ? `${ref.pathname}${ref.search}` : '/';
+  } catch {
+    return '/';
+  }
+}
+
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/json');
+  headers.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(body), { ...init, headers });
+}

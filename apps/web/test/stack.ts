@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Stack {
+  baseUrl: string;
+  emulator: { url: string; apiUrl: string };
+  /** Everything the app process printed, for failure messages. */
+  output(): string;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /**
+   * production: `pnpm start` on the built app against an emulator started here.
+   * development: `vite dev` with no bot token, so the app starts its own embedded emulator.
+   */
+  mode: 'production' | 'development';
+  env?: Record<string, string>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Starts the app as its own process, exactly as a developer or an operator would. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let emulator: EmulatorHandle | undefined;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: baseUrl,
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
+    LOG_FORMAT: 'json',
+  };
+
+  let command: string[];
+  if (options.mode === 'production') {
+    if (!existsSync(`${appDir}dist/server/server.js`)) {
+      throw new Error('apps/web is not built: run `pnpm build` first (pnpm test does).');
+    }
+    emulator = await startEmulator({ port: 0 });
+    Object.assign(env, {
+      NODE_ENV: 'production',
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      DISCORD_API_URL: emulator.apiUrl,
+      DISCORD_BOT_TOKEN: emulator.botToken,
+      DISCORD_CLIENT_ID: emulator.clientId,
+      DISCORD_CLIENT_SECRET: emulator.clientSecret,
+      DISCORD_GUILD_ID: emulator.guildId,
+    });
+    command = [process.execPath, '--import', 'tsx', 'server/prod.ts'];
+  } else {
+    Object.assign(env, { NODE_ENV: 'development', EMULATOR_PORT: '0' });
+    command = [process.execPath, `${appDir}node_modules/vite/bin/vite.js`, 'dev', '--port', String(port), '--host', '127.0.0.1', '--strictPort'];
+  }
+  Object.assign(env, options.env);
+
+  const [bin, ...args] = command as [string, ...string[]];
+  const child = spawn(bin, args, { cwd: appDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const close = async () => {
+    await stopChild(child);
+    await emulator?.close();
+  };
+
+  try {
+    await waitForHealth(`${baseUrl}/api/health`, child, () => output);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const emulatorUrl = emulator?.url ?? (await lobbyEmulatorUrl(baseUrl));
+  return {
+    baseUrl,
+    emulator: { url: emulatorUrl, apiUrl: `${emulatorUrl}/api` },
+    output: () => output,
+    close,
+  };
+}
+
+async function lobbyEmulatorUrl(baseUrl: string): Promise<string> {
+  const health = (await (await fetch(`${baseUrl}/api/health`)).json()) as { emulatorUrl?: string };
+  if (!health.emulatorUrl) throw new Error('the development server did not report its embedded emulator');
+  return health.emulatorUrl;
+}
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode} before it was ready:\n${output()}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the app did not become healthy within ${timeoutMs} ms:\n${output()}`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * Bodies of the control API (`/_emulator/*`). Objects are strict so a typo ("chanelId") is a
+ * clear 400 instead of a silent no-op.
+ */
+
+const method = z
+  .string()
+  .transform((m) => m.toUpperCase())
+  .pipe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']));
+
+const route = z.string().startsWith('/', { error: 'route must start with "/" (e.g. "/guilds/:id/channels")' });
+
+export const voiceCommandSchema = z.strictObject({
+  userId: z.string().min(1),
+  channelId: z.string().min(1).nullable().optional(),
+  guildId: z.string().optional(),
+  selfMute: z.boolean().optional(),
+  selfDeaf: z.boolean().optional(),
+  mute: z.boolean().optional(),
+  deaf: z.boolean().optional(),
+  selfStream: z.boolean().optional(),
+  selfVideo: z.boolean().optional(),
+  force: z.boolean().optional(),
+});
+
+export const faultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.enum(['gateway.drop', 'gateway.zombie', 'gateway.reconnect', 'gateway.invalidSession']),
+    resumable: z.boolean().optional(),
+  }),
+  z.strictObject({ kind: z.literal('gateway.forgetSessions') }),
+  z.strictObject({
+    kind: z.literal('rest.status'),
+    method: method.optional(),
+    route,
+    status: z.number().int().min(200).max(599),
+    count: z.number().int().min(1).default(1),
+    retryAfter: z.number().positive().max(3600).optional(),
+    global: z.boolean().optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('rest.hang'),
+    method: method.optional(),
+    route,
+    count: z.number().int().min(1).default(1),
+  }),
+  z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(60_000) }),
+  z.strictObject({ kind: z.literal('oauth.expireTokens'), userId: z.string().min(1).optional() }),
+]);
+
+export type FaultCommand = z.output<typeof faultSchema>;
+
+export const createUserSchema = z.strictObject({
+  username: z.string().regex(/^[a-z0-9_.]{2,32}$/, { error: 'username: 2–32 of a-z, 0-9, "_" and "."' }),
+  globalName: z.string().min(1).max(32).nullable().optional(),
+  avatar: z.string().regex(/^[0-9a-f]{32}$/).nullable().optional(),
+  member: z.boolean().default(true),
+});

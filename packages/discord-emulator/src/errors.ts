@@ -1,0 +1,74 @@
+/**
+ * Discord's JSON error bodies. Every failure the emulator reports (from state mutations or REST
+ * handlers) is a DiscordApiError carrying the HTTP status and the JSON code Discord would send, so
+ * clients see byte-for-byte the shapes they handle in production.
+ */
+export interface FieldError {
+  code: string;
+  message: string;
+}
+
+/** Discord's nested `errors` tree: leaves hold `_errors`, keys follow the body's path. */
+export interface ErrorTree {
+  [key: string]: ErrorTree | FieldError[];
+}
+
+export interface DiscordErrorBody {
+  message: string;
+  code: number;
+  errors?: ErrorTree;
+}
+
+export class DiscordApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly errors?: ErrorTree,
+  ) {
+    super(message);
+    this.name = 'DiscordApiError';
+  }
+
+  body(): DiscordErrorBody {
+    return this.errors ? { message: this.message, code: this.code, errors: this.errors } : { message: this.message, code: this.code };
+  }
+}
+
+export const unauthorized = () => new DiscordApiError(401, 0, '401: Unauthorized');
+export const notFound = () => new DiscordApiError(404, 0, '404: Not Found');
+export const methodNotAllowed = () => new DiscordApiError(405, 0, '405: Method Not Allowed');
+export const unknownChannel = () => new DiscordApiError(404, 10003, 'Unknown Channel');
+export const unknownGuild = () => new DiscordApiError(404, 10004, 'Unknown Guild');
+export const unknownMember = () => new DiscordApiError(404, 10007, 'Unknown Member');
+export const unknownRole = () => new DiscordApiError(404, 10011, 'Unknown Role');
+export const unknownUser = () => new DiscordApiError(404, 10013, 'Unknown User');
+export const missingAccess = () => new DiscordApiError(403, 50001, 'Missing Access');
+export const missingPermissions = () => new DiscordApiError(403, 50013, 'Missing Permissions');
+export const invalidJson = () => new DiscordApiError(400, 50109, 'The request body contains invalid JSON.');
+export const notInVoice = () => new DiscordApiError(400, 40032, 'Target user is not connected to voice.');
+export const invalidFormBody = (errors: ErrorTree) => new DiscordApiError(400, 50035, 'Invalid Form Body', errors);
+
+/** A single-field Invalid Form Body, e.g. `fieldError(['parent_id'], 'CHANNEL_PARENT_INVALID_TYPE', …)`. */
+export function fieldError(path: readonly (string | number)[], code: string, message: string): DiscordApiError {
+  const tree: ErrorTree = {};
+  addFieldError(tree, path, { code, message });
+  return invalidFormBody(tree);
+}
+
+export function addFieldError(tree: ErrorTree, path: readonly (string | number)[], error: FieldError): void {
+  let node: ErrorTree = tree;
+  for (const key of path) {
+    const next = node[String(key)];
+    if (next && !Array.isArray(next)) {
+      node = next;
+    } else {
+      const created: ErrorTree = {};
+      node[String(key)] = created;
+      node = created;
+    }
+  }
+  const leaf = node._errors;
+  if (Array.isArray(leaf)) leaf.push(error);
+  else node._errors = [error];
+}

@@ -1,0 +1,90 @@
+import { GatewayDispatchEvents, type GatewayReadyDispatchData } from 'discord-api-types/v10';
+import { Closes, type GatewayClose } from './close-codes.ts';
+import { GATEWAY_VERSION } from './connection-params.ts';
+import { payloadForSession } from './dispatch-routing.ts';
+import { isValidGatewayToken, type GatewayStateSource } from './gateway-state.ts';
+import type { IdentifyData, ResumeData } from './inbound-frames.ts';
+import { checkIntents } from './intents.ts';
+import type { GatewaySession } from './session.ts';
+import type { SessionRegistry } from './session-registry.ts';
+import { isValidShard, MAX_GUILDS_PER_SHARD, shardOfGuild, type ShardTuple } from './sharding.ts';
+
+/**
+ * The two ways into a session. Both are pure decisions over the state and the registry; the
+ * connection owns the socket and acts on the outcome.
+ */
+
+export function authorizeIdentify(
+  d: IdentifyData,
+  state: GatewayStateSource,
+): { intents: number; shard: ShardTuple } | GatewayClose {
+  if (!isValidGatewayToken(state, d.token)) return Closes.authenticationFailed();
+  const shard = d.shard ?? [0, 1];
+  if (!isValidShard(shard)) return Closes.invalidShard();
+  if (state.guildIds().length > shard[1] * MAX_GUILDS_PER_SHARD) return Closes.shardingRequired();
+  const intentsProblem = checkIntents(d.intents, state.application().flags);
+  if (intentsProblem || d.intents === undefined) return intentsProblem ?? Closes.invalidIntents();
+  return { intents: d.intents, shard };
+}
+
+/**
+ * READY (always s=1), then one GUILD_CREATE per guild of the session's shard, as Discord sends
+ * them right after READY for a bot whose guilds are all available. The session must already be
+ * attached to its socket.
+ */
+export function sendInitialDispatches(
+  session: GatewaySession,
+  state: GatewayStateSource,
+  resumeGatewayUrl: string,
+): void {
+  const [shardId, shardCount] = session.shard;
+  const guildIds = state.guildIds().filter((id) => shardOfGuild(id, shardCount) === shardId);
+  const application = state.application();
+  const ready: GatewayReadyDispatchData = {
+    v: GATEWAY_VERSION,
+    user: state.botUser(),
+    guilds: guildIds.map((id) => ({ id, unavailable: true })),
+    session_id: session.id,
+    resume_gateway_url: resumeGatewayUrl,
+    shard: session.shard,
+    application: { id: application.id, flags: application.flags, flags_new: String(application.flags) },
+  };
+  session.dispatch(GatewayDispatchEvents.Ready, ready);
+  const botUserId = ready.user.id;
+  for (const guildId of guildIds) {
+    const routed = payloadForSession(
+      { guildId, t: GatewayDispatchEvents.GuildCreate, d: state.guildCreatePayload(guildId) },
+      session,
+      botUserId,
+    );
+    // Initial GUILD_CREATEs are how a bot learns its guilds at all, so they go out even to a
+    // session that left out the GUILDS intent (later guild events then respect it).
+    session.dispatch(GatewayDispatchEvents.GuildCreate, routed?.d ?? state.guildCreatePayload(guildId));
+  }
+}
+
+export type ResumeOutcome =
+  | { kind: 'resume'; session: GatewaySession; frames: string[] }
+  | { kind: 'invalid-session' }
+  | { kind: 'close'; close: GatewayClose };
+
+/**
+ * Unknown, expired or forgotten sessions get INVALID_SESSION d:false (the client must identify);
+ * a sequence number ahead of the session's gets 4007 and ends the session, as Discord does.
+ */
+export function authorizeResume(d: ResumeData, state: GatewayStateSource, sessions: SessionRegistry): ResumeOutcome {
+  if (!isValidGatewayToken(state, d.token)) return { kind: 'close', close: Closes.authenticationFailed() };
+  const session = sessions.findResumable(d.session_id);
+  if (!session) return { kind: 'invalid-session' };
+  const replay = session.replayAfter(d.seq);
+  switch (replay.kind) {
+    case 'replay':
+      return { kind: 'resume', session, frames: replay.frames };
+    case 'invalid-seq':
+      sessions.discard(session);
+      return { kind: 'close', close: Closes.invalidSeq() };
+    case 'too-old':
+      sessions.discard(session);
+      return { kind: 'invalid-session' };
+  }
+}

@@ -1,0 +1,196 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DiscordApiError, invalidJson, methodNotAllowed, notFound, unauthorized } from '../errors.ts';
+import type { RestFault, RestFaults, StatusFault } from '../faults.ts';
+import { readBody, sendJson, sendNoContent, type HeaderMap } from '../http/respond.ts';
+import type { EmulatorLogger } from '../logger.ts';
+import type { EmulatorState } from '../state.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { RouteTable, type RequestAuth, type Route } from './route-table.ts';
+import { channelRoutes } from './routes/channel-routes.ts';
+import { gatewayRoutes } from './routes/gateway-routes.ts';
+import { guildRoutes } from './routes/guild-routes.ts';
+import { memberRoutes } from './routes/member-routes.ts';
+import { userRoutes } from './routes/user-routes.ts';
+
+/**
+ * The REST v10 request pipeline, one straight line per request:
+ * match route → count → injected fault → auth → global + bucket limits → body → handler → respond.
+ * Every response of a limited route carries the X-RateLimit-* headers, errors included.
+ */
+
+export const restRoutes = new RouteTable([...gatewayRoutes, ...userRoutes, ...guildRoutes, ...channelRoutes, ...memberRoutes]);
+
+export interface RestApiDeps {
+  state: EmulatorState;
+  limiter: RateLimiter;
+  faults: RestFaults;
+  logger: EmulatorLogger;
+  gatewayUrl: string;
+}
+
+const FAULT_MESSAGES: Record<number, string> = {
+  400: '400: Bad Request',
+  401: '401: Unauthorized',
+  403: 'Missing Permissions',
+  404: '404: Not Found',
+  500: '500: Internal Server Error',
+  502: '502: Bad Gateway',
+  503: '503: Service Unavailable',
+  504: '504: Gateway Timeout',
+};
+
+export class RestApi {
+  readonly #deps: RestApiDeps;
+  /** Responses held open by `rest.hang` faults; released when the client gives up or on close. */
+  readonly #hung = new Set<ServerResponse>();
+
+  constructor(deps: RestApiDeps) {
+    this.#deps = deps;
+  }
+
+  /** `path` is version-less (`/guilds/1/channels`); `/api/v10` has been stripped by the server. */
+  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+    const { state } = this.#deps;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const match = restRoutes.match(method, path);
+    if (match.kind !== 'found') {
+      state.countRequest(`${method} <unmatched>`);
+      req.resume();
+      const err = match.kind === 'wrong-method' ? methodNotAllowed() : notFound();
+      sendJson(res, err.status, err.body());
+      return;
+    }
+    const { route, params } = match;
+    state.countRequest(route.key);
+
+    const fault = this.#deps.faults.take(method, path);
+    if (fault) {
+      req.resume();
+      this.#applyFault(fault, route, method, res);
+      return;
+    }
+
+    const auth = this.#authenticate(req, route);
+    if (auth === 'denied') {
+      req.resume();
+      const err = unauthorized();
+      sendJson(res, err.status, err.body());
+      return;
+    }
+
+    let headers: HeaderMap = {};
+    if (auth) {
+      const decision = this.#deps.limiter.take(route.key, route.major(params, state), auth.token);
+      headers = decision.headers;
+      if (decision.limited) {
+        req.resume();
+        state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: decision.bucket, scope: decision.scope, injected: false });
+        this.#deps.logger.debug?.(`[emulator] 429 ${decision.scope} ${route.key} retry_after=${decision.retryAfterS}`);
+        sendJson(res, 429, rateLimitBody(decision.retryAfterS, decision.scope === 'global'), headers);
+        return;
+      }
+    }
+
+    try {
+      const body = await this.#readJson(req);
+      const result = route.handle({
+        params,
+        query,
+        body,
+        // Anonymous routes (GET /gateway) never read `auth`; the placeholder keeps the context type simple.
+        auth: auth ?? { kind: 'bot', token: '' },
+        state,
+        gatewayUrl: this.#deps.gatewayUrl,
+        auditLogReason: headerValue(req, 'x-audit-log-reason'),
+      });
+      if (result.body === undefined) sendNoContent(res, headers);
+      else sendJson(res, result.status, result.body, headers);
+    } catch (error) {
+      if (error instanceof DiscordApiError) {
+        sendJson(res, error.status, error.body(), headers);
+        return;
+      }
+      this.#deps.logger.error(`[emulator] ${route.key} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendJson(res, 500, { message: '500: Internal Server Error', code: 0 }, headers);
+    }
+  }
+
+  /** Ends every hung response (used on close and reset). */
+  releaseHung(): void {
+    for (const res of this.#hung) res.destroy();
+    this.#hung.clear();
+  }
+
+  /** null = anonymous route, 'denied' = 401, else who is calling (the token keys the global limit). */
+  #authenticate(req: IncomingMessage, route: Route): RequestAuth | null | 'denied' {
+    if (route.auth === 'none') return null;
+    const header = headerValue(req, 'authorization') ?? '';
+    const [scheme, token] = splitOnce(header.trim(), ' ');
+    if (scheme === 'Bot' && route.auth !== 'bearer' && this.#deps.state.isValidBotToken(token)) return { kind: 'bot', token };
+    if (scheme === 'Bearer' && route.auth !== 'bot') {
+      const grant = this.#deps.state.oauth.findAccess(token);
+      if (grant) return { kind: 'bearer', token, grant };
+    }
+    return 'denied';
+  }
+
+  async #readJson(req: IncomingMessage): Promise<unknown> {
+    const text = await readBody(req);
+    if (text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw invalidJson();
+    }
+  }
+
+  #applyFault(fault: RestFault, route: Route, method: string, res: ServerResponse): void {
+    if (fault.kind === 'rest.hang') {
+      this.#hung.add(res);
+      res.on('close', () => this.#hung.delete(res));
+      return;
+    }
+    if (fault.status === 429) {
+      this.#sendInjected429(fault, route, method, res);
+      return;
+    }
+    const message = FAULT_MESSAGES[fault.status] ?? `${fault.status}: Emulated failure`;
+    const code = fault.status === 403 ? 50013 : 0;
+    if (fault.status === 204) sendNoContent(res);
+    else sendJson(res, fault.status, { message, code });
+  }
+
+  #sendInjected429(fault: StatusFault, route: Route, method: string, res: ServerResponse): void {
+    const { state, limiter } = this.#deps;
+    const retryAfter = fault.retryAfter ?? 1;
+    const global = fault.global ?? false;
+    const bucket = limiter.bucketHash(route.key);
+    const headers: HeaderMap = global
+      ? { 'Retry-After': String(Math.ceil(retryAfter)), 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' }
+      : {
+          'Retry-After': String(Math.ceil(retryAfter)),
+          'X-RateLimit-Scope': 'user',
+          'X-RateLimit-Limit': String(limiter.limitFor(route.key)?.limit ?? 1),
+          'X-RateLimit-Remaining': '0',
+          'X-RateLimit-Reset': ((state.now() + retryAfter * 1000) / 1000).toFixed(3),
+          'X-RateLimit-Reset-After': retryAfter.toFixed(3),
+          'X-RateLimit-Bucket': bucket,
+        };
+    state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: global ? 'global' : bucket, scope: global ? 'global' : 'user', injected: true });
+    sendJson(res, 429, rateLimitBody(retryAfter, global), headers);
+  }
+}
+
+function rateLimitBody(retryAfterS: number, global: boolean) {
+  return { message: 'You are being rate limited.', retry_after: retryAfterS, global, ...(global ? { code: 0 } : {}) };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function splitOnce(text: string, sep: string): [string, string] {
+  const at = text.indexOf(sep);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + sep.length).trim()];
+}

@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIUser } from 'discord-api-types/v10';
+import { AvatarRoute } from './avatar-route.ts';
+import { handleControl } from './control/control-api.ts';
+import { RestFaults } from './faults.ts';
+import { createGatewayServer, gatewayUrl as gatewayUrlOf, type GatewayServer } from './gateway/index.ts';
+import { BodyTooLargeError, redirect, sendJson } from './http/respond.ts';
+import { silentLogger, type EmulatorLogger } from './logger.ts';
+import { handleAuthorize, handleToken } from './oauth/oauth-endpoints.ts';
+import { RateLimiter, type RateLimitMode, type RouteLimit } from './rest/rate-limiter.ts';
+import { RestApi } from './rest/rest-api.ts';
+import type { EmulatorSeed, TestUserName } from './seed.ts';
+import { EmulatorState } from './state.ts';
+
+/**
+ * The composition root: one node:http server carrying REST (`/api[/vN]/…`), OAuth2
+ * (`/oauth2/authorize`, `/api/oauth2/token`), the avatar CDN, the control API (`/_emulator/…`) and
+ * Gateway upgrades on `/gateway`.
+ */
+
+export interface EmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  seed?: EmulatorSeed;
+  /** HELLO's heartbeat_interval (default 41 250 ms, Discord's). */
+  heartbeatIntervalMs?: number;
+  /** How long a disconnected Gateway session stays resumable (default 120 000 ms). */
+  resumeWindowMs?: number;
+  /** OAuth access-token lifetime (default 604 800 s = 7 days). */
+  tokenTtlSeconds?: number;
+  /** Generated guild members user0001… (for benchmarks). */
+  extraUsers?: number;
+  /** 'discord' (default) applies Discord-like buckets and the global limit; 'off' disables both. */
+  rateLimits?: RateLimitMode;
+  /** Per-route overrides keyed like `PUT /guilds/:id/members/:id/roles/:id`; apply in both modes. */
+  routeLimits?: Record<string, RouteLimit>;
+  /** Global requests per second per bot token (default 50; with rateLimits 'off' only when set). */
+  globalLimitPerSecond?: number;
+  logger?: EmulatorLogger;
+  /** Clock for rate-limit windows, token expiry and timestamps (default Date.now). */
+  now?: () => number;
+}
+
+export type EmulatorUsers = Record<TestUserName, APIUser> & Record<string, APIUser | undefined>;
+
+export interface EmulatorHandle {
+  /** `http://127.0.0.1:PORT`, also the CDN base (`/avatars/…`). */
+  url: string;
+  /** `${url}/api`: give it to @discordjs/rest as `api`. */
+  apiUrl: string;
+  /** `ws://127.0.0.1:PORT/gateway`. */
+  gatewayUrl: string;
+  /** `${url}/_emulator`: the control API and panel. */
+  controlUrl: string;
+  botToken: string;
+  clientId: string;
+  clientSecret: string;
+  guildId: string;
+  /** Seeded users by username (alice … heidi with the default seed), as of start. */
+  users: EmulatorUsers;
+  state: EmulatorState;
+  gateway: GatewayServer;
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  heartbeatIntervalMs: 41_250,
+  resumeWindowMs: 120_000,
+  tokenTtlSeconds: 604_800,
+} as const;
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const host = options.host ?? DEFAULTS.host;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const state = new EmulatorState({
+    ...(options.seed ? { seed: options.seed } : {}),
+    extraUsers: options.extraUsers ?? 0,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds,
+    now,
+    onListenerError: (error) => logger.error(`[emulator] dispatch listener failed: ${String(error)}`),
+  });
+  const limiter = new RateLimiter({
+    mode: options.rateLimits ?? 'discord',
+    ...(options.routeLimits ? { routeLimits: options.routeLimits } : {}),
+    ...(options.globalLimitPerSecond !== undefined ? { globalLimitPerSecond: options.globalLimitPerSecond } : {}),
+    now,
+  });
+  const faults = new RestFaults();
+
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const url = `http://${hostInUrl}:${port}`;
+  const publicWsUrl = `ws://${hostInUrl}:${port}`;
+  const gatewayUrl = gatewayUrlOf(publicWsUrl);
+
+  const gateway = createGatewayServer({
+    state,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
+    resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,
+    publicUrl: publicWsUrl,
+    now,
+  });
+  const restApi = new RestApi({ state, limiter, faults, logger, gatewayUrl });
+  const avatars = new AvatarRoute(state);
+  const oauthDeps = { state, baseUrl: url };
+  const controlDeps = { state, faults, limiter, restApi, gateway };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const parsed = new URL(req.url ?? '/', url);
+    const path = parsed.pathname;
+    const api = /^\/api(?:\/v\d+)?(\/.*)?$/.exec(path);
+    if (api) {
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      const apiPath = api[1] ?? '/';
+      if (apiPath === '/oauth2/token') return handleToken(oauthDeps, req, res);
+      if (apiPath === '/oauth2/authorize') return handleAuthorize(oauthDeps, req, res, parsed.searchParams);
+      return restApi.handle(req, res, apiPath, parsed.searchParams);
+    }
+    if (path === '/oauth2/authorize') return handleAuthorize(oauthDeps, req, res, parsed.searchParams);
+    if (avatars.matches(path)) {
+      req.resume();
+      return avatars.serve(path, res);
+    }
+    if (path === '/_emulator' || path.startsWith('/_emulator/')) {
+      return handleControl(controlDeps, req, res, path.slice('/_emulator'.length));
+    }
+    req.resume();
+    if (path === '/') return redirect(res, '/_emulator/');
+    sendJson(res, 404, { message: '404: Not Found', code: 0 });
+  };
+
+  server.on('request', (req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof BodyTooLargeError) {
+        sendJson(res, 413, { message: 'Request entity too large', code: 40005 });
+        return;
+      }
+      logger.error(`[emulator] ${req.method ?? '?'} ${req.url ?? '?'} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      sendJson(res, 500, { message: '500: Internal Server Error', code: 0 });
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
+    const path = new URL(req.url ?? '/', url).pathname;
+    if (path === '/gateway' || path === '/gateway/') gateway.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+
+  const creds = state.credentials;
+  const users = Object.fromEntries(state.seedUsers().map((u) => [u.username, u])) as EmulatorUsers;
+  logger.info(`[emulator] listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    apiUrl: `${url}/api`,
+    gatewayUrl,
+    controlUrl: `${url}/_emulator`,
+    botToken: creds.botToken,
+    clientId: creds.clientId,
+    clientSecret: creds.clientSecret,
+    guildId: state.defaultGuildId,
+    users,
+    state,
+    gateway,
+    close: () => {
+      closing ??= (async () => {
+        restApi.releaseHung();
+        await gateway.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,35 @@
+export { DiscordRestClient } from './discord-rest-client.ts';
+export type {
+  AddGuildMemberInput,
+  AddGuildMemberOutcome,
+  CallOptions,
+  CreateRoleInput,
+  CreateVoiceChannelInput,
+  DeleteOptions,
+  DeleteOutcome,
+  DiscordRestClientOptions,
+  EditChannelInput,
+  PermissionOverwriteInput,
+} from './discord-rest-client.ts';
+export { discordRestDefaults, type DiscordRestTuning } from './defaults.ts';
+export {
+  DiscordAbortedError,
+  DiscordApiError,
+  DiscordInvalidResponseError,
+  DiscordRateLimitedError,
+  DiscordRestError,
+  DiscordUnavailableError,
+  isDiscordRestError,
+  type DiscordRestErrorKind,
+  type HttpMethod,
+  type RateLimitScope,
+  type RequestContext,
+  type UnavailableReason,
+} from './errors.ts';
+export type { DiscordRestHooks, RateLimitEvent, RetryEvent, RetryReason } from './events.ts';
+export { InMemoryRateLimitStateStore, type BucketRef, type RateLimitObservation, type RateLimitStateStore, type RateLimitWait } from './rate-limit-store.ts';
+export { systemClock, type Clock } from './clock.ts';
+export { silentLogger, type Logger } from './logger.ts';
+export type { DiscordAuthorization, DiscordChannel, DiscordGuildMember, DiscordPermissionOverwrite, DiscordRole, DiscordUser } from './schemas.ts';
+// Discord's JSON error codes (10003 Unknown Channel, 50013 Missing Permissions, …), to compare with DiscordRestError.code.
+export { RESTJSONErrorCodes as DiscordErrorCodes } from 'discord-api-types/v10';

@@ -13,6 +13,8 @@ export function createUpgradeRouter(options: { path: string; resolveHooks: () =>
     idleTimeout: 0,
     // crossws resolves once per connection and keeps the result for that connection's lifetime.
     resolve: () => options.resolveHooks(),
+    // The protocol's own limit is 4 KB (closed with 4009 by the hub); this only bounds memory.
+    serverOptions: { maxPayload: 64 * 1024 },
   });
   return {
     /** Returns false when the request is not for our path (the caller decides what to do with it). */

@@ -15,8 +15,13 @@ import { Route as ApiMeRouteImport } from './routes/api/me'
 import { Route as ApiWsTokenRouteImport } from './routes/api/ws-token'
 import { Route as AuthFailedRouteImport } from './routes/auth/failed'
 import { Route as AuthLogoutRouteImport } from './routes/auth/logout'
+import { Route as ApiInvitesRedeemRouteImport } from './routes/api/invites/redeem'
+import { Route as ApiRoomsIndexRouteImport } from './routes/api/rooms/index'
 import { Route as AuthDiscordCallbackRouteImport } from './routes/auth/discord/callback'
 import { Route as AuthDiscordLoginRouteImport } from './routes/auth/discord/login'
+import { Route as ApiRoomsRoomIdIndexRouteImport } from './routes/api/rooms/$roomId/index'
+import { Route as ApiRoomsRoomIdInvitesRouteImport } from './routes/api/rooms/$roomId/invites'
+import { Route as ApiRoomsRoomIdVoiceRouteImport } from './routes/api/rooms/$roomId/voice'
 
 const IndexRoute = IndexRouteImport.update({
   id: '/',
@@ -48,6 +53,16 @@ const AuthLogoutRoute = AuthLogoutRouteImport.update({
   path: '/auth/logout',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ApiInvitesRedeemRoute = ApiInvitesRedeemRouteImport.update({
+  id: '/api/invites/redeem',
+  path: '/api/invites/redeem',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsIndexRoute = ApiRoomsIndexRouteImport.update({
+  id: '/api/rooms/',
+  path: '/api/rooms/',
+  getParentRoute: () => rootRouteImport,
+} as any)
 const AuthDiscordCallbackRoute = AuthDiscordCallbackRouteImport.update({
   id: '/auth/discord/callback',
   path: '/auth/discord/callback',
@@ -58,6 +73,21 @@ const AuthDiscordLoginRoute = AuthDiscordLoginRouteImport.update({
   path: '/auth/discord/login',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ApiRoomsRoomIdIndexRoute = ApiRoomsRoomIdIndexRouteImport.update({
+  id: '/api/rooms/$roomId/',
+  path: '/api/rooms/$roomId/',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdInvitesRoute = ApiRoomsRoomIdInvitesRouteImport.update({
+  id: '/api/rooms/$roomId/invites',
+  path: '/api/rooms/$roomId/invites',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdVoiceRoute = ApiRoomsRoomIdVoiceRouteImport.update({
+  id: '/api/rooms/$roomId/voice',
+  path: '/api/rooms/$roomId/voice',
+  getParentRoute: () => rootRouteImport,
+} as any)
 
 export interface FileRoutesByFullPath {
   '/': typeof IndexRoute
@@ -66,8 +96,13 @@ export interface FileRoutesByFullPath {
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
+  '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
+  '/api/rooms/': typeof ApiRoomsIndexRoute
+  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
+  '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
 }
 export interface FileRoutesByTo {
   '/': typeof IndexRoute
@@ -76,8 +111,13 @@ export interface FileRoutesByTo {
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
+  '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
+  '/api/rooms': typeof ApiRoomsIndexRoute
+  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
+  '/api/rooms/$roomId': typeof ApiRoomsRoomIdIndexRoute
 }
 export interface FileRoutesById {
   __root__: typeof rootRouteImport
@@ -87,8 +127,13 @@ export interface FileRoutesById {
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
+  '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
+  '/api/rooms/': typeof ApiRoomsIndexRoute
+  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
+  '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
 }
 export interface FileRouteTypes {
   fileRoutesByFullPath: FileRoutesByFullPath
@@ -99,8 +144,13 @@ export interface FileRouteTypes {
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
+    | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
+    | '/api/rooms/'
+    | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/voice'
+    | '/api/rooms/$roomId/'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/'
@@ -109,8 +159,13 @@ export interface FileRouteTypes {
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
+    | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
+    | '/api/rooms'
+    | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/voice'
+    | '/api/rooms/$roomId'
   id:
     | '__root__'
     | '/'
@@ -119,8 +174,13 @@ export interface FileRouteTypes {
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
+    | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
+    | '/api/rooms/'
+    | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/voice'
+    | '/api/rooms/$roomId/'
   fileRoutesById: FileRoutesById
 }
 export interface RootRouteChildren {
@@ -130,8 +190,13 @@ export interface RootRouteChildren {
   ApiWsTokenRoute: typeof ApiWsTokenRoute
   AuthFailedRoute: typeof AuthFailedRoute
   AuthLogoutRoute: typeof AuthLogoutRoute
+  ApiInvitesRedeemRoute: typeof ApiInvitesRedeemRoute
   AuthDiscordCallbackRoute: typeof AuthDiscordCallbackRoute
   AuthDiscordLoginRoute: typeof AuthDiscordLoginRoute
+  ApiRoomsIndexRoute: typeof ApiRoomsIndexRoute
+  ApiRoomsRoomIdInvitesRoute: typeof ApiRoomsRoomIdInvitesRoute
+  ApiRoomsRoomIdVoiceRoute: typeof ApiRoomsRoomIdVoiceRoute
+  ApiRoomsRoomIdIndexRoute: typeof ApiRoomsRoomIdIndexRoute
 }
 
 declare module '@tanstack/react-router' {
@@ -178,6 +243,20 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AuthLogoutRouteImport
       parentRoute: typeof rootRouteImport
     }
+    '/api/invites/redeem': {
+      id: '/api/invites/redeem'
+      path: '/api/invites/redeem'
+      fullPath: '/api/invites/redeem'
+      preLoaderRoute: typeof ApiInvitesRedeemRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/': {
+      id: '/api/rooms/'
+      path: '/api/rooms'
+      fullPath: '/api/rooms/'
+      preLoaderRoute: typeof ApiRoomsIndexRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/auth/discord/callback': {
       id: '/auth/discord/callback'
       path: '/auth/discord/callback'
@@ -192,6 +271,27 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AuthDiscordLoginRouteImport
       parentRoute: typeof rootRouteImport
     }
+    '/api/rooms/$roomId/': {
+      id: '/api/rooms/$roomId/'
+      path: '/api/rooms/$roomId'
+      fullPath: '/api/rooms/$roomId/'
+      preLoaderRoute: typeof ApiRoomsRoomIdIndexRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/invites': {
+      id: '/api/rooms/$roomId/invites'
+      path: '/api/rooms/$roomId/invites'
+      fullPath: '/api/rooms/$roomId/invites'
+      preLoaderRoute: typeof ApiRoomsRoomIdInvitesRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/voice': {
+      id: '/api/rooms/$roomId/voice'
+      path: '/api/rooms/$roomId/voice'
+      fullPath: '/api/rooms/$roomId/voice'
+      preLoaderRoute: typeof ApiRoomsRoomIdVoiceRouteImport
+      parentRoute: typeof rootRouteImport
+    }
   }
 }
 
@@ -202,8 +302,13 @@ const rootRouteChildren: RootRouteChildren = {
   ApiWsTokenRoute: ApiWsTokenRoute,
   AuthFailedRoute: AuthFailedRoute,
   AuthLogoutRoute: AuthLogoutRoute,
+  ApiInvitesRedeemRoute: ApiInvitesRedeemRoute,
   AuthDiscordCallbackRoute: AuthDiscordCallbackRoute,
   AuthDiscordLoginRoute: AuthDiscordLoginRoute,
+  ApiRoomsIndexRoute: ApiRoomsIndexRoute,
+  ApiRoomsRoomIdInvitesRoute: ApiRoomsRoomIdInvitesRoute,
+  ApiRoomsRoomIdVoiceRoute: ApiRoomsRoomIdVoiceRoute,
+  ApiRoomsRoomIdIndexRoute: ApiRoomsRoomIdIndexRoute,
 }
 export const routeTree = rootRouteImport
   ._addFileChildren(rootRouteChildren)

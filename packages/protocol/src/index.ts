@@ -10,3 +10,21 @@ export {
   serverMessage,
   type ParseResult,
 } from './envelope.ts';
+export {
+  GatewayStatusPayload,
+  LobbyEventPayload,
+  OPEN_ROOMS_PER_USER,
+  Player,
+  ROOM_PLAYER_LIMIT,
+  ROOM_VIEWER_LIMIT,
+  RoomDeletedReason,
+  RoomEvent,
+  RoomId,
+  RoomInfo,
+  RoomListing,
+  RoomName,
+  RoomSnapshot,
+  UserSummary,
+  VoiceMember,
+  type RoomEventName,
+} from './rooms.ts';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
 import { DiscordRestClient } from '@repo/discord-rest';
 import type { Logger } from 'pino';
 import { AuthService } from './auth/auth-service.ts';
@@ -9,7 +10,16 @@ import { WsTokens } from './auth/ws-token.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, moduleLogger } from './log.ts';
+import { ALL_TOPIC, type EventBus, MemoryEventBus } from './realtime/event-bus.ts';
 import { Hub } from './realtime/hub.ts';
+import { CleanupJob } from './rooms/cleanup-job.ts';
+import { GatewayRouter } from './rooms/gateway-router.ts';
+import { InviteTokens } from './rooms/invite-token.ts';
+import { SingleInstanceLeader } from './rooms/leader.ts';
+import { RoomDiscord } from './rooms/room-discord.ts';
+import { RoomService } from './rooms/room-service.ts';
+import { MemoryRoomStore } from './rooms/room-store.ts';
+import { reconcileRooms } from './rooms/reconcile.ts';
 
 /** Discord as this process reaches it, once any embedded emulator is up. */
 export interface DiscordEndpoint {
@@ -32,11 +42,15 @@ export interface Services {
   readonly config: Config;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly hub: Hub;
   readonly discord: DiscordEndpoint;
   readonly rest: DiscordRestClient;
+  readonly gateway: DiscordGatewayClient;
   readonly auth: AuthService;
   readonly wsTokens: WsTokens;
+  readonly bus: EventBus;
+  readonly hub: Hub;
+  readonly rooms: RoomService;
+  readonly cleanup: CleanupJob;
   shutdown(): Promise<void>;
 }
 
@@ -61,68 +75,142 @@ export function getServices(): Promise<Services> {
 async function buildServices(): Promise<Services> {
   const config = loadConfig();
   const log = createLogger(config);
-  const init = moduleLogger(log, 'Internal');
+  const internal = moduleLogger(log, 'Internal');
   const cleanups: Array<() => Promise<void> | void> = [];
-
   const clock = systemClock;
-  const discord = await resolveDiscord(config, log, cleanups);
 
-  const rest = new DiscordRestClient({
-    botToken: discord.botToken,
-    apiBaseUrl: discord.apiUrl,
-    logger: moduleLogger(log, 'RateLimit'),
-  });
-  cleanups.push(() => rest.close());
+  try {
+    const discord = await resolveDiscord(config, log, cleanups);
 
-  const auth = new AuthService({
-    cookies: new SessionCookies(config.sessionSecret, { secure: config.http.publicUrl.protocol === 'https:' }),
-    oauth: new DiscordOAuth({
-      clientId: discord.clientId,
-      clientSecret: discord.clientSecret,
-      redirectUri: new URL('/auth/discord/callback', config.http.publicUrl).toString(),
-      apiUrl: discord.apiUrl,
-    }),
-    users: discordUserDirectory(rest, discord.guildId),
-    log: moduleLogger(log, 'Auth'),
-    now: () => clock.now(),
-  });
-  const wsTokens = new WsTokens(config.sessionSecret);
+    const rest = new DiscordRestClient({ botToken: discord.botToken, apiBaseUrl: discord.apiUrl, logger: moduleLogger(log, 'RateLimit') });
+    cleanups.push(() => rest.close());
 
-  const hub = new Hub({ log: moduleLogger(log, 'WS') });
-  cleanups.push(() => hub.closeAll());
+    const auth = new AuthService({
+      cookies: new SessionCookies(config.sessionSecret, { secure: config.http.publicUrl.protocol === 'https:' }),
+      oauth: new DiscordOAuth({
+        clientId: discord.clientId,
+        clientSecret: discord.clientSecret,
+        redirectUri: new URL('/auth/discord/callback', config.http.publicUrl).toString(),
+        apiUrl: discord.apiUrl,
+      }),
+      users: discordUserDirectory(rest, discord.guildId),
+      log: moduleLogger(log, 'Auth'),
+      now: () => clock.now(),
+    });
+    const wsTokens = new WsTokens(config.sessionSecret);
 
-  const services: Services = {
-    instanceId: randomUUID(),
-    startedAt: Date.now(),
-    config,
-    clock,
-    log,
-    hub,
-    discord,
-    rest,
-    auth,
-    wsTokens,
-    async shutdown() {
-      init.info('shutting down');
-      for (const cleanup of cleanups.reverse()) await cleanup();
-    },
-  };
-  init.info(
-    { instanceId: services.instanceId, env: config.env, discord: discord.kind, apiUrl: discord.apiUrl, emulatorUrl: discord.emulatorUrl },
-    'services ready',
-  );
-  return services;
+    const gateway = new DiscordGatewayClient({
+      token: discord.botToken,
+      guildIds: discord.guildId,
+      restBaseUrl: discord.apiUrl,
+      logger: moduleLogger(log, 'Gateway'),
+    });
+
+    const roomLog = moduleLogger(log, 'Room');
+    const botUser = await rest.getBotUser();
+    const roomDiscord = new RoomDiscord(rest, discord.guildId, botUser.id, roomLog);
+    const categoryId = await roomDiscord.ensureCategory(config.discord.roomsCategoryId);
+
+    const bus = new MemoryEventBus();
+    cleanups.push(() => bus.close());
+    const store = new MemoryRoomStore(() => clock.now());
+    const rooms = new RoomService({
+      store,
+      discord: roomDiscord,
+      voice: gateway.cache,
+      bus,
+      invites: new InviteTokens(config.sessionSecret),
+      guildId: discord.guildId,
+      categoryId,
+      publicUrl: config.http.publicUrl,
+      cdnUrl: discord.cdnUrl,
+      clock,
+      log: roomLog,
+    });
+
+    // Declared before the hub so the hub's viewer callback can reach it; assigned just below.
+    let cleanup: CleanupJob | undefined;
+    const hub = new Hub({
+      log: moduleLogger(log, 'WS'),
+      clock,
+      verifyToken: (token) => wsTokens.verify(token, clock.now()),
+      canView: (roomId, userId) => rooms.canView(roomId, userId),
+      snapshot: (roomId) => rooms.snapshot(roomId),
+      gatewayStatus: () => gatewayStatusPayload(gateway),
+      onViewersChanged: (roomId, _viewers, arrived) => {
+        if (arrived) void cleanup?.noteActivity(roomId);
+      },
+    });
+    cleanup = new CleanupJob({
+      rooms,
+      isActive: (room) => hub.viewers(room.id) > 0 || gateway.cache.membersIn(room.guildId, room.channelId).size > 0,
+      leader: new SingleInstanceLeader(),
+      clock,
+      log: roomLog,
+    });
+
+    bus.subscribe((message) => hub.deliver(message));
+    const router = new GatewayRouter(rooms, cleanup, roomLog);
+    gateway.on('*', (event) => void router.handle(event));
+    gateway.on('gateway.state', () => void bus.publish(ALL_TOPIC, 'gateway.status', gatewayStatusPayload(gateway)));
+
+    hub.start();
+    cleanups.push(() => hub.closeAll());
+
+    const gatewayInit = moduleLogger(log, 'Gateway Init');
+    gatewayInit.info({ guildId: discord.guildId }, 'connecting to the Discord Gateway');
+    const connected = gateway.start();
+    cleanups.push(() => gateway.stop());
+    // Rooms are reconciled against Discord once the voice cache is seeded (R-ROOM8).
+    await Promise.race([connected, new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10_000))]).catch((error: unknown) =>
+      gatewayInit.error({ err: error }, 'the Gateway refused the bot; live voice presence is unavailable'),
+    );
+    await reconcileRooms({ rooms, discord: roomDiscord, categoryId, botUserId: botUser.id, clock, log: roomLog });
+
+    cleanup.start();
+    cleanups.push(() => cleanup?.stop());
+
+    const services: Services = {
+      instanceId: randomUUID(),
+      startedAt: clock.now(),
+      config,
+      clock,
+      log,
+      discord,
+      rest,
+      gateway,
+      auth,
+      wsTokens,
+      bus,
+      hub,
+      rooms,
+      cleanup,
+      async shutdown() {
+        internal.info('shutting down');
+        for (const fn of cleanups.reverse()) await fn();
+      },
+    };
+    internal.info(
+      { instanceId: services.instanceId, env: config.env, discord: discord.kind, apiUrl: discord.apiUrl, emulatorUrl: discord.emulatorUrl, categoryId },
+      'services ready',
+    );
+    return services;
+  } catch (error) {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => undefined);
+    throw error;
+  }
 }
 
-async function resolveDiscord(
-  config: Config,
-  log: Logger,
-  cleanups: Array<() => Promise<void> | void>,
-): Promise<DiscordEndpoint> {
+export function gatewayStatusPayload(gateway: DiscordGatewayClient): { live: boolean; state: string } {
+  const { state } = gateway.status();
+  return { live: state === GatewayState.Connected, state };
+}
+
+async function resolveDiscord(config: Config, log: Logger, cleanups: Array<() => Promise<void> | void>): Promise<DiscordEndpoint> {
   const target = config.discord;
   if (target.kind === 'remote') {
     const { apiUrl, botToken, clientId, clientSecret, guildId } = target;
-        // An emulator elsewhere (DISCORD_API_URL) serves avatars itself; discord.com uses its CDN.
+    // An emulator elsewhere (DISCORD_API_URL) serves avatars itself; discord.com uses its CDN.
     const cdnUrl = new URL(apiUrl).hostname === 'discord.com' ? 'https://cdn.discordapp.com' : new URL(apiUrl).origin;
     return { kind: 'discord', apiUrl, botToken, clientId, clientSecret, guildId, cdnUrl, emulatorUrl: undefined };
   }

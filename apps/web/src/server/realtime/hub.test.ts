@@ -1,57 +1,264 @@
+import type { RoomSnapshot } from '@repo/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { type Connection, Hub } from './hub.ts';
+import { ManualClock } from '../clock.ts';
+import { MemoryEventBus, roomTopic, userTopic } from './event-bus.ts';
+import { type Connection, Hub, type HubOptions } from './hub.ts';
 
-function fakeConnection(id: string) {
-  const sent: unknown[] = [];
-  const closes: Array<{ code: number; reason: string }> = [];
-  const connection: Connection = {
-    id,
-    send: (frame) => sent.push(JSON.parse(frame)),
-    close: (code, reason) => closes.push({ code, reason }),
-  };
-  return { connection, sent, closes };
+interface FakeSocket {
+  connection: Connection;
+  frames: Array<Record<string, unknown>>;
+  closes: Array<{ code: number; reason: string }>;
+  buffered: number;
+  pings: number;
+  terminated: boolean;
 }
 
-const hub = () => new Hub({ log: pino({ level: 'silent' }), now: () => 1_000 });
+let nextId = 0;
+function socket(): FakeSocket {
+  const s: FakeSocket = {
+    frames: [],
+    closes: [],
+    buffered: 0,
+    pings: 0,
+    terminated: false,
+    connection: undefined as unknown as Connection,
+  };
+  s.connection = {
+    id: `c${nextId++}`,
+    send: (frame) => s.frames.push(JSON.parse(frame) as Record<string, unknown>),
+    close: (code, reason) => s.closes.push({ code, reason }),
+    bufferedAmount: () => s.buffered,
+    ping: () => s.pings++,
+    terminate: () => (s.terminated = true),
+  };
+  return s;
+}
 
-describe('Hub', () => {
-  it('counts connections as they open and close', () => {
-    const h = hub();
-    h.open(fakeConnection('a').connection);
-    h.open(fakeConnection('b').connection);
-    expect(h.connectionCount).toBe(2);
-    h.close('a');
-    h.close('a');
-    expect(h.connectionCount).toBe(1);
+const TOKENS: Record<string, string> = { 'token-alice': 'alice', 'token-bob': 'bob', 'token-carol': 'carol' };
+/** alice and bob may watch room r1; carol may watch nothing. */
+const MEMBERS: Record<string, string[]> = { r1: ['alice', 'bob'] };
+
+function setup(overrides: Partial<HubOptions> = {}) {
+  const clock = new ManualClock();
+  const bus = new MemoryEventBus();
+  const viewerChanges: Array<[string, number]> = [];
+  const hub = new Hub({
+    log: pino({ level: 'silent' }),
+    clock,
+    verifyToken: async (token) => TOKENS[token] ?? null,
+    canView: async (roomId, userId) => MEMBERS[roomId]?.includes(userId) ?? false,
+    snapshot: async (roomId): Promise<RoomSnapshot> => ({
+      roomId,
+      room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null },
+      players: [],
+      spectators: [],
+      voice: [],
+      seq: await bus.currentSeq(roomTopic(roomId)),
+    }),
+    gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
+    onViewersChanged: (roomId, n) => viewerChanges.push([roomId, n]),
+    ...overrides,
+  });
+  bus.subscribe((m) => hub.deliver(m));
+  hub.start();
+  return { clock, bus, hub, viewerChanges };
+}
+
+const frame = (body: Record<string, unknown>) => JSON.stringify({ v: 1, ts: 1, ...body });
+
+async function authed(hub: Hub, token = 'token-alice'): Promise<FakeSocket> {
+  const s = socket();
+  hub.open(s.connection);
+  await hub.message(s.connection.id, frame({ type: 'auth', token }));
+  return s;
+}
+
+const events = (s: FakeSocket) => s.frames.filter((f) => f.type === 'event').map((f) => f.event);
+
+describe('Hub: authentication', () => {
+  it('acks a good token and reports the Discord connection status', async () => {
+    const { hub } = setup();
+    const s = await authed(hub);
+    expect(s.frames[0]).toMatchObject({ type: 'ack', event: 'auth.ok', userId: 'alice' });
+    expect(s.frames[1]).toMatchObject({ type: 'event', event: 'gateway.status', payload: { live: true } });
   });
 
-  it('answers ping with pong', () => {
-    const h = hub();
-    const c = fakeConnection('a');
-    h.open(c.connection);
-    h.message('a', JSON.stringify({ v: 1, ts: 5, type: 'ping' }));
-    expect(c.sent).toEqual([{ v: 1, ts: 1_000, type: 'pong' }]);
+  it('closes with 4001 when no auth arrives within 5 s', async () => {
+    const { hub, clock } = setup();
+    const s = socket();
+    hub.open(s.connection);
+    await clock.advance(4_999);
+    expect(s.closes).toEqual([]);
+    await clock.advance(1);
+    expect(s.closes).toEqual([{ code: 4001, reason: 'authentication timeout' }]);
+    expect(hub.connectionCount).toBe(0);
   });
 
-  it('closes a protocol violator with 4009 after telling it why, and forgets it', () => {
-    const h = hub();
-    const c = fakeConnection('a');
-    h.open(c.connection);
-    h.message('a', 'garbage');
-    expect(c.sent).toEqual([{ v: 1, ts: 1_000, type: 'error', code: 'bad_request', error: 'frame is not valid JSON' }]);
-    expect(c.closes).toEqual([{ code: 4009, reason: 'protocol violation' }]);
-    expect(h.connectionCount).toBe(0);
+  it('answers a bad token with an error, then closes 4003', async () => {
+    const { hub } = setup();
+    const s = await authed(hub, 'forged');
+    expect(s.frames).toEqual([expect.objectContaining({ type: 'error', code: 'unauthenticated' })]);
+    expect(s.closes).toEqual([{ code: 4003, reason: 'invalid or expired token' }]);
   });
 
-  it('closes everyone with 1001 on shutdown', () => {
-    const h = hub();
-    const a = fakeConnection('a');
-    const b = fakeConnection('b');
-    h.open(a.connection);
-    h.open(b.connection);
-    h.closeAll();
-    expect([...a.closes, ...b.closes].map((c) => c.code)).toEqual([1001, 1001]);
-    expect(h.connectionCount).toBe(0);
+  it('refuses subscribe before auth as a protocol violation', async () => {
+    const { hub } = setup();
+    const s = socket();
+    hub.open(s.connection);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    expect(s.closes[0]?.code).toBe(4009);
+  });
+
+  it('lets a user hold several tabs, up to the limit', async () => {
+    const { hub } = setup({ tuning: { maxConnectionsPerUser: 2 } });
+    const a = await authed(hub);
+    const b = await authed(hub);
+    const c = await authed(hub);
+    expect(a.closes).toEqual([]);
+    expect(b.closes).toEqual([]);
+    expect(c.closes).toEqual([{ code: 4008, reason: 'too many connections' }]);
+  });
+});
+
+describe('Hub: rooms', () => {
+  it('sends ack, then the snapshot, then ordered events with seq', async () => {
+    const { hub, bus } = setup();
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: { userId: 'x' } });
+    const s = await authed(hub);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.publish(roomTopic('r1'), 'voice.updated', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x' });
+    const roomFrames = s.frames.slice(2);
+    expect(roomFrames[0]).toMatchObject({ type: 'ack', event: 'subscribed', room: 'r1' });
+    expect(roomFrames[1]).toMatchObject({ event: 'room.snapshot', payload: { seq: 1 } });
+    expect(roomFrames.slice(2).map((f) => [f.event, (f.payload as { seq: number }).seq])).toEqual([
+      ['voice.updated', 2],
+      ['voice.left', 3],
+    ]);
+  });
+
+  it('holds events published while the snapshot is being built and drops those it already covers', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { hub, bus } = setup({
+      snapshot: async (roomId) => {
+        const seq = await bus.currentSeq(roomTopic(roomId));
+        await gate;
+        return { roomId, room: { id: roomId, name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null }, players: [], spectators: [], voice: [], seq };
+      },
+    });
+    const s = await authed(hub);
+    const subscribing = hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await new Promise((r) => setImmediate(r));
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    release();
+    await subscribing;
+    expect(events(s)).toEqual(['gateway.status', 'room.snapshot', 'voice.joined']);
+  });
+
+  it('never sends a private room to someone not allowed in it, whatever they ask', async () => {
+    const { hub, bus } = setup();
+    const carol = await authed(hub, 'token-carol');
+    await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'nope' }));
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', secret: true });
+    expect(carol.frames.filter((f) => f.type === 'error').map((f) => f.code)).toEqual(['forbidden', 'forbidden']);
+    expect(events(carol)).toEqual(['gateway.status']);
+  });
+
+  it('resubscribing gives a fresh snapshot at the current seq', async () => {
+    const { hub, bus } = setup();
+    const s = await authed(hub);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    const snapshots = s.frames.filter((f) => f.event === 'room.snapshot').map((f) => (f.payload as { seq: number }).seq);
+    expect(snapshots).toEqual([0, 1]);
+    expect(hub.viewers('r1')).toBe(1);
+  });
+
+  it('stops sending after unsubscribe and after room.deleted', async () => {
+    const { hub, bus, viewerChanges } = setup();
+    const a = await authed(hub);
+    const b = await authed(hub, 'token-bob');
+    await hub.message(a.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await hub.message(b.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await hub.message(a.connection.id, frame({ type: 'unsubscribe', room: 'r1' }));
+    await bus.publish(roomTopic('r1'), 'room.deleted', { roomId: 'r1', reason: 'closed' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    expect(events(a)).not.toContain('room.deleted');
+    expect(events(b).slice(-1)).toEqual(['room.deleted']);
+    expect(viewerChanges).toEqual([['r1', 1], ['r1', 2], ['r1', 1], ['r1', 0]]);
+  });
+
+  it('delivers a user topic to every tab of that user only', async () => {
+    const { hub, bus } = setup();
+    const tab1 = await authed(hub);
+    const tab2 = await authed(hub);
+    const bob = await authed(hub, 'token-bob');
+    await bus.publish(userTopic('alice'), 'lobby.rooms', { rooms: [] });
+    expect(events(tab1)).toContain('lobby.rooms');
+    expect(events(tab2)).toContain('lobby.rooms');
+    expect(events(bob)).not.toContain('lobby.rooms');
+  });
+});
+
+describe('Hub: protection', () => {
+  it('closes a slow consumer with 1008 while others keep receiving', async () => {
+    const { hub, bus } = setup();
+    const slow = await authed(hub);
+    const fast = await authed(hub, 'token-bob');
+    for (const s of [slow, fast]) await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    slow.buffered = 1024 * 1024 + 1;
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1' });
+    expect(slow.closes).toEqual([{ code: 1008, reason: 'slow consumer' }]);
+    expect(slow.terminated).toBe(true);
+    expect(events(fast).slice(-2)).toEqual(['voice.joined', 'voice.left']);
+  });
+
+  it('closes with 4009 on garbage, unknown types, oversized frames and floods', async () => {
+    const { hub } = setup();
+    for (const bad of ['{oops', frame({ type: 'dance' }), frame({ type: 'auth', token: 'x'.repeat(5_000) })]) {
+      const s = socket();
+      hub.open(s.connection);
+      await hub.message(s.connection.id, bad);
+      expect(s.closes.map((c) => c.code)).toEqual([4009]);
+    }
+    const flood = await authed(hub);
+    for (let i = 0; i < 60; i++) await hub.message(flood.connection.id, frame({ type: 'ping' }));
+    expect(flood.closes.map((c) => c.code)).toEqual([4009]);
+  });
+
+  it('allows a steady 20 frames per second', async () => {
+    const { hub, clock } = setup();
+    const s = await authed(hub);
+    for (let i = 0; i < 200; i++) {
+      await hub.message(s.connection.id, frame({ type: 'ping' }));
+      await clock.advance(50);
+    }
+    expect(s.closes).toEqual([]);
+  });
+
+  it('pings every 15 s and drops a connection that missed two', async () => {
+    const { hub, clock } = setup();
+    const alive = await authed(hub);
+    const dead = await authed(hub, 'token-bob');
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(15_000);
+      hub.pong(alive.connection.id);
+    }
+    expect(alive.terminated).toBe(false);
+    expect(dead.pings).toBe(2);
+    expect(dead.terminated).toBe(true);
+    expect(hub.connectionCount).toBe(1);
+  });
+
+  it('closes everyone with 1001 on shutdown', async () => {
+    const { hub } = setup();
+    const a = await authed(hub);
+    hub.closeAll();
+    expect(a.closes).toEqual([{ code: 1001, reason: 'server going away' }]);
   });
 });

@@ -1,79 +1,362 @@
-import { CloseCodes, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
+import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, type RoomSnapshot, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { ALL_TOPIC, type BusMessage, roomTopic, userTopic } from './event-bus.ts';
 
-/** What the hub needs from a socket; the crossws peer is adapted to this in ws-hooks.ts. */
+/** What the hub needs from a socket; crossws peers are adapted to this in ws-hooks.ts. */
 export interface Connection {
   readonly id: string;
   send(frame: string): void;
   close(code: number, reason: string): void;
+  /** Bytes queued in the socket, not yet written to the network. */
+  bufferedAmount(): number;
+  ping(): void;
+  terminate(): void;
 }
+
+export const HubDefaults = {
+  authDeadlineMs: 5_000,
+  heartbeatIntervalMs: 15_000,
+  /** Missed pongs before a connection is dropped (R-RT5). */
+  maxMissedPongs: 2,
+  /** A socket with more than this queued is a slow consumer: closed, never waited for (R-RT6). */
+  maxBufferedBytes: 1024 * 1024,
+  maxConnectionsPerUser: 10,
+  maxSubscriptionsPerConnection: 20,
+  /** Inbound frames: a burst of this many, refilled at `framesPerSecond` (R-RT7). */
+  frameBurst: 40,
+  framesPerSecond: 20,
+} as const;
+
+export type HubTuning = { -readonly [K in keyof typeof HubDefaults]: number };
 
 export interface HubOptions {
   log: Logger;
-  now?: () => number;
+  clock: Clock;
+  /** The user id in a valid WS token, or null. */
+  verifyToken(token: string): Promise<string | null>;
+  canView(roomId: string, userId: string): Promise<boolean>;
+  snapshot(roomId: string): Promise<RoomSnapshot | null>;
+  /** The Discord connection's status, sent to every new connection (R-RT9). */
+  gatewayStatus(): { live: boolean; state: string };
+  /** Viewer counts per room, for room activity (cleanup). */
+  onViewersChanged?(roomId: string, viewers: number, arrived: boolean): void;
+  /** Counters for metrics. */
+  onStat?(stat: HubStat): void;
+  tuning?: Partial<HubTuning>;
+}
+
+export type HubStat =
+  | { kind: 'delivered'; event: string; frames: number; latencyMs: number | null }
+  | { kind: 'slow-consumer' }
+  | { kind: 'protocol-violation' }
+  | { kind: 'auth-failed' };
+
+interface ConnState {
+  conn: Connection;
+  userId: string | null;
+  rooms: Set<string>;
+  /** Room subscriptions waiting for their snapshot: events are held here, then filtered by seq. */
+  pending: Map<string, BusMessage[]>;
+  authTimer: (() => void) | undefined;
+  missedPongs: number;
+  tokens: number;
+  tokensAt: number;
+  closed: boolean;
 }
 
 /**
- * The registry of live browser connections and the dispatcher of their messages. It knows nothing
- * of Discord: it moves envelopes between sockets and topics (rooms arrive with the rooms issue).
+ * Connections, subscriptions and fan-out (R-RT1…R-RT7). It knows nothing of Discord: envelopes go
+ * from the event bus to the connections subscribed to a topic. Each event is serialized once and the
+ * same string is written to every target.
  */
 export class Hub {
-  readonly #connections = new Map<string, Connection>();
-  readonly #log: Logger;
-  readonly #now: () => number;
+  readonly #o: HubOptions;
+  readonly #t: HubTuning;
+  readonly #conns = new Map<string, ConnState>();
+  readonly #byUser = new Map<string, Set<ConnState>>();
+  readonly #byRoom = new Map<string, Set<ConnState>>();
+  #stopHeartbeat: (() => void) | undefined;
 
   constructor(options: HubOptions) {
-    this.#log = options.log;
-    this.#now = options.now ?? Date.now;
+    this.#o = options;
+    this.#t = { ...HubDefaults, ...options.tuning };
   }
 
   get connectionCount(): number {
-    return this.#connections.size;
+    return this.#conns.size;
   }
 
-  open(connection: Connection): void {
-    this.#connections.set(connection.id, connection);
-    this.#log.debug({ connectionId: connection.id, connections: this.#connections.size }, 'connection opened');
+  get subscriptionCount(): number {
+    let n = 0;
+    for (const set of this.#byRoom.values()) n += set.size;
+    return n;
   }
 
+  viewers(roomId: string): number {
+    return this.#byRoom.get(roomId)?.size ?? 0;
+  }
+
+  start(): void {
+    this.#stopHeartbeat ??= this.#o.clock.setInterval(() => this.#heartbeat(), this.#t.heartbeatIntervalMs);
+  }
+
+  open(conn: Connection): void {
+    const state: ConnState = {
+      conn,
+      userId: null,
+      rooms: new Set(),
+      pending: new Map(),
+      authTimer: undefined,
+      missedPongs: 0,
+      tokens: this.#t.frameBurst,
+      tokensAt: this.#o.clock.now(),
+      closed: false,
+    };
+    state.authTimer = this.#o.clock.setTimeout(() => {
+      if (state.userId === null) this.#closeWith(state, CloseCodes.AuthTimeout, 'no auth message in time');
+    }, this.#t.authDeadlineMs);
+    this.#conns.set(conn.id, state);
+  }
+
+  pong(connectionId: string): void {
+    const state = this.#conns.get(connectionId);
+    if (state) state.missedPongs = 0;
+  }
+
+  /** The socket closed (either side): forget it everywhere. */
   close(connectionId: string): void {
-    if (this.#connections.delete(connectionId)) {
-      this.#log.debug({ connectionId, connections: this.#connections.size }, 'connection closed');
+    const state = this.#conns.get(connectionId);
+    if (!state) return;
+    state.closed = true;
+    state.authTimer?.();
+    this.#conns.delete(connectionId);
+    if (state.userId) {
+      const set = this.#byUser.get(state.userId);
+      set?.delete(state);
+      if (set?.size === 0) this.#byUser.delete(state.userId);
     }
+    for (const roomId of state.rooms) this.#leaveRoom(state, roomId);
   }
 
-  message(connectionId: string, raw: string): void {
-    const connection = this.#connections.get(connectionId);
-    if (!connection) return;
-    const parsed = parseClientFrame(raw);
-    if (!parsed.ok) {
-      this.#log.info({ connectionId, reason: parsed.error }, 'protocol violation, closing');
-      this.#send(connection, serverMessage({ type: 'error', code: 'bad_request', error: parsed.error }, this.#now()));
-      connection.close(CloseCodes.ProtocolViolation.code, CloseCodes.ProtocolViolation.reason);
-      this.close(connectionId);
+  async message(connectionId: string, raw: string): Promise<void> {
+    const state = this.#conns.get(connectionId);
+    if (!state || state.closed) return;
+    if (!this.#takeToken(state)) {
+      this.#violation(state, 'more than 20 frames per second');
       return;
     }
-    switch (parsed.message.type) {
-      case 'ping':
-        this.#send(connection, serverMessage({ type: 'pong' }, this.#now()));
-        return;
-      default:
-        this.#send(
-          connection,
-          serverMessage({ type: 'error', code: 'bad_request', error: `"${parsed.message.type}" is not available yet` }, this.#now()),
-        );
+    const parsed = parseClientFrame(raw);
+    if (!parsed.ok) {
+      this.#violation(state, parsed.error);
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.type === 'ping') {
+      this.#send(state, serverMessage({ type: 'pong' }, this.#o.clock.now()));
+      return;
+    }
+    if (msg.type === 'auth') {
+      await this.#auth(state, msg.token);
+      return;
+    }
+    if (state.userId === null) {
+      this.#violation(state, `"${msg.type}" before "auth"`);
+      return;
+    }
+    if (msg.type === 'subscribe') await this.#subscribe(state, msg.room);
+    else this.#unsubscribe(state, msg.room);
+  }
+
+  /** Delivers one bus message to the connections on its topic. */
+  deliver(message: BusMessage): void {
+    const targets =
+      message.topic === ALL_TOPIC
+        ? new Set(this.#conns.values())
+        : message.topic.startsWith('room:')
+          ? this.#byRoom.get(message.topic.slice(5))
+          : message.topic.startsWith('user:')
+            ? this.#byUser.get(message.topic.slice(5))
+            : undefined;
+    if (!targets || targets.size === 0) return;
+
+    const roomId = message.topic.startsWith('room:') ? message.topic.slice(5) : null;
+    const frame = serializeEvent(message, this.#o.clock.now());
+    let frames = 0;
+    for (const state of targets) {
+      if (roomId !== null) {
+        const pending = state.pending.get(roomId);
+        if (pending) {
+          pending.push(message);
+          continue;
+        }
+      }
+      if (state.userId === null && message.topic !== ALL_TOPIC) continue;
+      if (this.#write(state, frame)) frames++;
+    }
+    const receivedAt = typeof message.payload.receivedAt === 'number' ? message.payload.receivedAt : null;
+    this.#o.onStat?.({ kind: 'delivered', event: message.event, frames, latencyMs: receivedAt === null ? null : this.#o.clock.now() - receivedAt });
+    if (message.event === 'room.deleted' && roomId !== null) {
+      for (const state of [...targets]) this.#leaveRoom(state, roomId);
     }
   }
 
-  /** Close every connection, telling clients to come back (deploys, SIGTERM). */
+  /** Close everything, telling clients to come back (deploys, SIGTERM). */
   closeAll(): void {
-    for (const connection of this.#connections.values()) {
-      connection.close(CloseCodes.GoingAway.code, CloseCodes.GoingAway.reason);
-    }
-    this.#connections.clear();
+    this.#stopHeartbeat?.();
+    this.#stopHeartbeat = undefined;
+    for (const state of [...this.#conns.values()]) this.#closeWith(state, CloseCodes.GoingAway, 'server going away');
   }
 
-  #send(connection: Connection, message: ServerMessage): void {
-    connection.send(JSON.stringify(message));
+  // ---- internals --------------------------------------------------------------------------------
+
+  async #auth(state: ConnState, token: string): Promise<void> {
+    if (state.userId !== null) {
+      this.#violation(state, 'already authenticated');
+      return;
+    }
+    const userId = await this.#o.verifyToken(token);
+    if (state.closed) return;
+    if (userId === null) {
+      this.#o.onStat?.({ kind: 'auth-failed' });
+      this.#sendError(state, 'unauthenticated', 'The token is invalid or expired. Fetch a new one and reconnect.');
+      this.#closeWith(state, CloseCodes.BadToken, 'bad token');
+      return;
+    }
+    const mine = this.#byUser.get(userId) ?? new Set<ConnState>();
+    if (mine.size >= this.#t.maxConnectionsPerUser) {
+      this.#sendError(state, 'rate_limited', `At most ${this.#t.maxConnectionsPerUser} open tabs per user.`);
+      this.#closeWith(state, CloseCodes.TooManyConnections, 'too many connections');
+      return;
+    }
+    state.authTimer?.();
+    state.authTimer = undefined;
+    state.userId = userId;
+    mine.add(state);
+    this.#byUser.set(userId, mine);
+    const now = this.#o.clock.now();
+    this.#send(state, serverMessage({ type: 'ack', event: 'auth.ok', userId }, now));
+    this.#send(state, serverMessage({ type: 'event', event: 'gateway.status', payload: this.#o.gatewayStatus() }, now));
+  }
+
+  async #subscribe(state: ConnState, roomId: string): Promise<void> {
+    const userId = state.userId!;
+    if (state.rooms.has(roomId)) {
+      // A resubscribe (the client saw a gap): a fresh snapshot, same subscription.
+      this.#leaveRoom(state, roomId);
+    } else if (state.rooms.size >= this.#t.maxSubscriptionsPerConnection) {
+      this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`);
+      return;
+    }
+    if (!(await this.#o.canView(roomId, userId))) {
+      // Same answer for "does not exist" and "not yours": nothing about the room leaks.
+      if (!state.closed) this.#sendError(state, 'forbidden', 'You cannot watch this room.');
+      return;
+    }
+    if (state.closed) return;
+    // Join first and hold events until the snapshot is out, so none falls between the two.
+    state.rooms.add(roomId);
+    state.pending.set(roomId, []);
+    const set = this.#byRoom.get(roomId) ?? new Set<ConnState>();
+    set.add(state);
+    this.#byRoom.set(roomId, set);
+    this.#o.onViewersChanged?.(roomId, set.size, true);
+
+    const snapshot = await this.#o.snapshot(roomId);
+    if (state.closed) return;
+    const held = state.pending.get(roomId) ?? [];
+    state.pending.delete(roomId);
+    if (!snapshot) {
+      this.#leaveRoom(state, roomId);
+      this.#sendError(state, 'not_found', 'This room has been closed.');
+      return;
+    }
+    const now = this.#o.clock.now();
+    this.#send(state, serverMessage({ type: 'ack', event: 'subscribed', room: roomId }, now));
+    this.#send(state, serverMessage({ type: 'event', event: 'room.snapshot', payload: snapshot }, now));
+    for (const message of held) {
+      if (message.seq !== null && message.seq <= snapshot.seq) continue;
+      this.#write(state, serializeEvent(message, now));
+    }
+  }
+
+  #unsubscribe(state: ConnState, roomId: string): void {
+    if (state.rooms.has(roomId)) this.#leaveRoom(state, roomId);
+  }
+
+  #leaveRoom(state: ConnState, roomId: string): void {
+    state.rooms.delete(roomId);
+    state.pending.delete(roomId);
+    const set = this.#byRoom.get(roomId);
+    if (!set?.delete(state)) return;
+    if (set.size === 0) this.#byRoom.delete(roomId);
+    this.#o.onViewersChanged?.(roomId, set.size, false);
+  }
+
+  /** Writes a prepared frame unless the socket is backed up; a slow consumer is cut, not waited for. */
+  #write(state: ConnState, frame: string): boolean {
+    if (state.closed) return false;
+    if (state.conn.bufferedAmount() > this.#t.maxBufferedBytes) {
+      this.#o.onStat?.({ kind: 'slow-consumer' });
+      this.#o.log.info({ connectionId: state.conn.id, userId: state.userId, buffered: state.conn.bufferedAmount() }, 'slow consumer closed');
+      this.#closeWith(state, CloseCodes.SlowConsumer, 'send buffer over 1 MB', true);
+      return false;
+    }
+    state.conn.send(frame);
+    return true;
+  }
+
+  #send(state: ConnState, message: ServerMessage): void {
+    this.#write(state, JSON.stringify(message));
+  }
+
+  #sendError(state: ConnState, code: ErrorCode, error: string): void {
+    this.#send(state, serverMessage({ type: 'error', code, error }, this.#o.clock.now()));
+  }
+
+  #violation(state: ConnState, reason: string): void {
+    this.#o.onStat?.({ kind: 'protocol-violation' });
+    this.#o.log.info({ connectionId: state.conn.id, userId: state.userId, reason }, 'protocol violation, closing');
+    this.#sendError(state, 'bad_request', reason);
+    this.#closeWith(state, CloseCodes.ProtocolViolation, reason);
+  }
+
+  #closeWith(state: ConnState, code: { code: number; reason: string }, detail: string, terminate = false): void {
+    if (state.closed) return;
+    this.#o.log.debug({ connectionId: state.conn.id, code: code.code, detail }, 'closing connection');
+    this.close(state.conn.id);
+    state.conn.close(code.code, code.reason);
+    // A slow consumer's backlog would hold the close frame too: drop the socket now.
+    if (terminate) state.conn.terminate();
+  }
+
+  #takeToken(state: ConnState): boolean {
+    const now = this.#o.clock.now();
+    state.tokens = Math.min(this.#t.frameBurst, state.tokens + ((now - state.tokensAt) / 1000) * this.#t.framesPerSecond);
+    state.tokensAt = now;
+    if (state.tokens < 1) return false;
+    state.tokens -= 1;
+    return true;
+  }
+
+  #heartbeat(): void {
+    for (const state of [...this.#conns.values()]) {
+      if (state.missedPongs >= this.#t.maxMissedPongs) {
+        this.#o.log.debug({ connectionId: state.conn.id }, 'missed heartbeats, dropping');
+        this.close(state.conn.id);
+        state.conn.terminate();
+        continue;
+      }
+      state.missedPongs++;
+      state.conn.ping();
+    }
   }
 }
+
+/** The one serialization of a bus message, written as-is to every target. */
+function serializeEvent(message: BusMessage, now: number): string {
+  const payload = message.seq === null ? message.payload : { ...message.payload, seq: message.seq };
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'event', event: message.event, payload, ts: now });
+}
+
+export { roomTopic, userTopic };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Hooks, Peer } from 'crossws';
 import type { Services } from '../services.ts';
 import type { Connection } from './hub.ts';
@@ -22,18 +21,23 @@ export function createWebSocketHooks(services: Services): Partial<Hooks> {
     },
     open(peer) {
       const connection: Connection = {
-        id: randomUUID(),
-        send: (frame) => {
-          peer.send(frame);
-        },
+        id: peer.id,
+        send: (frame) => void peer.send(frame, { compress: false }),
         close: (code, reason) => peer.close(code, reason),
+        bufferedAmount: () => peer.bufferedAmount,
+        ping: () => peer.ping(),
+        terminate: () => peer.terminate(),
       };
       connections.set(peer, connection);
       hub.open(connection);
     },
     message(peer, message) {
       const connection = connections.get(peer);
-      if (connection) hub.message(connection.id, message.text());
+      if (connection) void hub.message(connection.id, message.text());
+    },
+    pong(peer) {
+      const connection = connections.get(peer);
+      if (connection) hub.pong(connection.id);
     },
     close(peer) {
       const connection = connections.get(peer);

@@ -1,0 +1,129 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { LeaderGuard } from './leader.ts';
+import type { Room } from './room.ts';
+import type { RoomService } from './room-service.ts';
+
+export const CleanupDefaults = {
+  /** How often the job looks at every room. */
+  intervalMs: 5 * 60_000,
+  /** Nobody in voice and nobody viewing for this long: the room is idle. */
+  idleAfterMs: 60 * 60_000,
+  /** Viewers get this long to show activity before the room closes. */
+  warningMs: 30_000,
+} as const;
+
+export interface CleanupJobOptions {
+  rooms: RoomService;
+  /** Whether anyone is in the room's voice channel or viewing its page right now. */
+  isActive(room: Room): boolean;
+  leader: LeaderGuard;
+  clock: Clock;
+  log: Logger;
+  intervalMs?: number;
+  idleAfterMs?: number;
+  warningMs?: number;
+}
+
+/**
+ * Closes idle rooms (R-ROOM7): every 5 minutes, rooms idle for an hour get a 30-second warning;
+ * activity during it cancels the warning, otherwise the room is closed like a creator's close.
+ */
+export class CleanupJob {
+  readonly #o: Required<Omit<CleanupJobOptions, 'isActive'>> & Pick<CleanupJobOptions, 'isActive'>;
+  readonly #warnings = new Map<string, () => void>();
+  #stop: (() => void) | undefined;
+  runs = 0;
+
+  constructor(options: CleanupJobOptions) {
+    this.#o = {
+      intervalMs: CleanupDefaults.intervalMs,
+      idleAfterMs: CleanupDefaults.idleAfterMs,
+      warningMs: CleanupDefaults.warningMs,
+      ...options,
+    };
+  }
+
+  start(): void {
+    this.#stop ??= this.#o.clock.setInterval(() => void this.runOnce(), this.#o.intervalMs);
+  }
+
+  stop(): void {
+    this.#stop?.();
+    this.#stop = undefined;
+    for (const cancel of this.#warnings.values()) cancel();
+    this.#warnings.clear();
+  }
+
+  /** One pass over every room; a no-op on instances that are not the leader. */
+  async runOnce(): Promise<void> {
+    const ran = await this.#o.leader.runExclusive('cleanup', this.#o.intervalMs, async () => {
+      this.runs++;
+      const now = this.#o.clock.now();
+      for (const room of await this.#o.rooms.store.list()) {
+        try {
+          await this.#check(room, now);
+        } catch (error) {
+          this.#o.log.error({ err: error, roomId: room.id }, 'cleanup failed for a room');
+        }
+      }
+    });
+    if (!ran) this.#o.log.debug('cleanup skipped: another instance is running it');
+  }
+
+  async #check(room: Room, now: number): Promise<void> {
+    if (this.#o.isActive(room)) {
+      await this.#o.rooms.store.update(room.id, { lastActiveAt: now });
+      return;
+    }
+    if (room.closingAt !== null) {
+      // A warning from a run that did not finish (restart): honour it.
+      if (!this.#warnings.has(room.id)) this.#schedule(room.id, Math.max(0, room.closingAt - now), room.closingAt - this.#o.warningMs);
+      return;
+    }
+    if (now - room.lastActiveAt < this.#o.idleAfterMs) return;
+
+    const closingAt = now + this.#o.warningMs;
+    await this.#o.rooms.store.update(room.id, { closingAt });
+    await this.#o.rooms.publish(room.id, 'room.closing', { secondsLeft: Math.round(this.#o.warningMs / 1000), closingAt });
+    this.#o.log.info({ roomId: room.id, idleForMs: now - room.lastActiveAt }, 'idle room: closing warning sent');
+    this.#schedule(room.id, this.#o.warningMs, now);
+  }
+
+  #schedule(roomId: string, delayMs: number, warnedAt: number): void {
+    const cancel = this.#o.clock.setTimeout(() => {
+      this.#warnings.delete(roomId);
+      void this.#finish(roomId, warnedAt).catch((error: unknown) => this.#o.log.error({ err: error, roomId }, 'closing an idle room failed'));
+    }, delayMs);
+    this.#warnings.set(roomId, cancel);
+  }
+
+  async #finish(roomId: string, warnedAt: number): Promise<void> {
+    const room = await this.#o.rooms.store.get(roomId);
+    if (!room || room.closingAt === null) return;
+    if (this.#o.isActive(room) || room.lastActiveAt > warnedAt) {
+      await this.cancel(roomId);
+      return;
+    }
+    await this.#o.rooms.close(roomId, 'idle');
+  }
+
+  /** Activity during a warning: keep the room, tell its viewers. */
+  async cancel(roomId: string): Promise<void> {
+    this.#warnings.get(roomId)?.();
+    this.#warnings.delete(roomId);
+    const room = await this.#o.rooms.store.update(roomId, { closingAt: null, lastActiveAt: this.#o.clock.now() });
+    if (room) {
+      await this.#o.rooms.publish(roomId, 'room.closing.cancelled', {});
+      this.#o.log.info({ roomId }, 'idle room kept: activity during the warning');
+    }
+  }
+
+  /** Something happened in a room (voice join, a viewer arrived): it is not idle. */
+  async noteActivity(roomId: string): Promise<void> {
+    const room = await this.#o.rooms.store.get(roomId);
+    if (!room) return;
+    if (room.closingAt !== null) await this.cancel(roomId);
+    else await this.#o.rooms.store.update(roomId, { lastActiveAt: this.#o.clock.now() });
+  }
+}

@@ -1,0 +1,369 @@
+import { randomInt } from 'node:crypto';
+import type { VoiceMember as GatewayVoiceMember, VoiceStateView } from '@repo/discord-gateway';
+import {
+  OPEN_ROOMS_PER_USER,
+  ROOM_PLAYER_LIMIT,
+  ROOM_VIEWER_LIMIT,
+  type Player,
+  type RoomDeletedReason,
+  type RoomListing,
+  RoomName,
+  type RoomSnapshot,
+  type UserSummary,
+  type VoiceMember,
+} from '@repo/protocol';
+import type { Logger } from 'pino';
+import { avatarUrl, type Session } from '../auth/session.ts';
+import type { Clock } from '../clock.ts';
+import { AppError, validationError } from '../http/errors.ts';
+import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
+import { type InviteKind, InviteTokens } from './invite-token.ts';
+import { type Profile, type Room, membershipOf, roomInfo } from './room.ts';
+import type { RoomDiscord } from './room-discord.ts';
+import type { RoomStore } from './room-store.ts';
+
+export interface RoomServiceOptions {
+  store: RoomStore;
+  discord: RoomDiscord;
+  /** Who is in voice where: the Gateway's cache (or, with several instances, the holder's copy). */
+  voice: VoiceStateView;
+  bus: EventBus;
+  invites: InviteTokens;
+  guildId: string;
+  categoryId: string;
+  publicUrl: URL;
+  cdnUrl: string;
+  clock: Clock;
+  log: Logger;
+}
+
+/** A double click on "Create room" within this window returns the room the first click made. */
+export const CREATE_DEDUPE_WINDOW_MS = 10_000;
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** 10 characters of [a-z0-9]: 51 bits, short enough for a URL, unguessable enough to not matter. */
+export function newRoomId(): string {
+  let id = '';
+  for (let i = 0; i < 10; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
+  return id;
+}
+
+export interface CreatedRoom {
+  room: Room;
+  inviteUrl: string;
+  spectatorUrl: string;
+}
+
+export type VoiceAction = { action: 'moved'; channelId: string } | { action: 'open-in-discord'; url: string };
+
+/**
+ * Rooms (R-ROOM1…8): one service behind the server functions and the JSON API. Discord holds the
+ * channel and the role; the store holds the rest; every change is published for the hubs.
+ */
+export class RoomService {
+  readonly #o: RoomServiceOptions;
+  readonly #log: Logger;
+  /** Per-user queue for create: a second click waits for the first and gets its room. */
+  readonly #creating = new Map<string, Promise<CreatedRoom | undefined>>();
+  readonly #recent = new Map<string, { roomId: string; at: number }>();
+  /** Per-room single flight for close. */
+  readonly #closing = new Map<string, Promise<void>>();
+
+  constructor(options: RoomServiceOptions) {
+    this.#o = options;
+    this.#log = options.log;
+  }
+
+  // ---- create -----------------------------------------------------------------------------------
+
+  async create(session: Session, rawName: unknown): Promise<CreatedRoom> {
+    const parsed = RoomName.safeParse(rawName);
+    if (!parsed.success) throw validationError(parsed.error, 'The room name is not valid.');
+    const name = parsed.data;
+    // One create at a time per user: the open-rooms limit check and the double-click check below
+    // both need to see the previous create's result.
+    const previous = this.#creating.get(session.userId) ?? Promise.resolve(undefined);
+    const run = previous.catch(() => undefined).then(() => this.#createOrReuse(session, name));
+    this.#creating.set(session.userId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#creating.get(session.userId) === run) this.#creating.delete(session.userId);
+    }
+  }
+
+  async #createOrReuse(session: Session, name: string): Promise<CreatedRoom> {
+    const now = this.#o.clock.now();
+    for (const [k, v] of this.#recent) if (now - v.at > CREATE_DEDUPE_WINDOW_MS) this.#recent.delete(k);
+    const key = `${session.userId}\n${name}`;
+    const recent = this.#recent.get(key);
+    if (recent) {
+      const room = await this.#o.store.get(recent.roomId);
+      if (room) return this.#withLinks(room);
+    }
+    const created = await this.#create(session, name);
+    this.#recent.set(key, { roomId: created.room.id, at: this.#o.clock.now() });
+    return created;
+  }
+
+  async #create(session: Session, name: string): Promise<CreatedRoom> {
+    const open = (await this.#o.store.listForUser(session.userId)).filter((r) => r.creatorId === session.userId);
+    if (open.length >= OPEN_ROOMS_PER_USER) {
+      throw new AppError('conflict', `You already have ${OPEN_ROOMS_PER_USER} open rooms. Close one to create another.`);
+    }
+    const id = newRoomId();
+    const { roleId, channelId } = await this.#o.discord.create(id, name, this.#o.categoryId, session.userId);
+    const now = this.#o.clock.now();
+    const room: Room = {
+      id,
+      name,
+      guildId: this.#o.guildId,
+      channelId,
+      roleId,
+      creatorId: session.userId,
+      players: [session.userId],
+      spectators: [],
+      profiles: { [session.userId]: profileOf(session) },
+      createdAt: now,
+      lastActiveAt: now,
+      closingAt: null,
+    };
+    try {
+      await this.#o.store.insert(room);
+    } catch (error) {
+      await this.#o.discord.destroy({ roleId, channelId }).catch(() => undefined);
+      throw error;
+    }
+    this.#log.info({ roomId: id, channelId, roleId, creatorId: session.userId }, 'room created');
+    await this.#publishLobby(room);
+    return this.#withLinks(room);
+  }
+
+  async #withLinks(room: Room): Promise<CreatedRoom> {
+    return { room, inviteUrl: await this.inviteUrl(room, 'player'), spectatorUrl: await this.inviteUrl(room, 'spectator') };
+  }
+
+  async inviteUrl(room: Room, kind: InviteKind): Promise<string> {
+    const { token } = await this.#o.invites.issue(
+      { roomId: room.id, guildId: room.guildId, channelId: room.channelId, roleId: room.roleId, creatorId: room.creatorId, kind },
+      this.#o.clock.now(),
+    );
+    return new URL(`/invite/${token}`, this.#o.publicUrl).toString();
+  }
+
+  // ---- read -------------------------------------------------------------------------------------
+
+  /** The room for someone allowed to see it: 404 when unknown or closed, 403 for others. */
+  async getForMember(roomId: string, userId: string): Promise<Room> {
+    const room = await this.#o.store.get(roomId);
+    if (!room) {
+      const closed = await this.#o.store.closedAt(roomId);
+      throw new AppError('not_found', closed ? 'This room has been closed.' : 'There is no such room.');
+    }
+    if (!membershipOf(room, userId)) throw new AppError('forbidden', 'You are not in this room. Ask its creator for an invite link.');
+    return room;
+  }
+
+  /** Whether a user may watch a room's live stream (the hub's subscribe check). */
+  async canView(roomId: string, userId: string): Promise<boolean> {
+    const room = await this.#o.store.get(roomId);
+    return room !== null && membershipOf(room, userId) !== null;
+  }
+
+  /** Room, players, spectators and who is in voice right now, at the room's current sequence. */
+  async snapshot(roomId: string): Promise<RoomSnapshot | null> {
+    const seq = await this.#o.bus.currentSeq(roomTopic(roomId));
+    const room = await this.#o.store.get(roomId);
+    if (!room) return null;
+    const { players, spectators } = this.#people(room);
+    const voice = [...this.#o.voice.membersIn(room.guildId, room.channelId).values()].map((m) => this.voiceMember(room, m));
+    return { roomId, room: roomInfo(room), players, spectators, voice, seq };
+  }
+
+  voiceMember(room: Room, m: GatewayVoiceMember): VoiceMember {
+    const known = room.profiles[m.userId];
+    return {
+      userId: m.userId,
+      username: m.username ?? known?.username ?? 'unknown',
+      globalName: m.displayName ?? m.globalName ?? known?.globalName ?? null,
+      avatarUrl: avatarUrl(this.#o.cdnUrl, m.userId, m.avatar ?? known?.avatar ?? null),
+      selfMute: m.selfMute,
+      selfDeaf: m.selfDeaf,
+      mute: m.mute,
+      deaf: m.deaf,
+      streaming: m.selfStream,
+      video: m.selfVideo,
+      signedIn: known !== undefined,
+    };
+  }
+
+  #people(room: Room): { players: Player[]; spectators: UserSummary[] } {
+    const summary = (userId: string): UserSummary => {
+      const p = room.profiles[userId];
+      return { userId, username: p?.username ?? 'unknown', globalName: p?.globalName ?? null, avatarUrl: avatarUrl(this.#o.cdnUrl, userId, p?.avatar ?? null) };
+    };
+    return {
+      players: room.players.map((u) => ({ ...summary(u), creator: u === room.creatorId })),
+      spectators: room.spectators.map(summary),
+    };
+  }
+
+  async listForUser(userId: string): Promise<RoomListing[]> {
+    const rooms = await this.#o.store.listForUser(userId);
+    return rooms
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((room) => ({
+        id: room.id,
+        name: room.name,
+        creatorId: room.creatorId,
+        players: room.players.length,
+        playerLimit: ROOM_PLAYER_LIMIT,
+        inVoice: this.#o.voice.membersIn(room.guildId, room.channelId).size,
+        role: membershipOf(room, userId) ?? 'spectator',
+      }));
+  }
+
+  // ---- join -------------------------------------------------------------------------------------
+
+  /**
+   * Redeems an invite (R-ROOM3): verified on every use; players get the voice role, at most 4; a
+   * spectator gets nothing in Discord. The fifth player gets 409 and Discord is not touched.
+   */
+  async redeem(session: Session, token: string): Promise<Room> {
+    const verified = await this.#o.invites.verify(token, this.#o.clock.now());
+    if (!verified.ok) {
+      if (verified.reason === 'expired') throw new AppError('gone', 'This invite link has expired. Ask for a new one.');
+      throw new AppError('validation', 'This invite link is not valid.');
+    }
+    const claims = verified.claims;
+    if (claims.guildId !== this.#o.guildId) throw new AppError('validation', 'This invite link is for another Discord server.');
+    const room = await this.#o.store.get(claims.roomId);
+    if (!room || room.channelId !== claims.channelId || room.roleId !== claims.roleId) {
+      throw new AppError('gone', 'This room has been closed.');
+    }
+    const membership = membershipOf(room, session.userId);
+    if (membership === 'creator' || membership === 'player') return room;
+    if (claims.kind === 'spectator' && membership === 'spectator') return room;
+
+    const result = await this.#o.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), {
+      players: ROOM_PLAYER_LIMIT,
+      viewers: ROOM_VIEWER_LIMIT,
+    });
+    if (result === 'missing') throw new AppError('gone', 'This room has been closed.');
+    if (result === 'full') {
+      throw new AppError(
+        'conflict',
+        claims.kind === 'player' ? `Room full: ${ROOM_PLAYER_LIMIT} of ${ROOM_PLAYER_LIMIT} players are in.` : 'This room has as many viewers as it can take.',
+      );
+    }
+    if (claims.kind === 'player' && result === 'added') {
+      try {
+        await this.#o.discord.addPlayer(session.userId, room.roleId);
+      } catch (error) {
+        // The seat was reserved first (so two people cannot take the last one); give it back.
+        await this.#o.store.removeParticipant(room.id, session.userId);
+        throw error;
+      }
+    }
+    this.#log.info({ roomId: room.id, userId: session.userId, kind: claims.kind }, 'joined room');
+    const updated = (await this.#o.store.get(room.id)) ?? room;
+    await this.#publishRoomUpdated(updated);
+    await this.#publishLobby(updated);
+    return updated;
+  }
+
+  // ---- voice ------------------------------------------------------------------------------------
+
+  /** Moves a player who is in voice anywhere in the guild; otherwise a link that opens the channel (R-ROOM4). */
+  async joinVoice(session: Session, roomId: string): Promise<VoiceAction> {
+    const room = await this.getForMember(roomId, session.userId);
+    const membership = membershipOf(room, session.userId);
+    if (membership === 'spectator') throw new AppError('forbidden', 'Spectators watch without joining voice.');
+    const openInDiscord: VoiceAction = { action: 'open-in-discord', url: `https://discord.com/channels/${room.guildId}/${room.channelId}` };
+    const current = this.#o.voice.channelOf(room.guildId, session.userId);
+    if (current === room.channelId) return { action: 'moved', channelId: room.channelId };
+    if (!current) return openInDiscord;
+    await this.#o.discord.move(session.userId, room.channelId);
+    return { action: 'moved', channelId: room.channelId };
+  }
+
+  // ---- close ------------------------------------------------------------------------------------
+
+  /** Creator only (R-ROOM6). Idempotent: closing a closed room is a no-op that succeeds. */
+  async closeByUser(session: Session, roomId: string): Promise<void> {
+    const room = await this.#o.store.get(roomId);
+    if (!room) {
+      if (await this.#o.store.closedAt(roomId)) return;
+      throw new AppError('not_found', 'There is no such room.');
+    }
+    if (room.creatorId !== session.userId) throw new AppError('forbidden', 'Only the room’s creator can close it.');
+    await this.close(roomId, 'closed');
+  }
+
+  /** Deletes channel and role, forgets the room, tells everyone. Safe to call twice or at once. */
+  close(roomId: string, reason: RoomDeletedReason): Promise<void> {
+    const existing = this.#closing.get(roomId);
+    if (existing) return existing;
+    const promise = this.#close(roomId, reason).finally(() => this.#closing.delete(roomId));
+    this.#closing.set(roomId, promise);
+    return promise;
+  }
+
+  async #close(roomId: string, reason: RoomDeletedReason): Promise<void> {
+    const room = await this.#o.store.get(roomId);
+    if (!room) return;
+    await this.#o.discord.destroy({ roleId: room.roleId, channelId: room.channelId });
+    const removed = await this.#o.store.delete(roomId, this.#o.clock.now());
+    if (!removed) return;
+    this.#log.info({ roomId, reason }, 'room closed');
+    await this.#o.bus.publish(roomTopic(roomId), 'room.deleted', { roomId, reason });
+    await this.#publishLobby(removed);
+  }
+
+  /** The room's channel was deleted by hand in Discord: finish the job (role, store, viewers). */
+  async onChannelDeleted(channelId: string): Promise<void> {
+    const room = await this.#o.store.findByChannel(channelId);
+    if (room) await this.close(room.id, 'channel_deleted');
+  }
+
+  /** Someone left the guild: they are no longer a player or spectator anywhere. */
+  async onMemberRemoved(userId: string): Promise<void> {
+    for (const room of await this.#o.store.listForUser(userId)) {
+      if (room.creatorId === userId) continue;
+      await this.#o.store.removeParticipant(room.id, userId);
+      const updated = await this.#o.store.get(room.id);
+      if (updated) await this.#publishRoomUpdated(updated);
+    }
+  }
+
+  // ---- events -----------------------------------------------------------------------------------
+
+  async #publishRoomUpdated(room: Room): Promise<void> {
+    await this.#o.bus.publish(roomTopic(room.id), 'room.updated', { roomId: room.id, room: roomInfo(room), ...this.#people(room) });
+  }
+
+  /** Everyone who has the room in their lobby list gets their fresh list. */
+  async #publishLobby(room: Room): Promise<void> {
+    const users = new Set([room.creatorId, ...room.players, ...room.spectators]);
+    for (const userId of users) {
+      await this.#o.bus.publish(userTopic(userId), 'lobby.rooms', { rooms: await this.listForUser(userId) });
+    }
+  }
+
+  /** Publishes on a room's stream (used by the gateway router and the cleanup job). */
+  publish(roomId: string, event: string, payload: Record<string, unknown>): Promise<unknown> {
+    return this.#o.bus.publish(roomTopic(roomId), event, { roomId, ...payload });
+  }
+
+  get store(): RoomStore {
+    return this.#o.store;
+  }
+
+  get guildId(): string {
+    return this.#o.guildId;
+  }
+}
+
+function profileOf(session: Session): Profile {
+  return { username: session.username, globalName: session.globalName, avatar: session.avatar };
+}

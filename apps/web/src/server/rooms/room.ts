@@ -1,0 +1,49 @@
+import { ROOM_PLAYER_LIMIT, type RoomInfo } from '@repo/protocol';
+
+/** A user as a room remembers them (from their session when they joined). */
+export interface Profile {
+  username: string;
+  globalName: string | null;
+  avatar: string | null;
+}
+
+/** A room as stored. Discord holds the voice channel and the role; this is everything else. */
+export interface Room {
+  id: string;
+  name: string;
+  guildId: string;
+  channelId: string;
+  roleId: string;
+  creatorId: string;
+  /** Voice role holders, the creator first, in the order they joined. */
+  players: string[];
+  spectators: string[];
+  profiles: Record<string, Profile>;
+  createdAt: number;
+  /** Last time anyone was in the voice channel or viewing the room (cleanup, R-ROOM7). */
+  lastActiveAt: number;
+  /** Set while an inactivity warning runs: when the room will close. */
+  closingAt: number | null;
+}
+
+export function roomInfo(room: Room): RoomInfo {
+  return {
+    id: room.id,
+    name: room.name,
+    creatorId: room.creatorId,
+    guildId: room.guildId,
+    channelId: room.channelId,
+    createdAt: room.createdAt,
+    playerLimit: ROOM_PLAYER_LIMIT,
+    closingAt: room.closingAt,
+  };
+}
+
+export type Membership = 'creator' | 'player' | 'spectator' | null;
+
+export function membershipOf(room: Room, userId: string): Membership {
+  if (room.creatorId === userId) return 'creator';
+  if (room.players.includes(userId)) return 'player';
+  if (room.spectators.includes(userId)) return 'spectator';
+  return null;
+}

@@ -1,0 +1,134 @@
+import { DiscordGatewayClient } from '@repo/discord-gateway';
+import { DiscordRestClient } from '@repo/discord-rest';
+import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '@repo/discord-emulator';
+import pino from 'pino';
+import type { Session } from '../src/server/auth/session.ts';
+import { ManualClock } from '../src/server/clock.ts';
+import { type BusMessage, MemoryEventBus } from '../src/server/realtime/event-bus.ts';
+import { CleanupJob } from '../src/server/rooms/cleanup-job.ts';
+import { GatewayRouter } from '../src/server/rooms/gateway-router.ts';
+import { InviteTokens } from '../src/server/rooms/invite-token.ts';
+import { SingleInstanceLeader } from '../src/server/rooms/leader.ts';
+import { RoomDiscord } from '../src/server/rooms/room-discord.ts';
+import { RoomService } from '../src/server/rooms/room-service.ts';
+import { MemoryRoomStore, type RoomStore } from '../src/server/rooms/room-store.ts';
+
+export const SECRET = 'rooms-test-secret-0123456789abcdef0123456789';
+
+/**
+ * The rooms part of the object graph, wired as services.ts wires it, against an in-process emulator
+ * and the real Gateway client. Room time runs on a ManualClock; Discord's on real time.
+ */
+export interface RoomsHarness {
+  emulator: EmulatorHandle;
+  rest: DiscordRestClient;
+  gateway: DiscordGatewayClient;
+  clock: ManualClock;
+  bus: MemoryEventBus;
+  published: BusMessage[];
+  store: RoomStore;
+  rooms: RoomService;
+  cleanup: CleanupJob;
+  categoryId: string;
+  botUserId: string;
+  viewers: Map<string, number>;
+  session(name: string): Session;
+  /** A fresh service graph over the same Discord (a restart), with the given store. */
+  restart(store: RoomStore): RoomService;
+  control(path: string, body: unknown): Promise<Response>;
+  discordState(): Promise<DiscordState>;
+  waitFor(check: () => boolean, what: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DiscordState {
+  channels: Array<{ id: string; type: number; name: string; parent_id: string | null; user_limit?: number; permission_overwrites?: Array<{ id: string; type: number; allow: string; deny: string }> }>;
+  roles: Array<{ id: string; name: string }>;
+  members: Array<{ userId: string; username: string; roles: string[] }>;
+  voiceStates: Array<{ user_id: string; channel_id: string | null }>;
+}
+
+export async function roomsHarness(options: EmulatorOptions = {}): Promise<RoomsHarness> {
+  // Discord-like rate limits would only make these tests wait; the REST package proves we obey them.
+  const emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', ...options });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const clock = new ManualClock();
+  const rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
+  const gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl });
+  await gateway.start();
+  const botUserId = (await rest.getBotUser()).id;
+  const roomDiscord = new RoomDiscord(rest, emulator.guildId, botUserId, log);
+  const categoryId = await roomDiscord.ensureCategory(undefined);
+  const bus = new MemoryEventBus();
+  const published: BusMessage[] = [];
+  bus.subscribe((m) => published.push(m));
+  const viewers = new Map<string, number>();
+
+  const build = (store: RoomStore) =>
+    new RoomService({
+      store,
+      discord: roomDiscord,
+      voice: gateway.cache,
+      bus,
+      invites: new InviteTokens(SECRET),
+      guildId: emulator.guildId,
+      categoryId,
+      publicUrl: new URL('http://rooms.test'),
+      cdnUrl: emulator.url,
+      clock,
+      log,
+    });
+  const store = new MemoryRoomStore(() => clock.now());
+  const rooms = build(store);
+  const cleanup = new CleanupJob({
+    rooms,
+    isActive: (room) => (viewers.get(room.id) ?? 0) > 0 || gateway.cache.membersIn(room.guildId, room.channelId).size > 0,
+    leader: new SingleInstanceLeader(),
+    clock,
+    log,
+  });
+  const router = new GatewayRouter(rooms, cleanup, log);
+  gateway.on('*', (event) => void router.handle(event));
+
+  const harness: RoomsHarness = {
+    emulator,
+    rest,
+    gateway,
+    clock,
+    bus,
+    published,
+    store,
+    rooms,
+    cleanup,
+    categoryId,
+    botUserId,
+    viewers,
+    session(name) {
+      const user = emulator.users[name];
+      if (!user) throw new Error(`no test user ${name}`);
+      return { userId: user.id, username: user.username, globalName: user.global_name ?? null, avatar: user.avatar ?? null, accessToken: 'unused', refreshToken: 'unused', accessTokenExpiresAt: Number.MAX_SAFE_INTEGER };
+    },
+    restart: build,
+    control: (path, body) => fetch(`${emulator.controlUrl}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    async discordState() {
+      const state = (await (await fetch(`${emulator.controlUrl}/state`)).json()) as { guilds: Array<DiscordState & { id: string }> };
+      const guild = state.guilds.find((g) => g.id === emulator.guildId);
+      if (!guild) throw new Error('guild missing from emulator state');
+      return guild;
+    },
+    async waitFor(check, what) {
+      const deadline = Date.now() + 5_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      cleanup.stop();
+      await gateway.stop();
+      rest.close();
+      await emulator.close();
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,115 @@
+import type { GatewayState } from './gateway-state.ts';
+
+/** Where an event came from: a live (or replayed) dispatch, or the diff computed after a re-identify. */
+export type EventSource = 'dispatch' | 'resync';
+
+/** Carried by every domain event. */
+export interface EventMeta {
+  /** The dispatch's `s`: monotonic within a Gateway session (a resync carries its GUILD_CREATE's). */
+  sequence: number;
+  /** When this process received the dispatch, by the injected clock (ms since the epoch). */
+  receivedAt: number;
+  source: EventSource;
+}
+
+/** Who a user is, as far as the guild tells us. */
+export interface MemberProfile {
+  userId: string;
+  /** Null only when Discord never sent the user's profile (it always does for people in voice). */
+  username: string | null;
+  globalName: string | null;
+  /** Guild nickname. */
+  nick: string | null;
+  /** nick, else global name, else username: what Discord shows. */
+  displayName: string | null;
+  /** User avatar hash (cdn `avatars/{userId}/{hash}`). */
+  avatar: string | null;
+  /** Guild-specific avatar hash, when the member set one. */
+  guildAvatar: string | null;
+}
+
+export interface VoiceFlags {
+  selfMute: boolean;
+  selfDeaf: boolean;
+  /** Server mute / deafen (by a moderator). */
+  mute: boolean;
+  deaf: boolean;
+  /** Go Live. */
+  selfStream: boolean;
+  selfVideo: boolean;
+  suppress: boolean;
+}
+export type VoiceFlag = keyof VoiceFlags;
+export const VOICE_FLAGS: readonly VoiceFlag[] = ['selfMute', 'selfDeaf', 'mute', 'deaf', 'selfStream', 'selfVideo', 'suppress'];
+
+/** One person in a voice channel, as the cache holds it. */
+export interface VoiceMember extends MemberProfile, VoiceFlags {
+  guildId: string;
+  channelId: string;
+}
+
+export interface VoiceJoinedEvent extends VoiceMember, EventMeta {
+  type: 'voice.joined';
+}
+
+export interface VoiceLeftEvent extends EventMeta {
+  type: 'voice.left';
+  guildId: string;
+  channelId: null;
+  previousChannelId: string;
+  userId: string;
+}
+
+/** Mute/deaf/stream/video changed; same channel. */
+export interface VoiceUpdatedEvent extends VoiceMember, EventMeta {
+  type: 'voice.updated';
+  changed: VoiceFlag[];
+}
+
+export interface ChannelDeletedEvent extends EventMeta {
+  type: 'channel.deleted';
+  guildId: string;
+  channelId: string;
+  channelType: number;
+  name: string | null;
+  parentId: string | null;
+}
+
+export interface MemberRemovedEvent extends EventMeta {
+  type: 'member.removed';
+  guildId: string;
+  userId: string;
+}
+
+export type GatewayDomainEvent =
+  | VoiceJoinedEvent
+  | VoiceLeftEvent
+  | VoiceUpdatedEvent
+  | ChannelDeletedEvent
+  | MemberRemovedEvent;
+
+export type DomainEventType = GatewayDomainEvent['type'];
+
+/** A domain event before the client stamps it with the dispatch it came from. */
+export type DomainChange = GatewayDomainEvent extends infer E ? (E extends unknown ? Omit<E, keyof EventMeta> : never) : never;
+
+/** The connection changed state (for health, metrics, and "live updates delayed" banners, R-RT9). */
+export interface GatewayStateChange {
+  type: 'gateway.state';
+  state: GatewayState;
+  previous: GatewayState;
+  at: number;
+  /** Set when the client stopped for good. */
+  error?: Error;
+}
+
+export interface GatewayEventMap {
+  'voice.joined': VoiceJoinedEvent;
+  'voice.left': VoiceLeftEvent;
+  'voice.updated': VoiceUpdatedEvent;
+  'channel.deleted': ChannelDeletedEvent;
+  'member.removed': MemberRemovedEvent;
+  'gateway.state': GatewayStateChange;
+  /** Every domain event (not state changes), in order: the one subscription an event bus needs. */
+  '*': GatewayDomainEvent;
+}

@@ -1,0 +1,29 @@
+export { DiscordGatewayClient, GATEWAY_INTENTS, type DiscordGatewayClientOptions } from './discord-gateway-client.ts';
+export { VoiceStateCache, type CachedChannel, type VoiceStateView } from './voice-state-cache.ts';
+export type {
+  ChannelDeletedEvent,
+  EventMeta,
+  EventSource,
+  GatewayDomainEvent,
+  GatewayEventMap,
+  GatewayStateChange,
+  MemberProfile,
+  MemberRemovedEvent,
+  VoiceFlag,
+  VoiceFlags,
+  VoiceJoinedEvent,
+  VoiceLeftEvent,
+  VoiceMember,
+  VoiceUpdatedEvent,
+} from './events.ts';
+export { GatewayState, type GatewayStatus } from './gateway-state.ts';
+export { GatewayFatalError, FATAL_CLOSE_CODES } from './errors.ts';
+export {
+  CachedSessionInfoStore,
+  MemorySessionInfoStore,
+  type SessionInfo,
+  type SessionInfoStore,
+} from './session-info-store.ts';
+export { gatewayDefaults, type GatewayTuning } from './defaults.ts';
+export { systemClock, type Clock } from './clock.ts';
+export type { Logger } from './logger.ts';

@@ -1,0 +1,301 @@
+import type {
+  DiscordChannel,
+  DiscordGuildCreate,
+  DiscordMember,
+  DiscordMemberUpdate,
+  DiscordVoiceState,
+} from './discord-payloads.ts';
+import { VOICE_FLAGS, type DomainChange, type MemberProfile, type VoiceFlag, type VoiceFlags, type VoiceMember } from './events.ts';
+
+export interface CachedChannel {
+  id: string;
+  /** Discord channel type (2 = voice, 13 = stage, 4 = category, ...). */
+  type: number;
+  name: string | null;
+  parentId: string | null;
+}
+
+/** The read side of the cache: what the rest of the app may ask. Every answer is O(1). */
+export interface VoiceStateView {
+  guildIds(): string[];
+  /** True once the guild's GUILD_CREATE arrived: until then the answers are not the whole truth. */
+  isReady(guildId: string): boolean;
+  /** Who is in voice channel X right now (a live view: copy it if you keep it). */
+  membersIn(guildId: string, channelId: string): ReadonlyMap<string, VoiceMember>;
+  /** Which voice channel user U is in, or null. */
+  channelOf(guildId: string, userId: string): string | null;
+  voiceStateOf(guildId: string, userId: string): VoiceMember | null;
+  /** Everyone in voice in the guild, by user id (a live view). */
+  voiceStates(guildId: string): ReadonlyMap<string, VoiceMember>;
+  channel(guildId: string, channelId: string): CachedChannel | null;
+  member(guildId: string, userId: string): MemberProfile | null;
+}
+
+interface GuildEntry {
+  ready: boolean;
+  channels: Map<string, CachedChannel>;
+  members: Map<string, MemberProfile>;
+  voiceByUser: Map<string, VoiceMember>;
+  /** channel id → user id → state; a channel's map is removed when its last user leaves. */
+  voiceByChannel: Map<string, Map<string, VoiceMember>>;
+}
+
+const emptyGuild = (): GuildEntry => ({
+  ready: false,
+  channels: new Map(),
+  members: new Map(),
+  voiceByUser: new Map(),
+  voiceByChannel: new Map(),
+});
+
+/**
+ * Voice presence per guild, seeded from GUILD_CREATE and kept current from dispatches (R-GW2).
+ * Every mutation returns the domain changes it caused, so events are derived from the cache and
+ * can never disagree with it. Objects handed out are replaced, never mutated, on change.
+ */
+export class VoiceStateCache implements VoiceStateView {
+  readonly #guilds = new Map<string, GuildEntry>();
+
+  guildIds(): string[] {
+    return [...this.#guilds.keys()];
+  }
+
+  isReady(guildId: string): boolean {
+    return this.#guilds.get(guildId)?.ready ?? false;
+  }
+
+  membersIn(guildId: string, channelId: string): ReadonlyMap<string, VoiceMember> {
+    return this.#guilds.get(guildId)?.voiceByChannel.get(channelId) ?? new Map<string, VoiceMember>();
+  }
+
+  channelOf(guildId: string, userId: string): string | null {
+    return this.#guilds.get(guildId)?.voiceByUser.get(userId)?.channelId ?? null;
+  }
+
+  voiceStateOf(guildId: string, userId: string): VoiceMember | null {
+    return this.#guilds.get(guildId)?.voiceByUser.get(userId) ?? null;
+  }
+
+  voiceStates(guildId: string): ReadonlyMap<string, VoiceMember> {
+    return this.#guilds.get(guildId)?.voiceByUser ?? new Map<string, VoiceMember>();
+  }
+
+  channel(guildId: string, channelId: string): CachedChannel | null {
+    return this.#guilds.get(guildId)?.channels.get(channelId) ?? null;
+  }
+
+  member(guildId: string, userId: string): MemberProfile | null {
+    return this.#guilds.get(guildId)?.members.get(userId) ?? null;
+  }
+
+  /**
+   * Replaces the guild with a GUILD_CREATE snapshot. The first snapshot seeds silently; a later
+   * one (after a re-identify, or the guild coming back from an outage) returns the differences,
+   * so that subscribers converge on the truth (R-GW4).
+   */
+  replaceGuild(snapshot: DiscordGuildCreate): DomainChange[] {
+    const guildId = snapshot.id;
+    const previous = this.#guilds.get(guildId);
+    const next = emptyGuild();
+    next.ready = true;
+    for (const ch of snapshot.channels) next.channels.set(ch.id, toChannel(ch));
+    for (const m of snapshot.members) next.members.set(m.user.id, toProfile(m));
+    for (const vs of snapshot.voice_states) {
+      if (vs.channel_id === null) continue;
+      if (vs.member) next.members.set(vs.user_id, toProfile(vs.member));
+      addVoice(next, toVoiceMember(guildId, vs.channel_id, profileOf(next, vs.user_id), vs));
+    }
+    this.#guilds.set(guildId, next);
+    if (!previous) return [];
+
+    const changes: DomainChange[] = [];
+    for (const [userId, before] of previous.voiceByUser) {
+      changes.push(...transition(before, next.voiceByUser.get(userId)));
+    }
+    for (const [userId, after] of next.voiceByUser) {
+      if (!previous.voiceByUser.has(userId)) changes.push(...transition(undefined, after));
+    }
+    for (const [channelId, ch] of previous.channels) {
+      if (!next.channels.has(channelId)) changes.push(channelDeleted(guildId, ch));
+    }
+    return changes;
+  }
+
+  /** The bot left (or was removed from) the guild: everyone in voice there is gone from our view. */
+  removeGuild(guildId: string): DomainChange[] {
+    const previous = this.#guilds.get(guildId);
+    this.#guilds.delete(guildId);
+    if (!previous) return [];
+    return [...previous.voiceByUser.values()].flatMap((before) => transition(before, undefined));
+  }
+
+  applyVoiceState(guildId: string, vs: DiscordVoiceState): DomainChange[] {
+    const guild = this.#ensure(guildId);
+    if (vs.member) guild.members.set(vs.user_id, toProfile(vs.member));
+    const before = guild.voiceByUser.get(vs.user_id);
+    const after =
+      vs.channel_id === null ? undefined : toVoiceMember(guildId, vs.channel_id, profileOf(guild, vs.user_id), vs);
+    if (before) removeVoice(guild, before);
+    if (after) addVoice(guild, after);
+    return transition(before, after);
+  }
+
+  upsertChannel(guildId: string, ch: DiscordChannel): void {
+    this.#ensure(guildId).channels.set(ch.id, toChannel(ch));
+  }
+
+  /** Anyone still in the channel is disconnected by Discord; say so before the channel goes. */
+  deleteChannel(guildId: string, ch: DiscordChannel): DomainChange[] {
+    const guild = this.#ensure(guildId);
+    const changes: DomainChange[] = [];
+    for (const before of [...(guild.voiceByChannel.get(ch.id)?.values() ?? [])]) {
+      removeVoice(guild, before);
+      changes.push(...transition(before, undefined));
+    }
+    const known = guild.channels.get(ch.id) ?? toChannel(ch);
+    guild.channels.delete(ch.id);
+    changes.push(channelDeleted(guildId, known));
+    return changes;
+  }
+
+  upsertMember(guildId: string, m: DiscordMember): void {
+    this.#setProfile(this.#ensure(guildId), toProfile(m));
+  }
+
+  /** GUILD_MEMBER_UPDATE: fields it omits keep their cached value. */
+  updateMember(guildId: string, update: DiscordMemberUpdate): void {
+    const guild = this.#ensure(guildId);
+    const known = guild.members.get(update.user.id);
+    this.#setProfile(
+      guild,
+      toProfile({
+        user: update.user,
+        nick: update.nick === undefined ? (known?.nick ?? null) : update.nick,
+        avatar: update.avatar === undefined ? (known?.guildAvatar ?? null) : update.avatar,
+      }),
+    );
+  }
+
+  /** A member removed from the guild is out of voice too, whether or not Discord says so separately. */
+  removeMember(guildId: string, userId: string): DomainChange[] {
+    const guild = this.#ensure(guildId);
+    const changes: DomainChange[] = [];
+    const before = guild.voiceByUser.get(userId);
+    if (before) {
+      removeVoice(guild, before);
+      changes.push(...transition(before, undefined));
+    }
+    guild.members.delete(userId);
+    changes.push({ type: 'member.removed', guildId, userId });
+    return changes;
+  }
+
+  #ensure(guildId: string): GuildEntry {
+    let guild = this.#guilds.get(guildId);
+    if (!guild) {
+      guild = emptyGuild();
+      this.#guilds.set(guildId, guild);
+    }
+    return guild;
+  }
+
+  #setProfile(guild: GuildEntry, profile: MemberProfile): void {
+    guild.members.set(profile.userId, profile);
+    const inVoice = guild.voiceByUser.get(profile.userId);
+    if (inVoice) addVoice(guild, { ...inVoice, ...profile });
+  }
+}
+
+function toChannel(ch: DiscordChannel): CachedChannel {
+  return { id: ch.id, type: ch.type, name: ch.name, parentId: ch.parent_id };
+}
+
+function toProfile(m: DiscordMember): MemberProfile {
+  return {
+    userId: m.user.id,
+    username: m.user.username,
+    globalName: m.user.global_name,
+    nick: m.nick,
+    displayName: m.nick ?? m.user.global_name ?? m.user.username,
+    avatar: m.user.avatar,
+    guildAvatar: m.avatar,
+  };
+}
+
+function profileOf(guild: GuildEntry, userId: string): MemberProfile {
+  return (
+    guild.members.get(userId) ?? {
+      userId,
+      username: null,
+      globalName: null,
+      nick: null,
+      displayName: null,
+      avatar: null,
+      guildAvatar: null,
+    }
+  );
+}
+
+function toVoiceMember(guildId: string, channelId: string, profile: MemberProfile, vs: DiscordVoiceState): VoiceMember {
+  return {
+    ...profile,
+    guildId,
+    channelId,
+    selfMute: vs.self_mute,
+    selfDeaf: vs.self_deaf,
+    mute: vs.mute,
+    deaf: vs.deaf,
+    selfStream: vs.self_stream,
+    selfVideo: vs.self_video,
+    suppress: vs.suppress,
+  };
+}
+
+/** Inserts or replaces the user's entry in both indexes. */
+function addVoice(guild: GuildEntry, vm: VoiceMember): void {
+  guild.voiceByUser.set(vm.userId, vm);
+  let inChannel = guild.voiceByChannel.get(vm.channelId);
+  if (!inChannel) {
+    inChannel = new Map();
+    guild.voiceByChannel.set(vm.channelId, inChannel);
+  }
+  inChannel.set(vm.userId, vm);
+}
+
+function removeVoice(guild: GuildEntry, vm: VoiceMember): void {
+  guild.voiceByUser.delete(vm.userId);
+  const inChannel = guild.voiceByChannel.get(vm.channelId);
+  inChannel?.delete(vm.userId);
+  if (inChannel?.size === 0) guild.voiceByChannel.delete(vm.channelId);
+}
+
+function changedFlags(a: VoiceFlags, b: VoiceFlags): VoiceFlag[] {
+  return VOICE_FLAGS.filter((flag) => a[flag] !== b[flag]);
+}
+
+/** The events that take one user's voice state from `before` to `after` (a move is left, then joined). */
+function transition(before: VoiceMember | undefined, after: VoiceMember | undefined): DomainChange[] {
+  if (!before && !after) return [];
+  if (!before && after) return [{ type: 'voice.joined', ...after }];
+  if (before && !after) return [left(before)];
+  if (before && after) {
+    if (before.channelId !== after.channelId) return [left(before), { type: 'voice.joined', ...after }];
+    const changed = changedFlags(before, after);
+    return changed.length > 0 ? [{ type: 'voice.updated', ...after, changed }] : [];
+  }
+  return [];
+}
+
+function left(before: VoiceMember): DomainChange {
+  return {
+    type: 'voice.left',
+    guildId: before.guildId,
+    channelId: null,
+    previousChannelId: before.channelId,
+    userId: before.userId,
+  };
+}
+
+function channelDeleted(guildId: string, ch: CachedChannel): DomainChange {
+  return { type: 'channel.deleted', guildId, channelId: ch.id, channelType: ch.type, name: ch.name, parentId: ch.parentId };
+}

@@ -5,7 +5,7 @@ import { recordingLogger } from '../test/recording-logger.ts';
 import { DiscordRestClient, type DiscordRestClientOptions } from './discord-rest-client.ts';
 import { DiscordApiError, DiscordRateLimitedError, DiscordUnavailableError } from './errors.ts';
 import { InMemoryRateLimitStateStore } from './rate-limit-store.ts';
-import type { RateLimitEvent } from './events.ts';
+import type { RateLimitEvent, RequestEvent } from './events.ts';
 
 /*
  * Integration: the client against the emulator's real buckets, headers, 429s and injected faults.
@@ -222,13 +222,20 @@ describe("4xx carry Discord's code and are never retried", () => {
 });
 
 describe('operations (Discord-like buckets on)', () => {
-  it('reads the bot user and creates a category', async () => {
+  it('reads the bot user and creates a category, reporting each operation for metrics', async () => {
     const emu = await emulator();
-    const rest = clientFor(emu);
+    const requests: RequestEvent[] = [];
+    const rest = clientFor(emu, { onRequest: (event) => requests.push(event) });
     await expect(rest.getBotUser()).resolves.toMatchObject({ id: emu.state.botUser().id, bot: true });
     const category = await rest.createCategory(emu.guildId, { name: 'Spell Rooms' });
     expect(category).toMatchObject({ type: 4, name: 'Spell Rooms' });
     expect(emu.state.channels(emu.guildId).some((c) => c.id === category.id && c.type === 4)).toBe(true);
+    await expect(rest.deleteRole(emu.guildId, '123456789012345678')).rejects.toMatchObject({ kind: 'api' });
+    expect(requests.map((r) => [r.operation, r.route, r.outcome])).toEqual([
+      ['getBotUser', '/users/@me', 'ok'],
+      ['createCategory', '/guilds/:guildId/channels', 'ok'],
+      ['deleteRole', '/guilds/:guildId/roles/:roleId', 'api'],
+    ]);
   });
 
   it('runs a room lifecycle: role, private voice channel, membership, move, cleanup (idempotent)', async () => {

@@ -3,8 +3,8 @@ import { ChannelType, OverwriteType, RESTJSONErrorCodes, Routes } from 'discord-
 import type { z } from 'zod';
 import { systemClock, type Clock } from './clock.ts';
 import { discordRestDefaults, type DiscordRestTuning } from './defaults.ts';
-import { DiscordApiError, DiscordInvalidResponseError, formatMs, type HttpMethod, type RequestContext } from './errors.ts';
-import type { DiscordRestHooks, RateLimitEvent, RetryEvent } from './events.ts';
+import { DiscordApiError, DiscordInvalidResponseError, formatMs, isDiscordRestError, type HttpMethod, type RequestContext } from './errors.ts';
+import type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent } from './events.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { InMemoryRateLimitStateStore, type RateLimitStateStore } from './rate-limit-store.ts';
 import { runWithRetries, type RetryPolicy } from './retry-policy.ts';
@@ -125,6 +125,8 @@ export class DiscordRestClient {
   readonly #policy: RetryPolicy;
   readonly #logger: Logger;
   readonly #stats = { rateLimitEvents: 0, responses429: 0, retries: 0 };
+  readonly #onRequest: ((event: RequestEvent) => void) | undefined;
+  readonly #now: () => number;
 
   constructor(options: DiscordRestClientOptions) {
     const tuning = resolveTuning(options);
@@ -148,6 +150,8 @@ export class DiscordRestClient {
       this.#stats.retries += 1;
       safely(options.onRetry, event);
     };
+    this.#onRequest = options.onRequest ? (event) => safely(options.onRequest, event) : undefined;
+    this.#now = () => clock.now();
     this.#policy = {
       maxRetries: tuning.maxRetries,
       backoff: { baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs },
@@ -427,8 +431,15 @@ export class DiscordRestClient {
     // @discordjs/rest adds an abort listener to the signal on every attempt and never removes it; a
     // per-call child keeps a long-lived caller signal (say, shutdown) from collecting thousands of them.
     const scope = childSignal(call.options?.signal);
+    const startedAt = this.#now();
     try {
-      return await this.#attempts(call, context, rest, auth, scope?.signal);
+      const result = await this.#attempts(call, context, rest, auth, scope?.signal);
+      this.#onRequest?.({ operation: call.operation, method: call.method, route: call.route, outcome: 'ok', durationMs: this.#now() - startedAt });
+      return result;
+    } catch (error) {
+      const outcome = isDiscordRestError(error) ? error.kind : 'error';
+      this.#onRequest?.({ operation: call.operation, method: call.method, route: call.route, outcome, durationMs: this.#now() - startedAt });
+      throw error;
     } finally {
       scope?.dispose();
     }

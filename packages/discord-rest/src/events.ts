@@ -39,7 +39,18 @@ export interface RetryEvent {
   retryAfterMs: number | undefined;
 }
 
+/** One finished operation (all its attempts), for request metrics by route. */
+export interface RequestEvent {
+  operation: string;
+  method: string;
+  route: string;
+  /** `ok`, or the kind of the DiscordRestError it failed with. */
+  outcome: 'ok' | 'api' | 'rate_limited' | 'unavailable' | 'aborted' | 'invalid_response' | 'error';
+  durationMs: number;
+}
+
 export interface DiscordRestHooks {
   onRateLimit?: (event: RateLimitEvent) => void;
   onRetry?: (event: RetryEvent) => void;
+  onRequest?: (event: RequestEvent) => void;
 }

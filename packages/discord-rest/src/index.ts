@@ -26,7 +26,7 @@ export {
   type RequestContext,
   type UnavailableReason,
 } from './errors.ts';
-export type { DiscordRestHooks, RateLimitEvent, RetryEvent, RetryReason } from './events.ts';
+export type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent, RetryReason } from './events.ts';
 export { InMemoryRateLimitStateStore, type BucketRef, type RateLimitObservation, type RateLimitStateStore, type RateLimitWait } from './rate-limit-store.ts';
 export { systemClock, type Clock } from './clock.ts';
 export { silentLogger, type Logger } from './logger.ts';

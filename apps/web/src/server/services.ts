@@ -10,15 +10,15 @@ import { WsTokens } from './auth/ws-token.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, moduleLogger } from './log.ts';
-import { ALL_TOPIC, type EventBus, MemoryEventBus } from './realtime/event-bus.ts';
+import { Metrics } from './metrics.ts';
+import { createInfrastructure } from './cluster/infrastructure.ts';
+import { ALL_TOPIC, type EventBus } from './realtime/event-bus.ts';
 import { Hub } from './realtime/hub.ts';
 import { CleanupJob } from './rooms/cleanup-job.ts';
 import { GatewayRouter } from './rooms/gateway-router.ts';
 import { InviteTokens } from './rooms/invite-token.ts';
-import { SingleInstanceLeader } from './rooms/leader.ts';
 import { RoomDiscord } from './rooms/room-discord.ts';
 import { RoomService } from './rooms/room-service.ts';
-import { MemoryRoomStore } from './rooms/room-store.ts';
 import { reconcileRooms } from './rooms/reconcile.ts';
 
 /** Discord as this process reaches it, once any embedded emulator is up. */
@@ -51,6 +51,8 @@ export interface Services {
   readonly hub: Hub;
   readonly rooms: RoomService;
   readonly cleanup: CleanupJob;
+  readonly metrics: Metrics;
+  readonly infra: { kind: 'memory' | 'redis'; isGatewayHolder(): boolean; ping(): Promise<boolean> };
   shutdown(): Promise<void>;
 }
 
@@ -81,8 +83,20 @@ async function buildServices(): Promise<Services> {
 
   try {
     const discord = await resolveDiscord(config, log, cleanups);
+    const infra = await createInfrastructure({ config, log, clock });
+    cleanups.push(() => infra.close());
 
-    const rest = new DiscordRestClient({ botToken: discord.botToken, apiBaseUrl: discord.apiUrl, logger: moduleLogger(log, 'RateLimit') });
+    // Metrics read from parts built below; the hooks reach it once it exists.
+    let metrics: Metrics | undefined;
+    const rest = new DiscordRestClient({
+      botToken: discord.botToken,
+      apiBaseUrl: discord.apiUrl,
+      logger: moduleLogger(log, 'RateLimit'),
+      rateLimitStore: infra.rateLimits,
+      onRequest: (event) => metrics?.restRequest(event),
+      onRateLimit: (event) => metrics?.rateLimit(event),
+      onRetry: (event) => metrics?.retry(event),
+    });
     cleanups.push(() => rest.close());
 
     const auth = new AuthService({
@@ -104,20 +118,20 @@ async function buildServices(): Promise<Services> {
       guildIds: discord.guildId,
       restBaseUrl: discord.apiUrl,
       logger: moduleLogger(log, 'Gateway'),
+      sessionStore: infra.gatewaySessions,
     });
+    const voice = infra.voiceView(gateway);
 
     const roomLog = moduleLogger(log, 'Room');
     const botUser = await rest.getBotUser();
     const roomDiscord = new RoomDiscord(rest, discord.guildId, botUser.id, roomLog);
     const categoryId = await roomDiscord.ensureCategory(config.discord.roomsCategoryId);
 
-    const bus = new MemoryEventBus();
-    cleanups.push(() => bus.close());
-    const store = new MemoryRoomStore(() => clock.now());
+    const bus = infra.bus;
     const rooms = new RoomService({
-      store,
+      store: infra.roomStore,
       discord: roomDiscord,
-      voice: gateway.cache,
+      voice,
       bus,
       invites: new InviteTokens(config.sessionSecret),
       guildId: discord.guildId,
@@ -140,32 +154,55 @@ async function buildServices(): Promise<Services> {
       onViewersChanged: (roomId, _viewers, arrived) => {
         if (arrived) void cleanup?.noteActivity(roomId);
       },
+      onStat: (stat) => metrics?.hub(stat),
     });
     cleanup = new CleanupJob({
       rooms,
-      isActive: (room) => hub.viewers(room.id) > 0 || gateway.cache.membersIn(room.guildId, room.channelId).size > 0,
-      leader: new SingleInstanceLeader(),
+      isActive: (room) => hub.viewers(room.id) > 0 || voice.membersIn(room.guildId, room.channelId).size > 0,
+      leader: infra.leader,
       clock,
       log: roomLog,
+      onRun: () => metrics?.cleanupRun(),
+    });
+    metrics = new Metrics({
+      connections: () => hub.connectionCount,
+      subscriptions: () => hub.subscriptionCount,
+      rooms: async () => (await infra.roomStore.list()).length,
+      gateway,
     });
 
     bus.subscribe((message) => hub.deliver(message));
     const router = new GatewayRouter(rooms, cleanup, roomLog);
-    gateway.on('*', (event) => void router.handle(event));
+    gateway.on('*', (event) => {
+      metrics?.gatewayEvent(event);
+      void router.handle(event);
+    });
     gateway.on('gateway.state', () => void bus.publish(ALL_TOPIC, 'gateway.status', gatewayStatusPayload(gateway)));
 
     hub.start();
     cleanups.push(() => hub.closeAll());
 
+    // Only the lease holder connects to the Gateway (always this process without Redis).
     const gatewayInit = moduleLogger(log, 'Gateway Init');
-    gatewayInit.info({ guildId: discord.guildId }, 'connecting to the Discord Gateway');
-    const connected = gateway.start();
-    cleanups.push(() => gateway.stop());
+    let firstConnection: Promise<void> | undefined;
+    infra.gatewayLease.start({
+      onAcquired: (fencingToken) => {
+        gatewayInit.info({ guildId: discord.guildId, fencingToken }, 'holding the Gateway lease: connecting to the Discord Gateway');
+        firstConnection = gateway.start();
+        firstConnection.catch((error: unknown) => gatewayInit.error({ err: error }, 'the Gateway refused the bot; live voice presence is unavailable'));
+      },
+      onLost: () => {
+        gatewayInit.warn('lost the Gateway lease: disconnecting (another instance takes over)');
+        void gateway.stop({ keepSession: true });
+      },
+    });
+    cleanups.push(() => infra.gatewayLease.stop());
+    cleanups.push(() => gateway.stop({ keepSession: infra.kind === 'redis' }));
     // Rooms are reconciled against Discord once the voice cache is seeded (R-ROOM8).
-    await Promise.race([connected, new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10_000))]).catch((error: unknown) =>
-      gatewayInit.error({ err: error }, 'the Gateway refused the bot; live voice presence is unavailable'),
-    );
-    await reconcileRooms({ rooms, discord: roomDiscord, categoryId, botUserId: botUser.id, clock, log: roomLog });
+    if (firstConnection) await Promise.race([firstConnection, new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10_000))]).catch(() => undefined);
+    await infra.leader.runExclusive('reconcile', 60_000, async () => {
+      await reconcileRooms({ rooms, discord: roomDiscord, categoryId, botUserId: botUser.id, clock, log: roomLog });
+    });
 
     cleanup.start();
     cleanups.push(() => cleanup?.stop());
@@ -185,6 +222,8 @@ async function buildServices(): Promise<Services> {
       hub,
       rooms,
       cleanup,
+      metrics,
+      infra: { kind: infra.kind, isGatewayHolder: () => infra.gatewayLease.isHolder(), ping: () => infra.ping() },
       async shutdown() {
         internal.info('shutting down');
         for (const fn of cleanups.reverse()) await fn();

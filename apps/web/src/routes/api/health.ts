@@ -1,24 +1,14 @@
 import { createFileRoute } from '@tanstack/react-router';
+import { health } from '../../server/health.ts';
 import { getServices } from '../../server/services.ts';
 
-/** Liveness + readiness. Grows with the gateway (state, session, latency) in later issues. */
+/** `GET /api/health`: 200 when ready (Gateway connected, or a healthy standby), 503 otherwise. */
 export const Route = createFileRoute('/api/health')({
   server: {
     handlers: {
       GET: async () => {
-        const services = await getServices();
-        return Response.json(
-          {
-            status: 'ok',
-            instanceId: services.instanceId,
-            uptimeSeconds: Math.round((Date.now() - services.startedAt) / 1000),
-            connections: services.hub.connectionCount,
-            discord: services.discord.kind,
-            // Only present in development, where the emulator runs inside this process.
-            ...(services.discord.emulatorUrl ? { emulatorUrl: services.discord.emulatorUrl } : {}),
-          },
-          { headers: { 'cache-control': 'no-store' } },
-        );
+        const { ok, body } = await health(await getServices());
+        return Response.json(body, { status: ok ? 200 : 503, headers: { 'cache-control': 'no-store' } });
       },
     },
   },

@@ -122,6 +122,16 @@ describe('Hub: authentication', () => {
 });
 
 describe('Hub: rooms', () => {
+  it('handles frames in order: auth and subscribe sent back to back both work', async () => {
+    const { hub } = setup({ verifyToken: async (token) => { await new Promise((r) => setTimeout(r, 5)); return TOKENS[token] ?? null; } });
+    const s = socket();
+    hub.open(s.connection);
+    void hub.message(s.connection.id, frame({ type: 'auth', token: 'token-alice' }));
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    expect(s.closes).toEqual([]);
+    expect(s.frames.map((f) => f.event)).toEqual(['auth.ok', 'gateway.status', 'subscribed', 'room.snapshot']);
+  });
+
   it('sends ack, then the snapshot, then ordered events with seq', async () => {
     const { hub, bus } = setup();
     await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: { userId: 'x' } });

@@ -63,6 +63,8 @@ interface ConnState {
   tokens: number;
   tokensAt: number;
   closed: boolean;
+  /** Frames are handled one after another: a client may send auth and subscribe back to back. */
+  inbox: Promise<void>;
 }
 
 /**
@@ -112,6 +114,7 @@ export class Hub {
       tokens: this.#t.frameBurst,
       tokensAt: this.#o.clock.now(),
       closed: false,
+      inbox: Promise.resolve(),
     };
     state.authTimer = this.#o.clock.setTimeout(() => {
       if (state.userId === null) this.#closeWith(state, CloseCodes.AuthTimeout, 'no auth message in time');
@@ -139,13 +142,22 @@ export class Hub {
     for (const roomId of state.rooms) this.#leaveRoom(state, roomId);
   }
 
-  async message(connectionId: string, raw: string): Promise<void> {
+  message(connectionId: string, raw: string): Promise<void> {
     const state = this.#conns.get(connectionId);
-    if (!state || state.closed) return;
+    if (!state || state.closed) return Promise.resolve();
+    // Flooding is judged on arrival, not after the queue.
     if (!this.#takeToken(state)) {
       this.#violation(state, 'more than 20 frames per second');
-      return;
+      return Promise.resolve();
     }
+    state.inbox = state.inbox.then(() => this.#handle(state, raw)).catch((error: unknown) => {
+      this.#o.log.error({ err: error, connectionId }, 'handling a frame failed');
+    });
+    return state.inbox;
+  }
+
+  async #handle(state: ConnState, raw: string): Promise<void> {
+    if (state.closed) return;
     const parsed = parseClientFrame(raw);
     if (!parsed.ok) {
       this.#violation(state, parsed.error);

@@ -23,6 +23,8 @@ export interface CleanupJobOptions {
   intervalMs?: number;
   idleAfterMs?: number;
   warningMs?: number;
+  /** Called for each pass this instance runs (metrics). */
+  onRun?(): void;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface CleanupJobOptions {
  * activity during it cancels the warning, otherwise the room is closed like a creator's close.
  */
 export class CleanupJob {
-  readonly #o: Required<Omit<CleanupJobOptions, 'isActive'>> & Pick<CleanupJobOptions, 'isActive'>;
+  readonly #o: Required<Omit<CleanupJobOptions, 'isActive' | 'onRun'>> & Pick<CleanupJobOptions, 'isActive' | 'onRun'>;
   readonly #warnings = new Map<string, () => void>();
   #stop: (() => void) | undefined;
   runs = 0;
@@ -59,6 +61,7 @@ export class CleanupJob {
   async runOnce(): Promise<void> {
     const ran = await this.#o.leader.runExclusive('cleanup', this.#o.intervalMs, async () => {
       this.runs++;
+      this.#o.onRun?.();
       const now = this.#o.clock.now();
       for (const room of await this.#o.rooms.store.list()) {
         try {

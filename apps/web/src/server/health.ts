@@ -1,0 +1,52 @@
+import { GatewayState } from '@repo/discord-gateway';
+import type { Services } from './services.ts';
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  instanceId: string;
+  uptimeSeconds: number;
+  gateway: {
+    state: string;
+    /** This instance holds the Gateway lease (always, without Redis). */
+    holder: boolean;
+    sessionId?: string;
+    seq: number | null;
+    heartbeatAckMs: number | null;
+    reconnects: number;
+  };
+  connections: number;
+  rooms: number;
+  redis?: 'ok' | 'unreachable';
+  emulatorUrl?: string;
+}
+
+/**
+ * Liveness + readiness (R-OPS2, R-GW6): ready when the Gateway is CONNECTED, or when this instance
+ * is a healthy standby (another holds the lease and Redis answers).
+ */
+export async function health(services: Services): Promise<{ ok: boolean; body: Health }> {
+  const status = services.gateway.status();
+  const holder = services.infra.isGatewayHolder();
+  const redisOk = services.infra.kind === 'redis' ? await services.infra.ping() : true;
+  const connected = status.state === GatewayState.Connected;
+  const ok = redisOk && (holder ? connected : services.infra.kind === 'redis');
+  const body: Health = {
+    status: ok ? 'ok' : 'degraded',
+    instanceId: services.instanceId,
+    uptimeSeconds: Math.round((services.clock.now() - services.startedAt) / 1000),
+    gateway: {
+      state: status.state,
+      holder,
+      ...(status.sessionId ? { sessionId: status.sessionId } : {}),
+      seq: status.sequence,
+      heartbeatAckMs: status.heartbeatLatencyMs,
+      reconnects: status.reconnectCount,
+    },
+    connections: services.hub.connectionCount,
+    rooms: (await services.rooms.store.list()).length,
+    ...(services.infra.kind === 'redis' ? { redis: redisOk ? ('ok' as const) : ('unreachable' as const) } : {}),
+    // Only in development, where the emulator runs inside this process.
+    ...(services.discord.emulatorUrl ? { emulatorUrl: services.discord.emulatorUrl } : {}),
+  };
+  return { ok, body };
+}

@@ -1,0 +1,130 @@
+import type { DiscordGatewayClient, GatewayDomainEvent } from '@repo/discord-gateway';
+import type { RateLimitEvent, RequestEvent, RetryEvent } from '@repo/discord-rest';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HubStat } from './realtime/hub.ts';
+
+/**
+ * Prometheus metrics (R-OPS2). One registry per services graph (never prom-client's global one, so
+ * a dev reload or a test's second graph starts clean). Labels carry routes and event types, never
+ * user ids or room ids.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly #eventsIn: Counter<'type'>;
+  readonly #eventsOut: Counter<'event'>;
+  readonly #framesOut: Counter<'event'>;
+  readonly #deliveryLatency: Histogram;
+  readonly #slowConsumers: Counter;
+  readonly #protocolViolations: Counter;
+  readonly #authFailures: Counter;
+  readonly #restRequests: Counter<'route' | 'method' | 'outcome'>;
+  readonly #restDuration: Histogram<'route'>;
+  readonly #rateLimits: Counter<'route' | 'source' | 'scope'>;
+  readonly #restRetries: Counter<'route' | 'reason'>;
+  readonly #cleanupRuns: Counter;
+
+  constructor(sources: {
+    connections(): number;
+    subscriptions(): number;
+    rooms(): Promise<number>;
+    gateway: DiscordGatewayClient;
+  }) {
+    const registry = this.registry;
+    collectDefaultMetrics({ register: registry, prefix: 'spellrooms_' });
+    new Gauge({ name: 'spellrooms_ws_connections', help: 'Open browser WebSocket connections', registers: [registry], collect() { this.set(sources.connections()); } });
+    new Gauge({ name: 'spellrooms_ws_subscriptions', help: 'Room subscriptions across connections', registers: [registry], collect() { this.set(sources.subscriptions()); } });
+    new Gauge({
+      name: 'spellrooms_rooms',
+      help: 'Open rooms',
+      registers: [registry],
+      async collect() {
+        this.set(await sources.rooms());
+      },
+    });
+    const gateway = sources.gateway;
+    new Gauge({
+      name: 'spellrooms_gateway_state',
+      help: 'Discord Gateway connection state (1 for the current state)',
+      labelNames: ['state'],
+      registers: [registry],
+      collect() {
+        const current = gateway.status().state;
+        for (const state of ['DISCONNECTED', 'CONNECTING', 'IDENTIFYING', 'CONNECTED', 'RECONNECTING']) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
+    new Gauge({ name: 'spellrooms_gateway_reconnects', help: 'Gateway connection attempts after the first', registers: [registry], collect() { this.set(gateway.status().reconnectCount); } });
+    new Gauge({
+      name: 'spellrooms_gateway_heartbeat_latency_seconds',
+      help: 'Round trip of the last Gateway heartbeat',
+      registers: [registry],
+      collect() {
+        const ms = gateway.status().heartbeatLatencyMs;
+        if (ms !== null) this.set(ms / 1000);
+      },
+    });
+
+    this.#eventsIn = new Counter({ name: 'spellrooms_gateway_events_total', help: 'Domain events from the Discord Gateway', labelNames: ['type'], registers: [registry] });
+    this.#eventsOut = new Counter({ name: 'spellrooms_events_delivered_total', help: 'Events fanned out to browsers (one per event)', labelNames: ['event'], registers: [registry] });
+    this.#framesOut = new Counter({ name: 'spellrooms_frames_written_total', help: 'Event frames written to browser sockets', labelNames: ['event'], registers: [registry] });
+    this.#deliveryLatency = new Histogram({
+      name: 'spellrooms_delivery_latency_seconds',
+      help: 'Gateway dispatch received → frames written to every subscriber',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1],
+      registers: [registry],
+    });
+    this.#slowConsumers = new Counter({ name: 'spellrooms_ws_slow_consumer_closes_total', help: 'Connections closed for a send buffer over 1 MB', registers: [registry] });
+    this.#protocolViolations = new Counter({ name: 'spellrooms_ws_protocol_violations_total', help: 'Connections closed for protocol violations', registers: [registry] });
+    this.#authFailures = new Counter({ name: 'spellrooms_ws_auth_failures_total', help: 'WebSocket auth attempts with a bad token', registers: [registry] });
+    this.#restRequests = new Counter({ name: 'spellrooms_rest_requests_total', help: 'Discord REST operations by route and outcome', labelNames: ['route', 'method', 'outcome'], registers: [registry] });
+    this.#restDuration = new Histogram({
+      name: 'spellrooms_rest_request_duration_seconds',
+      help: 'Discord REST operations, queueing and retries included',
+      labelNames: ['route'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30],
+      registers: [registry],
+    });
+    this.#rateLimits = new Counter({ name: 'spellrooms_rest_rate_limit_events_total', help: 'Rate-limit waits and 429s by route', labelNames: ['route', 'source', 'scope'], registers: [registry] });
+    this.#restRetries = new Counter({ name: 'spellrooms_rest_retries_total', help: 'Discord REST retries by route and reason', labelNames: ['route', 'reason'], registers: [registry] });
+    this.#cleanupRuns = new Counter({ name: 'spellrooms_cleanup_runs_total', help: 'Inactivity cleanup passes run by this instance', registers: [registry] });
+  }
+
+  gatewayEvent(event: GatewayDomainEvent): void {
+    this.#eventsIn.inc({ type: event.type });
+  }
+
+  hub(stat: HubStat): void {
+    switch (stat.kind) {
+      case 'delivered':
+        this.#eventsOut.inc({ event: stat.event });
+        if (stat.frames > 0) this.#framesOut.inc({ event: stat.event }, stat.frames);
+        if (stat.latencyMs !== null) this.#deliveryLatency.observe(stat.latencyMs / 1000);
+        return;
+      case 'slow-consumer':
+        this.#slowConsumers.inc();
+        return;
+      case 'protocol-violation':
+        this.#protocolViolations.inc();
+        return;
+      case 'auth-failed':
+        this.#authFailures.inc();
+        return;
+    }
+  }
+
+  restRequest(event: RequestEvent): void {
+    this.#restRequests.inc({ route: event.route, method: event.method, outcome: event.outcome });
+    this.#restDuration.observe({ route: event.route }, event.durationMs / 1000);
+  }
+
+  rateLimit(event: RateLimitEvent): void {
+    this.#rateLimits.inc({ route: event.route, source: event.source, scope: event.global ? 'global' : event.scope });
+  }
+
+  retry(event: RetryEvent): void {
+    this.#restRetries.inc({ route: event.route, reason: event.reason });
+  }
+
+  cleanupRun(): void {
+    this.#cleanupRuns.inc();
+  }
+}

@@ -12,6 +12,7 @@ import { Route as rootRouteImport } from './routes/__root'
 import { Route as IndexRouteImport } from './routes/index'
 import { Route as ApiHealthRouteImport } from './routes/api/health'
 import { Route as ApiMeRouteImport } from './routes/api/me'
+import { Route as ApiMetricsRouteImport } from './routes/api/metrics'
 import { Route as ApiWsTokenRouteImport } from './routes/api/ws-token'
 import { Route as AuthFailedRouteImport } from './routes/auth/failed'
 import { Route as AuthLogoutRouteImport } from './routes/auth/logout'
@@ -36,6 +37,11 @@ const ApiHealthRoute = ApiHealthRouteImport.update({
 const ApiMeRoute = ApiMeRouteImport.update({
   id: '/api/me',
   path: '/api/me',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiMetricsRoute = ApiMetricsRouteImport.update({
+  id: '/api/metrics',
+  path: '/api/metrics',
   getParentRoute: () => rootRouteImport,
 } as any)
 const ApiWsTokenRoute = ApiWsTokenRouteImport.update({
@@ -93,6 +99,7 @@ export interface FileRoutesByFullPath {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
+  '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
@@ -108,6 +115,7 @@ export interface FileRoutesByTo {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
+  '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
@@ -124,6 +132,7 @@ export interface FileRoutesById {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
+  '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
@@ -141,6 +150,7 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
+    | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
@@ -156,6 +166,7 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
+    | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
@@ -171,6 +182,7 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
+    | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
@@ -187,6 +199,7 @@ export interface RootRouteChildren {
   IndexRoute: typeof IndexRoute
   ApiHealthRoute: typeof ApiHealthRoute
   ApiMeRoute: typeof ApiMeRoute
+  ApiMetricsRoute: typeof ApiMetricsRoute
   ApiWsTokenRoute: typeof ApiWsTokenRoute
   AuthFailedRoute: typeof AuthFailedRoute
   AuthLogoutRoute: typeof AuthLogoutRoute
@@ -220,6 +233,13 @@ declare module '@tanstack/react-router' {
       path: '/api/me'
       fullPath: '/api/me'
       preLoaderRoute: typeof ApiMeRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/metrics': {
+      id: '/api/metrics'
+      path: '/api/metrics'
+      fullPath: '/api/metrics'
+      preLoaderRoute: typeof ApiMetricsRouteImport
       parentRoute: typeof rootRouteImport
     }
     '/api/ws-token': {
@@ -299,6 +319,7 @@ const rootRouteChildren: RootRouteChildren = {
   IndexRoute: IndexRoute,
   ApiHealthRoute: ApiHealthRoute,
   ApiMeRoute: ApiMeRoute,
+  ApiMetricsRoute: ApiMetricsRoute,
   ApiWsTokenRoute: ApiWsTokenRoute,
   AuthFailedRoute: AuthFailedRoute,
   AuthLogoutRoute: AuthLogoutRoute,

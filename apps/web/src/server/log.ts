@@ -53,7 +53,11 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: pino.Des
       pretty({
         colorize: process.stdout.isTTY,
         ignore: 'pid,hostname,module',
-        messageFormat: '{if module}[{module}] {end}{msg}',
+        // Our modules get their prefix from the field; the Discord packages write it into the message.
+        messageFormat: (line, messageKey) => {
+          const msg = String(line[messageKey] ?? '');
+          return typeof line.module === 'string' && !msg.startsWith('[') ? `[${line.module}] ${msg}` : msg;
+        },
         translateTime: 'HH:MM:ss.l',
         sync: true,
       }),

@@ -91,7 +91,8 @@ async function buildServices(): Promise<Services> {
     const rest = new DiscordRestClient({
       botToken: discord.botToken,
       apiBaseUrl: discord.apiUrl,
-      logger: moduleLogger(log, 'RateLimit'),
+      // The Discord packages tag their own lines (`module` + a "[RateLimit]"-style prefix).
+      logger: log,
       rateLimitStore: infra.rateLimits,
       onRequest: (event) => metrics?.restRequest(event),
       onRateLimit: (event) => metrics?.rateLimit(event),
@@ -117,7 +118,7 @@ async function buildServices(): Promise<Services> {
       token: discord.botToken,
       guildIds: discord.guildId,
       restBaseUrl: discord.apiUrl,
-      logger: moduleLogger(log, 'Gateway'),
+      logger: log,
       sessionStore: infra.gatewaySessions,
     });
     const voice = infra.voiceView(gateway);

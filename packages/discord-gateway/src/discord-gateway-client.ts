@@ -7,7 +7,7 @@ import {
   type GatewayReadyDispatchData,
 } from 'discord-api-types/v10';
 import type { z } from 'zod';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '@repo/platform';
 import { gatewayDefaults, type GatewayTuning } from './defaults.ts';
 import {
   channelSchema,
@@ -22,7 +22,7 @@ import { FATAL_CLOSE_CODES, GatewayFatalError } from './errors.ts';
 import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap } from './events.ts';
 import { GatedShardingStrategy } from './gated-sharding-strategy.ts';
 import { GatewayState, type GatewayStatus } from './gateway-state.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from '@repo/platform';
 import { ReconnectGate } from './reconnect-backoff.ts';
 import { CachedSessionInfoStore, MemorySessionInfoStore, type SessionInfoStore } from './session-info-store.ts';
 import { TypedEmitter } from './typed-emitter.ts';

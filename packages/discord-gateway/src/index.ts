@@ -25,5 +25,5 @@ export {
   type SessionInfoStore,
 } from './session-info-store.ts';
 export { gatewayDefaults, type GatewayTuning } from './defaults.ts';
-export { systemClock, type Clock } from './clock.ts';
-export type { Logger } from './logger.ts';
+export { systemClock, type Clock } from '@repo/platform';
+export type { Logger } from '@repo/platform';

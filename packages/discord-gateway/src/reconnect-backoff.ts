@@ -1,4 +1,4 @@
-import type { Clock } from './clock.ts';
+import type { Clock } from '@repo/platform';
 
 export interface BackoffPolicy {
   /** Wait before the attempt that follows the first failure; each further failure doubles it. */

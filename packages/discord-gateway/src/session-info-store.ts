@@ -1,5 +1,5 @@
 import type { SessionInfo } from '@discordjs/ws';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from '@repo/platform';
 
 export type { SessionInfo };
 

@@ -1,11 +1,11 @@
 import { REST, RequestMethod, type RateLimitData, type RequestData } from '@discordjs/rest';
 import { ChannelType, OverwriteType, RESTJSONErrorCodes, Routes } from 'discord-api-types/v10';
 import type { z } from 'zod';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '@repo/platform';
 import { discordRestDefaults, type DiscordRestTuning } from './defaults.ts';
 import { DiscordApiError, DiscordInvalidResponseError, formatMs, isDiscordRestError, type HttpMethod, type RequestContext } from './errors.ts';
 import type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent } from './events.ts';
-import { silentLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from '@repo/platform';
 import { InMemoryRateLimitStateStore, type RateLimitStateStore } from './rate-limit-store.ts';
 import { runWithRetries, type RetryPolicy } from './retry-policy.ts';
 import {

@@ -28,8 +28,8 @@ export {
 } from './errors.ts';
 export type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent, RetryReason } from './events.ts';
 export { InMemoryRateLimitStateStore, type BucketRef, type RateLimitObservation, type RateLimitStateStore, type RateLimitWait } from './rate-limit-store.ts';
-export { systemClock, type Clock } from './clock.ts';
-export { silentLogger, type Logger } from './logger.ts';
+export { systemClock, type Clock } from '@repo/platform';
+export { silentLogger, type Logger } from '@repo/platform';
 export type { DiscordAuthorization, DiscordChannel, DiscordGuildMember, DiscordPermissionOverwrite, DiscordRole, DiscordUser } from './schemas.ts';
 // Discord's JSON error codes (10003 Unknown Channel, 50013 Missing Permissions, …), to compare with DiscordRestError.code.
 export { RESTJSONErrorCodes as DiscordErrorCodes } from 'discord-api-types/v10';

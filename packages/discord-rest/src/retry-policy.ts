@@ -1,5 +1,5 @@
 import { backoffDelayMs, retryWaitMs, type BackoffSchedule } from './backoff.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@repo/platform';
 import {
   DiscordAbortedError,
   DiscordApiError,
@@ -11,7 +11,7 @@ import {
 } from './errors.ts';
 import type { RateLimitEvent, RetryEvent, RetryReason } from './events.ts';
 import { classifyFailure, type AttemptFailure } from './failure.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '@repo/platform';
 
 export interface RetryPolicy {
   maxRetries: number;

@@ -1,6 +1,6 @@
 import type { RESTOptions, ResponseLike } from '@discordjs/rest';
 import { z } from 'zod';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@repo/platform';
 import type { RateLimitScope } from './errors.ts';
 import { bucketOf, type BucketRef, type RateLimitObservation, type RateLimitStateStore, type RateLimitWait } from './rate-limit-store.ts';
 

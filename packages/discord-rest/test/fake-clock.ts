@@ -1,4 +1,4 @@
-import type { Clock } from '../src/clock.ts';
+import type { Clock } from '@repo/platform';
 
 /** A clock that never sleeps: every wait is recorded and moves time forward at once. */
 export class FakeClock implements Clock {

@@ -1,4 +1,4 @@
-import type { Logger } from '../src/logger.ts';
+import type { Logger } from '@repo/platform';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';

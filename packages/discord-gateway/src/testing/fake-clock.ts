@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 
 interface PendingSleep {
   dueAt: number;

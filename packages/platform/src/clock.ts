@@ -1,4 +1,4 @@
-/** Time as the reconnect policy and the event timestamps see it; tests inject a fake one and never sleep. */
+/** Time as backoff, rate-limit gates and event timestamps see it; tests inject a fake one and never sleep. */
 export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */

@@ -1,6 +1,6 @@
 type LogFn = (obj: Record<string, unknown>, msg: string) => void;
 
-/** The subset of pino's API the client uses; pass a pino logger (or a child of one) as is. */
+/** The subset of pino's API the Discord packages use; pass a pino logger (or a child of one) as is. */
 export interface Logger {
   debug: LogFn;
   info: LogFn;

@@ -1,25 +1,38 @@
 import { expect, test } from '@playwright/test';
+import { connection, signedInPage } from './support.ts';
 
-test('the lobby renders, hydrates, and its page holds a live WebSocket on the same port', async ({ page }) => {
+test('the lobby renders, hydrates, and its page holds a live WebSocket on the same port', async ({ page, browser }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Continue with Discord' })).toBeVisible();
 
   // The browser opens /api/ws on the page's own origin (Origin header and all) and is answered.
   const reply = await page.evaluate(async () => {
     const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/api/ws`);
-    (window as unknown as { testSocket: WebSocket }).testSocket = ws;
     return new Promise<unknown>((resolve, reject) => {
       ws.onopen = () => ws.send(JSON.stringify({ v: 1, ts: Date.now(), type: 'ping' }));
-      ws.onmessage = (event) => resolve(JSON.parse(String(event.data)));
+      ws.onmessage = (event) => {
+        resolve(JSON.parse(String(event.data)));
+        ws.close();
+      };
       ws.onerror = () => reject(new Error('websocket failed'));
     });
   });
   expect(reply).toMatchObject({ v: 1, type: 'pong' });
 
-  // The server function behind the lobby counts the socket this page holds open.
-  const lobby = await page.context().newPage();
-  await lobby.goto('/');
-  await expect(lobby.getByTestId('online-count')).toHaveText('1 connection');
+  // Signed in, the lobby's own connection authenticates and goes live…
+  const { context, page: signedIn } = await signedInPage(browser, 'carol');
+  try {
+    await expect(connection(signedIn)).toHaveText('Live');
+    await expect(signedIn.getByRole('button', { name: 'Create room' })).toBeEnabled();
+    // …and the server function behind the lobby counts it among the open connections.
+    const second = await context.newPage();
+    await second.goto('/');
+    await expect(second.getByTestId('online-count')).toHaveText(/^[1-9]\d* connections?$/);
+    expect(Number.parseInt((await second.getByTestId('online-count').textContent()) ?? '0', 10)).toBeGreaterThanOrEqual(1);
+  } finally {
+    await context.close();
+  }
 });
 
 test('an unknown page shows the not-found page with a way back', async ({ page }) => {

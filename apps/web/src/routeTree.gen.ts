@@ -16,6 +16,8 @@ import { Route as ApiMetricsRouteImport } from './routes/api/metrics'
 import { Route as ApiWsTokenRouteImport } from './routes/api/ws-token'
 import { Route as AuthFailedRouteImport } from './routes/auth/failed'
 import { Route as AuthLogoutRouteImport } from './routes/auth/logout'
+import { Route as InviteTokenRouteImport } from './routes/invite/$token'
+import { Route as RoomsRoomIdRouteImport } from './routes/rooms/$roomId'
 import { Route as ApiInvitesRedeemRouteImport } from './routes/api/invites/redeem'
 import { Route as ApiRoomsIndexRouteImport } from './routes/api/rooms/index'
 import { Route as AuthDiscordCallbackRouteImport } from './routes/auth/discord/callback'
@@ -57,6 +59,16 @@ const AuthFailedRoute = AuthFailedRouteImport.update({
 const AuthLogoutRoute = AuthLogoutRouteImport.update({
   id: '/auth/logout',
   path: '/auth/logout',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const InviteTokenRoute = InviteTokenRouteImport.update({
+  id: '/invite/$token',
+  path: '/invite/$token',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const RoomsRoomIdRoute = RoomsRoomIdRouteImport.update({
+  id: '/rooms/$roomId',
+  path: '/rooms/$roomId',
   getParentRoute: () => rootRouteImport,
 } as any)
 const ApiInvitesRedeemRoute = ApiInvitesRedeemRouteImport.update({
@@ -103,6 +115,8 @@ export interface FileRoutesByFullPath {
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
+  '/invite/$token': typeof InviteTokenRoute
+  '/rooms/$roomId': typeof RoomsRoomIdRoute
   '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
@@ -119,6 +133,8 @@ export interface FileRoutesByTo {
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
+  '/invite/$token': typeof InviteTokenRoute
+  '/rooms/$roomId': typeof RoomsRoomIdRoute
   '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
@@ -136,6 +152,8 @@ export interface FileRoutesById {
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
   '/auth/logout': typeof AuthLogoutRoute
+  '/invite/$token': typeof InviteTokenRoute
+  '/rooms/$roomId': typeof RoomsRoomIdRoute
   '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
@@ -154,6 +172,8 @@ export interface FileRouteTypes {
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
+    | '/invite/$token'
+    | '/rooms/$roomId'
     | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
@@ -170,6 +190,8 @@ export interface FileRouteTypes {
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
+    | '/invite/$token'
+    | '/rooms/$roomId'
     | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
@@ -186,6 +208,8 @@ export interface FileRouteTypes {
     | '/api/ws-token'
     | '/auth/failed'
     | '/auth/logout'
+    | '/invite/$token'
+    | '/rooms/$roomId'
     | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
@@ -203,6 +227,8 @@ export interface RootRouteChildren {
   ApiWsTokenRoute: typeof ApiWsTokenRoute
   AuthFailedRoute: typeof AuthFailedRoute
   AuthLogoutRoute: typeof AuthLogoutRoute
+  InviteTokenRoute: typeof InviteTokenRoute
+  RoomsRoomIdRoute: typeof RoomsRoomIdRoute
   ApiInvitesRedeemRoute: typeof ApiInvitesRedeemRoute
   AuthDiscordCallbackRoute: typeof AuthDiscordCallbackRoute
   AuthDiscordLoginRoute: typeof AuthDiscordLoginRoute
@@ -261,6 +287,20 @@ declare module '@tanstack/react-router' {
       path: '/auth/logout'
       fullPath: '/auth/logout'
       preLoaderRoute: typeof AuthLogoutRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/invite/$token': {
+      id: '/invite/$token'
+      path: '/invite/$token'
+      fullPath: '/invite/$token'
+      preLoaderRoute: typeof InviteTokenRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/rooms/$roomId': {
+      id: '/rooms/$roomId'
+      path: '/rooms/$roomId'
+      fullPath: '/rooms/$roomId'
+      preLoaderRoute: typeof RoomsRoomIdRouteImport
       parentRoute: typeof rootRouteImport
     }
     '/api/invites/redeem': {
@@ -323,6 +363,8 @@ const rootRouteChildren: RootRouteChildren = {
   ApiWsTokenRoute: ApiWsTokenRoute,
   AuthFailedRoute: AuthFailedRoute,
   AuthLogoutRoute: AuthLogoutRoute,
+  InviteTokenRoute: InviteTokenRoute,
+  RoomsRoomIdRoute: RoomsRoomIdRoute,
   ApiInvitesRedeemRoute: ApiInvitesRedeemRoute,
   AuthDiscordCallbackRoute: AuthDiscordCallbackRoute,
   AuthDiscordLoginRoute: AuthDiscordLoginRoute,

@@ -55,7 +55,7 @@ describe('rooms API', () => {
   it('answers bad input with 400 and field errors, unknown rooms with 404, foreign origins with 403', async () => {
     const bad = await api('alice', '/api/rooms', { method: 'POST', body: JSON.stringify({ name: ' ' }) });
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { kind: 'validation', fields: { _: ['Give the room a name.'] } } });
+    expect(await bad.json()).toMatchObject({ error: { kind: 'validation', fields: { name: ['Give the room a name.'] } } });
     expect((await api('alice', '/api/rooms', { method: 'POST', body: '{nope' })).status).toBe(400);
     expect((await api('alice', '/api/rooms/NOT_AN_ID')).status).toBe(404);
     expect((await api('alice', '/api/rooms/abcdefghij')).status).toBe(404);

@@ -31,7 +31,6 @@ export interface RoomsHarness {
   cleanup: CleanupJob;
   categoryId: string;
   botUserId: string;
-  viewers: Map<string, number>;
   session(name: string): Session;
   /** A fresh service graph over the same Discord (a restart), with the given store. */
   restart(store: RoomStore): RoomService;
@@ -62,7 +61,6 @@ export async function roomsHarness(options: EmulatorOptions = {}): Promise<Rooms
   const bus = new MemoryEventBus();
   const published: BusMessage[] = [];
   bus.subscribe((m) => published.push(m));
-  const viewers = new Map<string, number>();
 
   const build = (store: RoomStore) =>
     new RoomService({
@@ -82,7 +80,7 @@ export async function roomsHarness(options: EmulatorOptions = {}): Promise<Rooms
   const rooms = build(store);
   const cleanup = new CleanupJob({
     rooms,
-    isActive: (room) => (viewers.get(room.id) ?? 0) > 0 || gateway.cache.membersIn(room.guildId, room.channelId).size > 0,
+    isActive: (room) => gateway.cache.membersIn(room.guildId, room.channelId).size > 0,
     leader: new SingleInstanceLeader(),
     clock,
     log,
@@ -102,7 +100,6 @@ export async function roomsHarness(options: EmulatorOptions = {}): Promise<Rooms
     cleanup,
     categoryId,
     botUserId,
-    viewers,
     session(name) {
       const user = emulator.users[name];
       if (!user) throw new Error(`no test user ${name}`);

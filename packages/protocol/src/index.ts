@@ -28,3 +28,4 @@ export {
   VoiceMember,
   type RoomEventName,
 } from './rooms.ts';
+export { ApiErrorBody, CreatedRoom, VoiceAction, WsTokenResponse } from './api.ts';

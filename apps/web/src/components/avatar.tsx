@@ -12,7 +12,8 @@ export function Avatar({ userId, src, name, size = 32 }: { userId: string; src: 
       />
     );
   }
-  const hue = Number(BigInt(userId) % 360n);
+  let hue = 0;
+  for (const ch of userId) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
   return (
     <span
       aria-hidden

@@ -1,6 +1,8 @@
 import { HeadContent, Link, Outlet, Scripts, createRootRoute } from '@tanstack/react-router';
 import type { ReactNode } from 'react';
+import { GatewayBanner } from '../components/gateway-banner.tsx';
 import { UserMenu } from '../components/user-menu.tsx';
+import { RealtimeProvider } from '../hooks/realtime.tsx';
 import { getCurrentUser } from '../server/session.functions.ts';
 import appCss from '../styles.css?url';
 
@@ -22,18 +24,22 @@ function RootComponent() {
   const user = Route.useLoaderData();
   return (
     <RootDocument>
-      <header className="border-b border-zinc-800">
-        <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
-          <Link to="/" className="flex items-center gap-2 text-lg font-semibold">
-            <span aria-hidden className="grid size-8 place-items-center rounded-lg bg-blurple text-base">
-              ♠
-            </span>
-            Spell Rooms
-          </Link>
-          <UserMenu user={user} />
-        </div>
-      </header>
-      <Outlet />
+      {/* One live connection per tab, for signed-in users, shared by every page (R-RT8). */}
+      <RealtimeProvider enabled={user !== null}>
+        <header className="border-b border-zinc-800">
+          <div className="mx-auto flex max-w-5xl items-center justify-between px-4 py-3">
+            <Link to="/" className="flex items-center gap-2 text-lg font-semibold">
+              <span aria-hidden className="grid size-8 place-items-center rounded-lg bg-blurple text-base">
+                ♠
+              </span>
+              Spell Rooms
+            </Link>
+            <UserMenu user={user} />
+          </div>
+        </header>
+        <GatewayBanner />
+        <Outlet />
+      </RealtimeProvider>
     </RootDocument>
   );
 }

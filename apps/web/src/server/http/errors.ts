@@ -1,4 +1,5 @@
 import { isDiscordRestError } from '@repo/discord-rest';
+import type { ApiErrorBody } from '@repo/protocol';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
@@ -29,6 +30,8 @@ export interface AppErrorOptions {
   retryAfterSeconds?: number;
   /** Whether retrying the same request may succeed (the page shows Retry). */
   retryable?: boolean;
+  /** A stable code a client may switch on where `kind` is not precise enough (e.g. `invite_expired` vs `room_closed`, both 410). */
+  reason?: string;
   cause?: unknown;
 }
 
@@ -46,17 +49,7 @@ export class AppError extends Error {
   }
 }
 
-export const ErrorBody = z.object({
-  error: z.object({
-    kind: z.string(),
-    message: z.string(),
-    fields: z.record(z.string(), z.array(z.string())).optional(),
-    loginUrl: z.string().optional(),
-    retryAfterSeconds: z.number().optional(),
-    retryable: z.boolean().optional(),
-  }),
-});
-export type ErrorBody = z.infer<typeof ErrorBody>;
+export type ErrorBody = ApiErrorBody;
 
 export function validationError(error: z.ZodError, message = 'Some fields are not valid.'): AppError {
   const fields: Record<string, string[]> = {};
@@ -86,7 +79,7 @@ export function toAppError(error: unknown): AppError {
 }
 
 export function errorBody(error: AppError): ErrorBody {
-  const { fields, loginUrl, retryAfterSeconds, retryable } = error.options;
+  const { fields, loginUrl, retryAfterSeconds, retryable, reason } = error.options;
   return {
     error: {
       kind: error.kind,
@@ -95,14 +88,21 @@ export function errorBody(error: AppError): ErrorBody {
       ...(loginUrl ? { loginUrl } : {}),
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       ...(retryable !== undefined ? { retryable } : {}),
+      ...(reason !== undefined ? { reason } : {}),
     },
   };
 }
 
-export function toErrorResponse(thrown: unknown, log: Logger): Response {
+/** Normalizes and logs a thrown value: full details server-side, at error level for 5xx only. */
+export function logAppError(thrown: unknown, log: Logger): AppError {
   const error = toAppError(thrown);
   const level = error.status >= 500 ? 'error' : 'info';
   log[level]({ kind: error.kind, status: error.status, err: error.options.cause ?? (error.kind === 'internal' ? thrown : undefined) }, error.message);
+  return error;
+}
+
+export function toErrorResponse(thrown: unknown, log: Logger): Response {
+  const error = logAppError(thrown, log);
   const headers = new Headers({ 'content-type': 'application/json', 'cache-control': 'no-store' });
   if (error.options.retryAfterSeconds !== undefined) headers.set('retry-after', String(Math.ceil(error.options.retryAfterSeconds)));
   return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers });

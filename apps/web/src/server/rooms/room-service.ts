@@ -10,9 +10,11 @@ import {
   RoomName,
   type RoomSnapshot,
   type UserSummary,
+  type VoiceAction,
   type VoiceMember,
 } from '@repo/protocol';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { avatarUrl, type Session } from '../auth/session.ts';
 import type { Clock } from '../clock.ts';
 import { AppError, validationError } from '../http/errors.ts';
@@ -37,6 +39,9 @@ export interface RoomServiceOptions {
   log: Logger;
 }
 
+// Validated as an object so field errors are keyed `name`, as the form's field is.
+const CreateRoomInput = z.object({ name: RoomName });
+
 /** A double click on "Create room" within this window returns the room the first click made. */
 export const CREATE_DEDUPE_WINDOW_MS = 10_000;
 
@@ -54,7 +59,6 @@ export interface CreatedRoom {
   spectatorUrl: string;
 }
 
-export type VoiceAction = { action: 'moved'; channelId: string } | { action: 'open-in-discord'; url: string };
 
 /**
  * Rooms (R-ROOM1…8): one service behind the server functions and the JSON API. Discord holds the
@@ -77,9 +81,9 @@ export class RoomService {
   // ---- create -----------------------------------------------------------------------------------
 
   async create(session: Session, rawName: unknown): Promise<CreatedRoom> {
-    const parsed = RoomName.safeParse(rawName);
+    const parsed = CreateRoomInput.safeParse({ name: rawName });
     if (!parsed.success) throw validationError(parsed.error, 'The room name is not valid.');
-    const name = parsed.data;
+    const name = parsed.data.name;
     // One create at a time per user: the open-rooms limit check and the double-click check below
     // both need to see the previous create's result.
     const previous = this.#creating.get(session.userId) ?? Promise.resolve(undefined);
@@ -232,14 +236,14 @@ export class RoomService {
   async redeem(session: Session, token: string): Promise<Room> {
     const verified = await this.#o.invites.verify(token, this.#o.clock.now());
     if (!verified.ok) {
-      if (verified.reason === 'expired') throw new AppError('gone', 'This invite link has expired. Ask for a new one.');
-      throw new AppError('validation', 'This invite link is not valid.');
+      if (verified.reason === 'expired') throw new AppError('gone', 'This invite link has expired. Ask for a new one.', { reason: 'invite_expired' });
+      throw new AppError('validation', 'This invite link is not valid.', { reason: 'invite_invalid' });
     }
     const claims = verified.claims;
-    if (claims.guildId !== this.#o.guildId) throw new AppError('validation', 'This invite link is for another Discord server.');
+    if (claims.guildId !== this.#o.guildId) throw new AppError('validation', 'This invite link is for another Discord server.', { reason: 'invite_invalid' });
     const room = await this.#o.store.get(claims.roomId);
     if (!room || room.channelId !== claims.channelId || room.roleId !== claims.roleId) {
-      throw new AppError('gone', 'This room has been closed.');
+      throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
     }
     const membership = membershipOf(room, session.userId);
     if (membership === 'creator' || membership === 'player') return room;
@@ -249,11 +253,12 @@ export class RoomService {
       players: ROOM_PLAYER_LIMIT,
       viewers: ROOM_VIEWER_LIMIT,
     });
-    if (result === 'missing') throw new AppError('gone', 'This room has been closed.');
+    if (result === 'missing') throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
     if (result === 'full') {
       throw new AppError(
         'conflict',
         claims.kind === 'player' ? `Room full: ${ROOM_PLAYER_LIMIT} of ${ROOM_PLAYER_LIMIT} players are in.` : 'This room has as many viewers as it can take.',
+        { reason: 'room_full' },
       );
     }
     if (claims.kind === 'player' && result === 'added') {

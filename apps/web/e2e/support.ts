@@ -1,0 +1,101 @@
+import { type Browser, type BrowserContext, type Page, expect } from '@playwright/test';
+
+/** Helpers for the end-to-end tests: real sign-in through the emulator's page, and its control API. */
+
+export function emulatorUrl(): string {
+  const url = process.env.E2E_EMULATOR_URL;
+  if (!url) throw new Error('E2E_EMULATOR_URL is not set (global-setup starts the emulator)');
+  return url;
+}
+
+export async function emulator<T = unknown>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${emulatorUrl()}/_emulator${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator ${path} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+/** Puts a simulated user in a voice channel (null: out of voice), or changes their flags. */
+export function setVoice(user: string, change: { channelId?: string | null; selfMute?: boolean; selfDeaf?: boolean; force?: boolean }) {
+  return emulator('/voice', { userId: user, ...change });
+}
+
+export async function loungeChannelId(): Promise<string> {
+  const state = await emulator<{ guilds: Array<{ channels: Array<{ id: string; name: string; type: number }> }> }>('/state');
+  const lounge = state.guilds[0]?.channels.find((c) => c.name === 'Lounge' && c.type === 2);
+  if (!lounge) throw new Error('the seeded Lounge voice channel is missing');
+  return lounge.id;
+}
+
+/** On the emulator's authorize page: pick the user. */
+export async function continueAs(page: Page, user: string): Promise<void> {
+  await expect(page).toHaveURL(/\/oauth2\/authorize\?/);
+  await page.getByRole('button', { name: `Continue as ${user}` }).click();
+}
+
+/** A fresh browser profile, signed in through the header link and the authorize page. */
+export async function signedInPage(browser: Browser, user: string, path = '/'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(path);
+  await page.getByRole('banner').getByRole('link', { name: 'Sign in with Discord' }).click();
+  await continueAs(page, user);
+  await expect(page.getByLabel(`Signed in as ${user[0]!.toUpperCase()}${user.slice(1)}`)).toBeVisible();
+  return { context, page };
+}
+
+/** Opens an invite link in a fresh profile: sign in on the way, land in the room. */
+export async function openInvite(browser: Browser, user: string, inviteUrl: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(inviteUrl);
+  await continueAs(page, user);
+  return { context, page };
+}
+
+export function players(page: Page) {
+  return page.getByRole('list', { name: 'Players' });
+}
+
+/** A player's seat in the "Players" list, by display name. */
+export function seat(page: Page, name: string) {
+  return players(page).getByRole('listitem').filter({ hasText: name });
+}
+
+export function connection(page: Page) {
+  return page.getByTestId('connection-status');
+}
+
+/**
+ * Latency probe: starts watching the page's DOM for `selector`, records the wall-clock time it first
+ * matches, and returns a function that waits for that time. Page and test run on one machine clock.
+ */
+export async function watchFor(page: Page, selector: string): Promise<() => Promise<number>> {
+  await page.evaluate((sel) => {
+    const w = window as unknown as { __seenAt?: number | null };
+    w.__seenAt = null;
+    if (document.querySelector(sel)) {
+      w.__seenAt = Date.now();
+      return;
+    }
+    const observer = new MutationObserver(() => {
+      if (document.querySelector(sel)) {
+        w.__seenAt = Date.now();
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  }, selector);
+  return async () => {
+    const handle = await page.waitForFunction(() => (window as unknown as { __seenAt?: number | null }).__seenAt ?? null, undefined, { polling: 'raf', timeout: 10_000 });
+    return (await handle.jsonValue()) as number;
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

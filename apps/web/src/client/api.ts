@@ -1,0 +1,83 @@
+import { ApiErrorBody as ErrorBody, CreatedRoom, VoiceAction, WsTokenResponse as WsToken } from '@repo/protocol';
+import { z } from 'zod';
+import type { TokenResult } from './realtime-client.ts';
+
+/**
+ * The browser's door to the rooms JSON API (specs/rooms-api.md). Every answer is parsed; every
+ * failure becomes an `ApiError` the page can show. A 401 sends the browser to sign-in, which
+ * brings the user back to this page (R-AUTH3).
+ */
+export type ApiError = z.infer<typeof ErrorBody>['error'] & {
+  /** HTTP status; 0 when the server could not be reached. */
+  status: number;
+};
+
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError };
+
+export { CreatedRoom, VoiceAction };
+
+const UNREACHABLE: ApiError = {
+  status: 0,
+  kind: 'network',
+  message: 'The server could not be reached. Check your connection and try again.',
+  retryable: true,
+};
+
+/** Same-origin only: a login URL from anywhere else is not followed. */
+export function goToSignIn(loginUrl: string): void {
+  const url = new URL(loginUrl, window.location.href);
+  if (url.origin !== window.location.origin) return;
+  window.location.assign(url.pathname + url.search);
+}
+
+export async function callApi<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: z.ZodType<T> | null, body?: unknown): Promise<ApiResult<T>> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    return { ok: false, error: UNREACHABLE };
+  }
+  const json: unknown = response.status === 204 ? null : await response.json().catch(() => null);
+  if (response.ok) {
+    if (schema === null) return { ok: true, data: undefined as T };
+    const parsed = schema.safeParse(json);
+    if (parsed.success) return { ok: true, data: parsed.data };
+    return { ok: false, error: { status: response.status, kind: 'internal', message: 'The server sent an answer this page does not understand. Reload the page.' } };
+  }
+  const parsed = ErrorBody.safeParse(json);
+  const error: ApiError = parsed.success
+    ? { ...parsed.data.error, status: response.status }
+    : { status: response.status, kind: 'internal', message: 'Something went wrong on our side. Please try again.', retryable: true };
+  if (response.status === 401 && error.loginUrl) goToSignIn(error.loginUrl);
+  return { ok: false, error };
+}
+
+export const api = {
+  createRoom: (name: string) => callApi('POST', '/api/rooms', CreatedRoom, { name }),
+  joinVoice: (roomId: string) => callApi('POST', `/api/rooms/${encodeURIComponent(roomId)}/voice`, VoiceAction, {}),
+  closeRoom: (roomId: string) => callApi('DELETE', `/api/rooms/${encodeURIComponent(roomId)}`, null),
+};
+
+/** For the realtime client: a fresh WebSocket token, or why there is none. */
+export async function fetchWsToken(): Promise<TokenResult> {
+  let response: Response;
+  try {
+    response = await fetch('/api/ws-token', { credentials: 'same-origin', headers: { accept: 'application/json' }, cache: 'no-store' });
+  } catch {
+    return { kind: 'failed', message: 'network error' };
+  }
+  const json: unknown = await response.json().catch(() => null);
+  if (response.status === 401) {
+    const parsed = ErrorBody.safeParse(json);
+    const loginUrl = parsed.success ? parsed.data.error.loginUrl : undefined;
+    return { kind: 'signed-out', loginUrl: loginUrl ?? `/auth/discord/login?returnTo=${encodeURIComponent(window.location.pathname + window.location.search)}` };
+  }
+  const parsed = WsToken.safeParse(json);
+  if (!response.ok || !parsed.success) return { kind: 'failed', message: `token endpoint answered ${response.status}` };
+  return { kind: 'token', token: parsed.data.token };
+}

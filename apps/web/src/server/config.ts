@@ -39,6 +39,9 @@ const EnvSchema = z.object({
   DISCORD_API_URL: optionalString.pipe(z.url({ message: 'DISCORD_API_URL must be a URL such as https://discord.com/api' }).optional()),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4100),
   REDIS_URL: optionalString.pipe(z.url({ message: 'REDIS_URL must look like redis://127.0.0.1:6379' }).optional()),
+  REDIS_KEY_PREFIX: optionalString.pipe(
+    z.string().regex(/^[\w.:-]{1,64}$/, 'REDIS_KEY_PREFIX may hold letters, digits, _ . : - (at most 64)').optional(),
+  ),
   METRICS_TOKEN: optionalString,
   TRUST_PROXY: booleanish,
 });
@@ -79,6 +82,8 @@ export interface Config {
   sessionSecret: string;
   discord: DiscordTarget;
   redisUrl: string | undefined;
+  /** Prepended to every Redis key and channel, so deployments (or test runs) can share one Redis. */
+  redisKeyPrefix: string;
   metricsToken: string | undefined;
 }
 
@@ -147,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionSecret,
     discord,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'sr:',
     metricsToken: e.METRICS_TOKEN,
   };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
 import { DiscordRestClient } from '@repo/discord-rest';
 import type { Logger } from 'pino';
@@ -12,7 +11,7 @@ import { loadConfig, type Config } from './config.ts';
 import { createLogger, moduleLogger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { createInfrastructure } from './cluster/infrastructure.ts';
-import { ALL_TOPIC, type EventBus } from './realtime/event-bus.ts';
+import type { EventBus } from './realtime/event-bus.ts';
 import { Hub } from './realtime/hub.ts';
 import { CleanupJob } from './rooms/cleanup-job.ts';
 import { GatewayRouter } from './rooms/gateway-router.ts';
@@ -122,6 +121,7 @@ async function buildServices(): Promise<Services> {
       sessionStore: infra.gatewaySessions,
     });
     const voice = infra.voiceView(gateway);
+    const gatewayStatus = infra.gatewayStatus(gateway);
 
     const roomLog = moduleLogger(log, 'Room');
     const botUser = await rest.getBotUser();
@@ -151,7 +151,7 @@ async function buildServices(): Promise<Services> {
       verifyToken: (token) => wsTokens.verify(token, clock.now()),
       canView: (roomId, userId) => rooms.canView(roomId, userId),
       snapshot: (roomId) => rooms.snapshot(roomId),
-      gatewayStatus: () => gatewayStatusPayload(gateway),
+      gatewayStatus: () => gatewayStatus.current(),
       onViewersChanged: (roomId, _viewers, arrived) => {
         if (arrived) void cleanup?.noteActivity(roomId);
       },
@@ -159,7 +159,10 @@ async function buildServices(): Promise<Services> {
     });
     cleanup = new CleanupJob({
       rooms,
-      isActive: (room) => hub.viewers(room.id) > 0 || voice.membersIn(room.guildId, room.channelId).size > 0,
+      // Someone in voice keeps a room alive. Viewing counts when it happens (a page opened, "Keep room
+      // open" pressed: onViewersChanged above), not while a forgotten tab sits open: such a tab is
+      // exactly who the 30 s warning is for.
+      isActive: (room) => voice.membersIn(room.guildId, room.channelId).size > 0,
       leader: infra.leader,
       clock,
       log: roomLog,
@@ -176,9 +179,9 @@ async function buildServices(): Promise<Services> {
     const router = new GatewayRouter(rooms, cleanup, roomLog);
     gateway.on('*', (event) => {
       metrics?.gatewayEvent(event);
-      void router.handle(event);
+      // With Redis only the lease holder routes, fenced (a stale holder's events are dropped).
+      infra.routeGatewayEvent(event, () => router.handle(event));
     });
-    gateway.on('gateway.state', () => void bus.publish(ALL_TOPIC, 'gateway.status', gatewayStatusPayload(gateway)));
 
     hub.start();
     cleanups.push(() => hub.closeAll());
@@ -209,7 +212,7 @@ async function buildServices(): Promise<Services> {
     cleanups.push(() => cleanup?.stop());
 
     const services: Services = {
-      instanceId: randomUUID(),
+      instanceId: infra.instanceId,
       startedAt: clock.now(),
       config,
       clock,

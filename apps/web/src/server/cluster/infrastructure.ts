@@ -1,4 +1,6 @@
-import { type DiscordGatewayClient, MemorySessionInfoStore, type SessionInfoStore, type VoiceStateView } from '@repo/discord-gateway';
+import { randomUUID } from 'node:crypto';
+import type { DiscordGatewayClient, GatewayDomainEvent, SessionInfoStore, VoiceStateView } from '@repo/discord-gateway';
+import { MemorySessionInfoStore } from '@repo/discord-gateway';
 import { InMemoryRateLimitStateStore, type RateLimitStateStore } from '@repo/discord-rest';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
@@ -7,14 +9,17 @@ import { type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
 import { type LeaderGuard, SingleInstanceLeader } from '../rooms/leader.ts';
 import { MemoryRoomStore, type RoomStore } from '../rooms/room-store.ts';
 import { AlwaysHolderLease, type GatewayLease } from './gateway-lease.ts';
+import { type GatewayStatusView, localGatewayStatus } from './gateway-status.ts';
 
 /**
  * The swappable parts (discord.js style: transport, orchestration and policy apart). Embedded
  * default (R-SCALE1): everything in memory, one process, no Redis client loaded. With REDIS_URL the
- * scale-out implementations take their places (R-SCALE2).
+ * scale-out implementations take their places (R-SCALE2); see specs/scale-out.md.
  */
 export interface Infrastructure {
   kind: 'memory' | 'redis';
+  /** This process, in logs, health, the Gateway lease and every bus message it publishes. */
+  instanceId: string;
   bus: EventBus;
   roomStore: RoomStore;
   /** Runs the cleanup job on one instance at a time. */
@@ -28,8 +33,17 @@ export interface Infrastructure {
   /**
    * Who is in voice where, for this instance's snapshots and checks. In memory: the local Gateway
    * client's cache. With several instances: a view every instance can read, not only the holder.
+   * Call once, right after building the Gateway client: the Redis implementation also attaches
+   * the holder's side (voice state written to Redis) to it.
    */
   voiceView(gateway: DiscordGatewayClient): VoiceStateView;
+  /**
+   * Hands one Gateway event to `route` (the router), or drops it. In memory: always routes. With
+   * Redis: only the lease holder routes, inside the event's fence (see GatewayEventGate).
+   */
+  routeGatewayEvent(event: GatewayDomainEvent, route: () => Promise<void>): void;
+  /** The Discord connection's status as every browser should see it (R-RT9); publishes its changes. */
+  gatewayStatus(gateway: DiscordGatewayClient): GatewayStatusView;
   /** Whether the shared backend answers (health); always true in memory. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -41,16 +55,22 @@ export async function createInfrastructure(options: { config: Config; log: Logge
     const { createRedisInfrastructure } = await import('./redis-infrastructure.ts');
     return createRedisInfrastructure({ ...options, redisUrl: options.config.redisUrl });
   }
+  const bus = new MemoryEventBus();
   return {
     kind: 'memory',
-    bus: new MemoryEventBus(),
+    instanceId: randomUUID(),
+    bus,
     roomStore: new MemoryRoomStore(() => options.clock.now()),
     leader: new SingleInstanceLeader(),
     gatewayLease: new AlwaysHolderLease(),
     gatewaySessions: new MemorySessionInfoStore(),
     rateLimits: new InMemoryRateLimitStateStore(),
     voiceView: (gateway) => gateway.cache,
+    routeGatewayEvent: (_event, route) => void route(),
+    gatewayStatus: (gateway) => localGatewayStatus(gateway, bus),
     ping: async () => true,
-    async close() {},
+    async close() {
+      await bus.close();
+    },
   };
 }

@@ -1,0 +1,94 @@
+import type { DiscordGatewayClient, GatewayDomainEvent } from '@repo/discord-gateway';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import { type GatewayFence, runFenced } from './gateway-fence.ts';
+import type { GatewayLease } from './gateway-lease.ts';
+import type { RedisVoiceStateWriter } from './redis-voice-state.ts';
+
+export interface GatewayEventGateOptions {
+  lease: GatewayLease;
+  gateway: DiscordGatewayClient;
+  /** The session read from Redis at connect: the one a takeover resumes before any READY. */
+  loadedSessionId(): string | null;
+  voice: RedisVoiceStateWriter;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * The door every Gateway event passes on its way to the router (R-SCALE2):
+ *
+ * 1. A process that is not the lease holder (it lost the lease, or was paused past it) drops the
+ *    event on the spot: it stops consuming at once.
+ * 2. Otherwise the event's work runs inside its fence (token + stream position, see
+ *    gateway-fence.ts), starting with the voice-state write, so Redis can still refuse it if the
+ *    lease moved meanwhile, and drop it if a successor already published it.
+ * 3. Events in flight are counted, so the stored resume point never passes an event that has not
+ *    been published yet (RedisSessionInfoStore).
+ */
+export class GatewayEventGate {
+  readonly #o: GatewayEventGateOptions;
+  /** Sequence → events of that dispatch still being handled. */
+  readonly #inFlight = new Map<number, number>();
+  #last: { sessionId: string | null; sequence: number; index: number } | null = null;
+  #dropped = 0;
+  #queue: Promise<void> = Promise.resolve();
+  #lastDropLogAt = 0;
+
+  constructor(options: GatewayEventGateOptions) {
+    this.#o = options;
+  }
+
+  /** Events dropped because this process was not the holder (health, tests). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  handle(event: GatewayDomainEvent, route: () => Promise<void>): void {
+    const { lease, gateway, voice, log } = this.#o;
+    const token = lease.fencingToken();
+    if (token === null) {
+      this.#dropped++;
+      const now = this.#o.clock.now();
+      if (now - this.#lastDropLogAt > 5_000) {
+        this.#lastDropLogAt = now;
+        log.warn({ dropped: this.#dropped, event: event.type, sequence: event.sequence }, 'not the Gateway lease holder: dropping Gateway events');
+      }
+      return;
+    }
+    const sessionId = gateway.status().sessionId ?? this.#o.loadedSessionId();
+    const last = this.#last;
+    const index = last && last.sessionId === sessionId && last.sequence === event.sequence ? last.index + 1 : 0;
+    this.#last = { sessionId, sequence: event.sequence, index };
+    const fence: GatewayFence = { token, sessionId, sequence: event.sequence, index, publishes: 0 };
+
+    this.#begin(event.sequence);
+    // One event after another: the router is a queue already, and the voice write of an event
+    // must reach Redis after the previous event's room publishes (the replay marker only moves
+    // forward) and before its own (whoever sees the room event must see the voice state).
+    this.#queue = this.#queue.then(() =>
+      runFenced(fence, () => {
+        // Issued now, ahead of the router's first command on the same connection.
+        const written = voice.record(event)?.catch((error: unknown) => log.warn({ err: error, event: event.type }, 'voice state not written to Redis'));
+        return Promise.allSettled([written, route()]).then(() => this.#end(event.sequence));
+      }),
+    );
+  }
+
+  /** The highest dispatch sequence with nothing left in flight at or below it (Infinity when idle). */
+  handledThrough(): number {
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const sequence of this.#inFlight.keys()) if (sequence < lowest) lowest = sequence;
+    return lowest - 1;
+  }
+
+  #begin(sequence: number): void {
+    this.#inFlight.set(sequence, (this.#inFlight.get(sequence) ?? 0) + 1);
+  }
+
+  #end(sequence: number): void {
+    const left = (this.#inFlight.get(sequence) ?? 1) - 1;
+    if (left <= 0) this.#inFlight.delete(sequence);
+    else this.#inFlight.set(sequence, left);
+  }
+}

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
+import { ManualClock, systemClock } from '../clock.ts';
+import { CleanupJob } from '../rooms/cleanup-job.ts';
+import { RedisRoomStore } from '../rooms/redis-room-store.ts';
+import type { Room } from '../rooms/room.ts';
+import type { RoomService } from '../rooms/room-service.ts';
+import { RedisLeaderGuard } from './redis-leader.ts';
+
+const available = await redisAvailable();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe.runIf(available)('RedisLeaderGuard (real Redis)', () => {
+  const space = new RedisTestSpace();
+  afterAll(() => space.cleanup());
+
+  async function guards(n: number, holdFraction?: number): Promise<RedisLeaderGuard[]> {
+    return Promise.all(Array.from({ length: n }, async (_, i) => new RedisLeaderGuard(await space.connect(`leader-${i}`), space.keys, systemClock, silentLog, holdFraction)));
+  }
+
+  it('lets one of several racing instances run; the others are told no', async () => {
+    const [a, b, c] = await guards(3);
+    let running = 0;
+    let maxRunning = 0;
+    const job = async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleep(50);
+      running--;
+    };
+    const results = await Promise.all([a!, b!, c!].map((g) => g.runExclusive('race', 1_000, job)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(maxRunning).toBe(1);
+  });
+
+  it('keeps the period claimed after a run, then frees it; a slow run keeps its lock alive', async () => {
+    const [a, b] = await guards(2);
+    expect(await a!.runExclusive('period', 400, async () => undefined)).toBe(true);
+    expect(await b!.runExclusive('period', 400, async () => undefined)).toBe(false); // same period
+    await sleep(400);
+    expect(await b!.runExclusive('period', 400, async () => undefined)).toBe(true); // next period, any instance
+
+    // A run three times longer than the TTL: nobody joins it.
+    let joined = false;
+    const slow = a!.runExclusive('slow', 150, () => sleep(450));
+    await sleep(300);
+    joined = await b!.runExclusive('slow', 150, async () => undefined);
+    await slow;
+    expect(joined).toBe(false);
+  });
+
+  it('frees the lock of an instance that died mid-run once the TTL passes', async () => {
+    const [a, b] = await guards(2);
+    const dead = await space.connect('dead');
+    await dead.set(space.keys.lock('orphan'), 'someone-else', 'PX', 200);
+    expect(await a!.runExclusive('orphan', 200, async () => undefined)).toBe(false);
+    await sleep(250);
+    expect(await b!.runExclusive('orphan', 200, async () => undefined)).toBe(true);
+  });
+});
+
+/**
+ * R-ROOM7 with three instances: their cleanup timers fire together; one pass runs, the idle room
+ * gets one warning, and when the warning is over it is closed once.
+ */
+describe.runIf(available)('cleanup job across three instances (real Redis)', () => {
+  const space = new RedisTestSpace();
+  let store: RedisRoomStore;
+  const clock = new ManualClock();
+  beforeAll(async () => {
+    store = new RedisRoomStore(await space.connect('store'), space.keys, () => clock.now());
+  });
+  afterAll(() => space.cleanup());
+
+  it('runs once, warns once, closes once', async () => {
+    const idle: Room = {
+      id: 'idleroom01',
+      name: 'Idle',
+      guildId: 'g',
+      channelId: 'c1',
+      roleId: 'r1',
+      creatorId: 'u1',
+      players: ['u1'],
+      spectators: [],
+      profiles: {},
+      createdAt: clock.now() - 2 * 3_600_000,
+      lastActiveAt: clock.now() - 2 * 3_600_000,
+      closingAt: null,
+    };
+    await store.insert(idle);
+    const published: string[] = [];
+    const closed: string[] = [];
+    // Three instances: each its own connection, leader guard and job, one shared store.
+    const jobs = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const redis = await space.connect(`instance-${i}`);
+        const rooms = {
+          store: new RedisRoomStore(redis, space.keys, () => clock.now()),
+          publish: async (roomId: string, event: string) => void published.push(`${roomId} ${event}`),
+          close: async (roomId: string) => {
+            closed.push(roomId);
+            await store.delete(roomId, clock.now());
+          },
+        } as unknown as RoomService;
+        return new CleanupJob({ rooms, isActive: () => false, leader: new RedisLeaderGuard(redis, space.keys, clock, silentLog), clock, log: silentLog });
+      }),
+    );
+    await Promise.all(jobs.map((job) => job.runOnce()));
+    expect(jobs.map((j) => j.runs).reduce((a, b) => a + b)).toBe(1);
+    expect(published).toEqual(['idleroom01 room.closing']);
+    // Timers of the other instances firing later in the same period find it taken.
+    await Promise.all(jobs.map((job) => job.runOnce()));
+    expect(jobs.map((j) => j.runs).reduce((a, b) => a + b)).toBe(1);
+
+    await clock.advance(30_000);
+    expect(closed).toEqual(['idleroom01']);
+    expect(await store.get('idleroom01')).toBeNull();
+    for (const job of jobs) job.stop();
+  });
+});

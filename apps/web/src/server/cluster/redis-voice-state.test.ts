@@ -1,0 +1,102 @@
+import type { GatewayDomainEvent, VoiceMember } from '@repo/discord-gateway';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
+import { roomTopic } from '../realtime/event-bus.ts';
+import { RedisEventBus } from '../realtime/redis-event-bus.ts';
+import { runFenced, StaleGatewayHolderError } from './gateway-fence.ts';
+import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
+
+const available = await redisAvailable();
+const guildId = 'g1';
+
+function member(userId: string, channelId: string, selfMute = false): VoiceMember {
+  return {
+    guildId,
+    channelId,
+    userId,
+    username: userId,
+    globalName: null,
+    nick: null,
+    displayName: userId,
+    avatar: null,
+    guildAvatar: null,
+    selfMute,
+    selfDeaf: false,
+    mute: false,
+    deaf: false,
+    selfStream: false,
+    selfVideo: false,
+    suppress: false,
+  };
+}
+const meta = (sequence: number) => ({ sequence, receivedAt: 0, source: 'dispatch' as const });
+const joined = (m: VoiceMember, sequence: number): GatewayDomainEvent => ({ type: 'voice.joined', ...m, ...meta(sequence) });
+const left = (userId: string, from: string, sequence: number): GatewayDomainEvent => ({ type: 'voice.left', guildId, channelId: null, previousChannelId: from, userId, ...meta(sequence) });
+
+/** The holder writes voice state through Redis; every instance's view follows it, never behind a room event. */
+describe.runIf(available)('voice state through Redis (real Redis)', () => {
+  let space: RedisTestSpace;
+  const buses: RedisEventBus[] = [];
+  beforeEach(() => {
+    space = new RedisTestSpace();
+  });
+  afterEach(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+    await space.cleanup();
+  });
+
+  async function instance(name: string) {
+    const redis = await space.connect(`${name}-cmd`);
+    const subscriber = await space.connect(`${name}-sub`);
+    const bus = new RedisEventBus({ redis, subscriber, keys: space.keys, log: silentLog, origin: name, sharded: true });
+    const view = RedisVoiceView.attach(bus, redis, space.keys, silentLog);
+    await bus.start();
+    buses.push(bus);
+    return { redis, bus, view, writer: new RedisVoiceStateWriter(redis, space.keys, name, true, 1_000) };
+  }
+
+  it('a standby sees each change, and a snapshot taken after a room event includes its voice change', async () => {
+    const holder = await instance('holder');
+    const standby = await instance('standby');
+    await holder.redis.set(space.keys.gatewayLease, 'holder|3');
+    const fence = (sequence: number) => ({ token: 3, sessionId: 's', sequence, index: 0, publishes: 0 });
+    const room = roomTopic('voiceroom1');
+
+    for (let s = 1; s <= 30; s++) {
+      const m = member(`u${s % 3}`, 'c1', s % 2 === 0);
+      // As the gate does: voice write first, then the room event, same connection, same fence.
+      await runFenced(fence(s), async () => {
+        void holder.writer.record(joined(m, s));
+        await holder.bus.publish(room, 'voice.joined', { member: m });
+      });
+      // A snapshot on the standby: seq (a barrier), then the view.
+      const seq = await standby.bus.currentSeq(room);
+      expect(seq).toBe(s);
+      expect(standby.view.voiceStateOf(guildId, m.userId)?.selfMute).toBe(m.selfMute);
+    }
+    await runFenced(fence(31), () => holder.writer.record(left('u1', 'c1', 31)));
+    await standby.bus.currentSeq(room);
+    expect([...standby.view.membersIn(guildId, 'c1').keys()].sort()).toEqual(['u0', 'u2']);
+    expect(standby.view.channelOf(guildId, 'u1')).toBeNull();
+
+    // An instance that starts now loads the same state from Redis.
+    const late = await instance('late');
+    expect([...late.view.membersIn(guildId, 'c1').keys()].sort()).toEqual(['u0', 'u2']);
+    expect(late.view.voiceStateOf(guildId, 'u0')).toEqual(standby.view.voiceStateOf(guildId, 'u0'));
+
+    // A full copy (after a re-seed) replaces everything.
+    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, [member('u9', 'c2')]));
+    await standby.bus.currentSeq(room);
+    expect(standby.view.voiceStates(guildId).size).toBe(1);
+    expect(standby.view.channelOf(guildId, 'u9')).toBe('c2');
+  });
+
+  it('refuses the writes of a holder whose lease is gone', async () => {
+    const holder = await instance('holder');
+    await holder.redis.set(space.keys.gatewayLease, 'other|8');
+    await expect(runFenced({ token: 7, sessionId: 's', sequence: 1, index: 0, publishes: 0 }, () => holder.writer.record(joined(member('u1', 'c1'), 1)))).rejects.toBeInstanceOf(
+      StaleGatewayHolderError,
+    );
+    expect(await holder.redis.hlen(space.keys.voice)).toBe(0);
+  });
+});

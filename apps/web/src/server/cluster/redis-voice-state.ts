@@ -1,0 +1,241 @@
+import type { CachedChannel, GatewayDomainEvent, MemberProfile, VoiceMember, VoiceStateView } from '@repo/discord-gateway';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisEventBus, WireMessage } from '../realtime/redis-event-bus.ts';
+import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from './bus-lua.ts';
+import { currentFence, StaleGatewayHolderError } from './gateway-fence.ts';
+import type { RedisKeys } from './redis-keys.ts';
+
+/** The bus topic voice-state changes travel on (reserved: never delivered to browsers). */
+export const VOICE_TOPIC = '~voice';
+
+const VOICE_LUA = `${BUS_LUA_PRELUDE}
+-- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash
+-- ARGV: 1 channel, 2 sharded, 3-7 fence, 8 log length, 9 op, 10 body, 11… op arguments
+local verdict = fence_check(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+if verdict ~= 'ok' then return verdict end
+local op = ARGV[9]
+if op == 'set' then
+  redis.call('HSET', KEYS[6], ARGV[11], ARGV[12])
+elseif op == 'del' then
+  redis.call('HDEL', KEYS[6], ARGV[11])
+else
+  redis.call('DEL', KEYS[6])
+  for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+end
+emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 'null', ARGV[10], ARGV[8])
+return 'ok'
+`;
+
+const LOAD_LUA = `return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2])}`;
+
+type VoiceOp = { op: 'set'; member: VoiceMember } | { op: 'del'; guildId: string; userId: string } | { op: 'reset'; guildId: string; members: VoiceMember[] };
+
+const MEMBER_FIELDS = [
+  'guildId',
+  'channelId',
+  'userId',
+  'username',
+  'globalName',
+  'nick',
+  'displayName',
+  'avatar',
+  'guildAvatar',
+  'selfMute',
+  'selfDeaf',
+  'mute',
+  'deaf',
+  'selfStream',
+  'selfVideo',
+  'suppress',
+] as const satisfies ReadonlyArray<keyof VoiceMember>;
+
+/** A domain event carries the member plus event metadata; the copy keeps the member only. */
+export function voiceMemberOf(source: VoiceMember): VoiceMember {
+  const member = {} as Record<string, unknown>;
+  for (const field of MEMBER_FIELDS) member[field] = source[field];
+  return member as unknown as VoiceMember;
+}
+
+/**
+ * The Gateway holder's side: every voice change goes to Redis (the `voice` hash) and onto the bus
+ * in one script, fenced like any Gateway-driven publish. It is issued before the room event that
+ * describes the change (same connection, so Redis runs them in that order): whoever reads the
+ * voice state after seeing a room event sees the change.
+ */
+export class RedisVoiceStateWriter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly origin: string,
+    private readonly sharded: boolean,
+    private readonly logLength: number,
+  ) {}
+
+  /** The voice part of a Gateway event, if it has one; to be called inside the event's fence. */
+  record(event: GatewayDomainEvent): Promise<void> | null {
+    switch (event.type) {
+      case 'voice.joined':
+      case 'voice.updated':
+        return this.#write({ op: 'set', member: voiceMemberOf(event) });
+      case 'voice.left':
+        return this.#write({ op: 'del', guildId: event.guildId, userId: event.userId });
+      default:
+        return null;
+    }
+  }
+
+  /** Everyone in voice, as the holder's cache has it (after every GUILD_CREATE snapshot, and after Redis comes back). */
+  replace(guildId: string, members: Iterable<VoiceMember>): Promise<void> {
+    return this.#write({ op: 'reset', guildId, members: [...members].map(voiceMemberOf) });
+  }
+
+  async #write(op: VoiceOp): Promise<void> {
+    const fence = currentFence();
+    const publishNumber = fence ? fence.publishes++ : 0;
+    const args: string[] =
+      op.op === 'set'
+        ? [op.member.userId, JSON.stringify(op.member)]
+        : op.op === 'del'
+          ? [op.userId]
+          : op.members.flatMap((m) => [m.userId, JSON.stringify(m)]);
+    const verdict = (await this.redis.eval(
+      VOICE_LUA,
+      6,
+      this.keys.busPosition,
+      this.keys.busLog,
+      this.keys.gatewayLease,
+      this.keys.gatewayMarker,
+      this.keys.gatewayFenced,
+      this.keys.voice,
+      this.keys.busChannel,
+      this.sharded ? '1' : '0',
+      ...fenceArgs(fence, publishNumber),
+      String(this.logLength),
+      op.op,
+      messageBody(this.origin, fence, VOICE_TOPIC, op.op, op),
+      ...args,
+    )) as FenceVerdict;
+    if (verdict === 'stale') throw new StaleGatewayHolderError(fence?.token ?? 0);
+  }
+}
+
+interface GuildVoice {
+  byUser: Map<string, VoiceMember>;
+  byChannel: Map<string, Map<string, VoiceMember>>;
+}
+
+/**
+ * Every instance's answer to "who is in voice where" (R-SCALE2): a copy of the Redis `voice` hash
+ * kept in memory and moved forward by the voice messages on the bus, in channel order. So it is
+ * never behind the room events this instance has delivered, and RoomService.snapshot() (which
+ * reads the bus's currentSeq first, a barrier) sees every change up to the snapshot's seq. It is
+ * never this instance's own Gateway cache, which is empty or stale on a standby.
+ */
+export class RedisVoiceView implements VoiceStateView {
+  readonly #guilds = new Map<string, GuildVoice>();
+  /** Position of the hash load: voice messages at or below it are already in. */
+  #loadedAt = 0;
+  #loaded = false;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads the hash and follows the bus; call before the bus delivers anything else (bus.onResync runs at its baseline). */
+  static attach(bus: RedisEventBus, redis: Redis, keys: RedisKeys, log: Logger): RedisVoiceView {
+    const view = new RedisVoiceView(redis, keys, log);
+    bus.onInternal(VOICE_TOPIC, (message) => view.#apply(message));
+    bus.onResync(async () => view.#load());
+    return view;
+  }
+
+  guildIds(): string[] {
+    return [...this.#guilds.keys()];
+  }
+
+  isReady(_guildId: string): boolean {
+    return this.#loaded;
+  }
+
+  membersIn(guildId: string, channelId: string): ReadonlyMap<string, VoiceMember> {
+    return this.#guilds.get(guildId)?.byChannel.get(channelId) ?? new Map<string, VoiceMember>();
+  }
+
+  channelOf(guildId: string, userId: string): string | null {
+    return this.#guilds.get(guildId)?.byUser.get(userId)?.channelId ?? null;
+  }
+
+  voiceStateOf(guildId: string, userId: string): VoiceMember | null {
+    return this.#guilds.get(guildId)?.byUser.get(userId) ?? null;
+  }
+
+  voiceStates(guildId: string): ReadonlyMap<string, VoiceMember> {
+    return this.#guilds.get(guildId)?.byUser ?? new Map<string, VoiceMember>();
+  }
+
+  /** Channels are not mirrored (nothing outside the holder asks); rooms know their own channel. */
+  channel(_guildId: string, _channelId: string): CachedChannel | null {
+    return null;
+  }
+
+  /** Profiles of people in voice only. */
+  member(guildId: string, userId: string): MemberProfile | null {
+    return this.voiceStateOf(guildId, userId);
+  }
+
+  async #load(): Promise<void> {
+    const [position, flat] = (await this.redis.eval(LOAD_LUA, 2, this.keys.busPosition, this.keys.voice)) as [string, string[]];
+    this.#guilds.clear();
+    for (let i = 1; i < flat.length; i += 2) {
+      try {
+        this.#set(JSON.parse(flat[i]!) as VoiceMember);
+      } catch {
+        this.log.warn({ userId: flat[i - 1] }, 'ignored an unreadable voice state in Redis');
+      }
+    }
+    this.#loadedAt = Number(position);
+    this.#loaded = true;
+  }
+
+  #apply(message: WireMessage): void {
+    if (message.g <= this.#loadedAt) return;
+    const op = message.p as unknown as VoiceOp;
+    if (op.op === 'set') this.#set(op.member);
+    else if (op.op === 'del') this.#delete(op.guildId, op.userId);
+    else {
+      this.#guilds.delete(op.guildId);
+      for (const member of op.members) this.#set(member);
+    }
+  }
+
+  #guild(guildId: string): GuildVoice {
+    let guild = this.#guilds.get(guildId);
+    if (!guild) {
+      guild = { byUser: new Map(), byChannel: new Map() };
+      this.#guilds.set(guildId, guild);
+    }
+    return guild;
+  }
+
+  #set(member: VoiceMember): void {
+    this.#delete(member.guildId, member.userId);
+    const guild = this.#guild(member.guildId);
+    guild.byUser.set(member.userId, member);
+    const channel = guild.byChannel.get(member.channelId) ?? new Map<string, VoiceMember>();
+    channel.set(member.userId, member);
+    guild.byChannel.set(member.channelId, channel);
+  }
+
+  #delete(guildId: string, userId: string): void {
+    const guild = this.#guilds.get(guildId);
+    const before = guild?.byUser.get(userId);
+    if (!guild || !before) return;
+    guild.byUser.delete(userId);
+    const channel = guild.byChannel.get(before.channelId);
+    channel?.delete(userId);
+    if (channel?.size === 0) guild.byChannel.delete(before.channelId);
+  }
+}

@@ -1,0 +1,167 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisTestSpace, TEST_REDIS_URL, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
+import { runFenced, StaleGatewayHolderError } from '../cluster/gateway-fence.ts';
+import { ALL_TOPIC, type BusMessage, roomTopic, userTopic } from './event-bus.ts';
+import { RedisEventBus, type RedisBusTuning } from './redis-event-bus.ts';
+
+const available = await redisAvailable();
+
+async function waitFor(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEventBus (real Redis, sharded pub/sub: $sharded)', ({ sharded }) => {
+  let space: RedisTestSpace;
+  const buses: RedisEventBus[] = [];
+  beforeEach(() => {
+    space = new RedisTestSpace();
+  });
+  afterEach(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+    await space.cleanup();
+  });
+
+  /** One "instance": a command connection, a subscriber, a bus; every message it receives, recorded. */
+  async function instance(name: string, tuning: Partial<RedisBusTuning> = {}) {
+    const redis = await space.connect(`${name}-cmd`);
+    const subscriber = await space.connect(`${name}-sub`);
+    const subscriberId = Number(await subscriber.client('ID'));
+    const bus = new RedisEventBus({ redis, subscriber, keys: space.keys, log: silentLog, origin: name, sharded, retainedTopics: [ALL_TOPIC], tuning });
+    const received: BusMessage[] = [];
+    bus.subscribe((m) => received.push(m));
+    await bus.start();
+    buses.push(bus);
+    return { bus, redis, received, subscriberId };
+  }
+
+  it('delivers every message to every instance exactly once, with contiguous room seqs from 1', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('abcdefghij');
+    // Both instances publish to the same room at once.
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).bus.publish(room, 'voice.updated', { i })),
+    );
+    await a.bus.publish(userTopic('u1'), 'lobby.rooms', { rooms: [] });
+    for (const node of [a, b]) {
+      await waitFor(() => node.received.length === 201, 'all messages');
+      const roomMessages = node.received.filter((m) => m.topic === room);
+      expect(roomMessages.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      expect(new Set(roomMessages.map((m) => m.payload.i)).size).toBe(200);
+      expect(node.received.at(-1)).toEqual({ topic: userTopic('u1'), event: 'lobby.rooms', payload: { rooms: [] }, seq: null });
+    }
+    // Same order on both instances.
+    expect(a.received).toEqual(b.received);
+    expect(await b.bus.currentSeq(room)).toBe(200);
+    expect(await b.bus.currentSeq(roomTopic('otherroom1'))).toBe(0);
+  });
+
+  it('currentSeq returns only once this instance has received everything published before it', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('barrier001');
+    const publishing = Promise.all(Array.from({ length: 50 }, (_, i) => a.bus.publish(room, 'voice.joined', { i })));
+    await publishing;
+    const seq = await b.bus.currentSeq(room);
+    // Whatever seq says, b already holds that message: a snapshot read now is not behind it.
+    expect(b.received.filter((m) => m.topic === room).at(-1)?.seq).toBeGreaterThanOrEqual(seq);
+    expect(seq).toBe(50);
+  });
+
+  it('refuses publishes from a stale Gateway holder and drops replays of what was already published', async () => {
+    const a = await instance('a');
+    await a.redis.set(space.keys.gatewayLease, 'instance-2|7');
+    const room = roomTopic('fencedroom');
+    const fence = (token: number, sequence: number, index = 0, sessionId = 'sess-1') => ({ token, sessionId, sequence, index, publishes: 0 });
+
+    await expect(runFenced(fence(6, 10), () => a.bus.publish(room, 'voice.joined', { n: 'stale' }))).rejects.toBeInstanceOf(StaleGatewayHolderError);
+    expect(Number(await a.redis.get(space.keys.gatewayFenced))).toBe(1);
+
+    await runFenced(fence(7, 10), async () => {
+      await a.bus.publish(room, 'voice.left', { n: '10/0/0' });
+      await a.bus.publish(room, 'voice.joined', { n: '10/0/1' }); // a second publish while handling the same event
+    });
+    await runFenced(fence(7, 10, 1), () => a.bus.publish(room, 'voice.joined', { n: '10/1/0' }));
+    // The successor resumed from sequence 9: its replay of 10 is dropped, 11 goes out.
+    const replay = await runFenced(fence(7, 10), () => a.bus.publish(room, 'voice.left', { n: 'replay' }));
+    expect(replay.seq).toBeNull();
+    await runFenced(fence(7, 10, 1), () => a.bus.publish(room, 'voice.joined', { n: 'replay' }));
+    await runFenced(fence(7, 11), () => a.bus.publish(room, 'voice.updated', { n: '11/0/0' }));
+    // A new session (a re-identify) numbers from 1 again.
+    await runFenced(fence(7, 2, 0, 'sess-2'), () => a.bus.publish(room, 'voice.joined', { n: 'new session' }));
+    // Publishes that are not Gateway-driven are never fenced.
+    await a.bus.publish(room, 'room.updated', { n: 'http' });
+
+    await waitFor(() => a.received.length === 6, 'the accepted messages');
+    expect(a.received.map((m) => [m.payload.n, m.seq])).toEqual([
+      ['10/0/0', 1],
+      ['10/0/1', 2],
+      ['10/1/0', 3],
+      ['11/0/0', 4],
+      ['new session', 5],
+      ['http', 6],
+    ]);
+  });
+
+  it('after its connection is killed mid-stream, an instance delivers what it missed from the log, in order, once', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('killedsub1');
+    const admin = new Redis(TEST_REDIS_URL);
+    try {
+      let published = 0;
+      const publishing = (async () => {
+        for (; published < 300; published++) {
+          await a.bus.publish(room, 'voice.updated', { i: published });
+          if (published === 100) await admin.client('KILL', 'ID', String(b.subscriberId));
+        }
+      })();
+      await publishing;
+      await waitFor(() => b.received.length === 300, 'b to catch up', 10_000);
+      expect(b.received.map((m) => m.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+      expect(a.received.map((m) => m.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('notices when Redis came back empty (no persistence) and keeps delivering from the new start', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('lostdata01');
+    for (let i = 0; i < 20; i++) await a.bus.publish(room, 'voice.updated', { i });
+    await waitFor(() => b.received.length === 20, 'the first messages');
+    const resyncs: string[] = [];
+    b.bus.onResync(async (reason) => void resyncs.push(reason));
+    // "Restart without persistence": the data is gone, every connection drops.
+    const admin = new Redis(TEST_REDIS_URL);
+    try {
+      const keys = await admin.keys(`${space.prefix}*`);
+      await admin.del(...keys);
+      await admin.client('KILL', 'ID', String(b.subscriberId));
+      await waitFor(() => resyncs.length === 1, 'the resync');
+      expect(resyncs).toEqual(['reset']);
+      for (let i = 0; i < 5; i++) await a.bus.publish(room, 'voice.updated', { i: 100 + i });
+      // Positions restarted at 1: without the reset these would all look like old news.
+      await waitFor(() => b.received.length === 25, 'the messages after the reset');
+      expect(b.received.slice(20).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('keeps the last gateway status for instances that start later', async () => {
+    const a = await instance('a');
+    await a.bus.publish(ALL_TOPIC, 'gateway.status', { live: true, state: 'CONNECTED' });
+    await waitFor(() => a.bus.retained(ALL_TOPIC, 'gateway.status') !== undefined, 'retained on a');
+    const late = await instance('late');
+    expect(late.bus.retained(ALL_TOPIC, 'gateway.status')).toEqual({ live: true, state: 'CONNECTED' });
+    await a.bus.publish(ALL_TOPIC, 'gateway.status', { live: false, state: 'RECONNECTING' });
+    await waitFor(() => late.bus.retained(ALL_TOPIC, 'gateway.status')?.live === false, 'the update on the late instance');
+  });
+});

@@ -1,0 +1,270 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../cluster/redis-keys.ts';
+import type { Profile, Room } from './room.ts';
+import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
+
+/*
+ * Layout (all under the guild's hash tag, see redis-keys.ts):
+ *   room:<id>              hash: id, name, guildId, channelId, roleId, creatorId, createdAt, lastActiveAt, closingAt ('' = none)
+ *   room:<id>:players      list, join order (the creator first)
+ *   room:<id>:spectators   list
+ *   room:<id>:profiles     hash: user id → JSON profile
+ *   rooms                  set of room ids
+ *   rooms:by-channel       hash: voice channel id → room id
+ *   user-rooms:<userId>    set of the rooms a user created or joined
+ *   closed:<id>            tombstone: when the room was closed (expires after a day)
+ *
+ * Every write is one Lua script, so a room and its indexes never disagree and a capacity check
+ * and the seat it grants are one step (two instances cannot both sell the last seat).
+ */
+
+// A room as one reply: {hash, players, spectators, profiles} (flat arrays), or false.
+const READ_ROOM = `
+local function read_room(base, id)
+  local key = base .. 'room:' .. id
+  local hash = redis.call('HGETALL', key)
+  if #hash == 0 then return false end
+  return {hash, redis.call('LRANGE', key .. ':players', 0, -1), redis.call('LRANGE', key .. ':spectators', 0, -1), redis.call('HGETALL', key .. ':profiles')}
+end
+`;
+
+const READ_LUA = `${READ_ROOM}
+-- ARGV: 1 base, 2 mode (all | user | channel | id), 3 argument
+local base, mode, arg = ARGV[1], ARGV[2], ARGV[3]
+local ids
+if mode == 'all' then ids = redis.call('SMEMBERS', base .. 'rooms')
+elseif mode == 'user' then ids = redis.call('SMEMBERS', base .. 'user-rooms:' .. arg)
+elseif mode == 'channel' then
+  local id = redis.call('HGET', base .. 'rooms:by-channel', arg)
+  ids = id and {id} or {}
+else ids = {arg} end
+local out = {}
+for _, id in ipairs(ids) do
+  local room = read_room(base, id)
+  if room then out[#out + 1] = room end
+end
+return out
+`;
+
+const INSERT_LUA = `
+-- ARGV: 1 base, 2 id, 3 channel id, 4 JSON {f: [field, value, …], p: players, s: spectators, r: [user, profile JSON, …], u: members}
+local base, id = ARGV[1], ARGV[2]
+local key = base .. 'room:' .. id
+if redis.call('EXISTS', key) == 1 then return redis.error_reply('room ' .. id .. ' already exists') end
+local room = cjson.decode(ARGV[4])
+redis.call('HSET', key, unpack(room.f))
+if #room.p > 0 then redis.call('RPUSH', key .. ':players', unpack(room.p)) end
+if #room.s > 0 then redis.call('RPUSH', key .. ':spectators', unpack(room.s)) end
+if #room.r > 0 then redis.call('HSET', key .. ':profiles', unpack(room.r)) end
+redis.call('SADD', base .. 'rooms', id)
+redis.call('HSET', base .. 'rooms:by-channel', ARGV[3], id)
+for _, user in ipairs(room.u) do redis.call('SADD', base .. 'user-rooms:' .. user, id) end
+return 1
+`;
+
+const ADD_PARTICIPANT_LUA = `
+-- KEYS: 1 room, 2 players, 3 spectators, 4 profiles, 5 user-rooms:<user>
+-- ARGV: 1 room id, 2 user id, 3 kind, 4 profile JSON, 5 player limit, 6 viewer limit
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+local user, kind = ARGV[2], ARGV[3]
+local is_player = redis.call('LPOS', KEYS[2], user) ~= false
+local is_spectator = redis.call('LPOS', KEYS[3], user) ~= false
+if (kind == 'player' and is_player) or (kind == 'spectator' and is_spectator) then return 'already' end
+local players = redis.call('LLEN', KEYS[2])
+local spectators = redis.call('LLEN', KEYS[3])
+if kind == 'player' and players >= tonumber(ARGV[5]) then return 'full' end
+-- A spectator who becomes a player moves lists; the viewer count does not grow.
+local was_spectator = kind == 'player' and is_spectator
+if not was_spectator and players + spectators >= tonumber(ARGV[6]) then return 'full' end
+if kind == 'spectator' and is_player then return 'already' end
+if was_spectator then redis.call('LREM', KEYS[3], 0, user) end
+redis.call('RPUSH', kind == 'player' and KEYS[2] or KEYS[3], user)
+redis.call('HSET', KEYS[4], user, ARGV[4])
+redis.call('SADD', KEYS[5], ARGV[1])
+return 'added'
+`;
+
+const REMOVE_PARTICIPANT_LUA = `
+-- KEYS: 1 room, 2 players, 3 spectators, 4 user-rooms:<user>; ARGV: 1 room id, 2 user id
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'creatorId') == ARGV[2] then return 0 end
+redis.call('LREM', KEYS[2], 0, ARGV[2])
+redis.call('LREM', KEYS[3], 0, ARGV[2])
+redis.call('SREM', KEYS[4], ARGV[1])
+return 1
+`;
+
+const UPDATE_LUA = `${READ_ROOM}
+-- ARGV: 1 base, 2 id, 3… field, value pairs
+local key = ARGV[1] .. 'room:' .. ARGV[2]
+if redis.call('EXISTS', key) == 0 then return false end
+for i = 3, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+return read_room(ARGV[1], ARGV[2])
+`;
+
+const DELETE_LUA = `${READ_ROOM}
+-- ARGV: 1 base, 2 id, 3 closed at, 4 tombstone lifetime left (ms)
+local base, id = ARGV[1], ARGV[2]
+if tonumber(ARGV[4]) > 0 then redis.call('SET', base .. 'closed:' .. id, ARGV[3], 'PX', ARGV[4]) end
+local room = read_room(base, id)
+if not room then return false end
+local key = base .. 'room:' .. id
+local hash = room[1]
+local channel, creator
+for i = 1, #hash, 2 do
+  if hash[i] == 'channelId' then channel = hash[i + 1] elseif hash[i] == 'creatorId' then creator = hash[i + 1] end
+end
+redis.call('DEL', key, key .. ':players', key .. ':spectators', key .. ':profiles')
+redis.call('SREM', base .. 'rooms', id)
+if channel and redis.call('HGET', base .. 'rooms:by-channel', channel) == id then redis.call('HDEL', base .. 'rooms:by-channel', channel) end
+if creator then redis.call('SREM', base .. 'user-rooms:' .. creator, id) end
+for _, user in ipairs(room[2]) do redis.call('SREM', base .. 'user-rooms:' .. user, id) end
+for _, user in ipairs(room[3]) do redis.call('SREM', base .. 'user-rooms:' .. user, id) end
+return room
+`;
+
+type RoomReply = [string[], string[], string[], string[]];
+
+/**
+ * Rooms in Redis (R-SCALE2, R-ROOM8): shared by every instance, kept across restarts of any of
+ * them. Same interface and the same contract tests as MemoryRoomStore (room-store.contract.ts).
+ */
+export class RedisRoomStore implements RoomStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    /** The app's clock: tombstone expiry is judged by it, as in memory (Redis's own TTL only collects garbage). */
+    private readonly now: () => number,
+  ) {}
+
+  async get(id: string): Promise<Room | null> {
+    return (await this.#read('id', id))[0] ?? null;
+  }
+
+  async findByChannel(channelId: string): Promise<Room | null> {
+    return (await this.#read('channel', channelId))[0] ?? null;
+  }
+
+  list(): Promise<Room[]> {
+    return this.#read('all', '');
+  }
+
+  async listForUser(userId: string): Promise<Room[]> {
+    const rooms = await this.#read('user', userId);
+    return rooms.filter((r) => r.creatorId === userId || r.players.includes(userId) || r.spectators.includes(userId));
+  }
+
+  async insert(room: Room): Promise<void> {
+    const profiles = Object.entries(room.profiles).flatMap(([userId, profile]) => [userId, JSON.stringify(profile)]);
+    const members = [...new Set([room.creatorId, ...room.players, ...room.spectators])];
+    await this.redis.eval(
+      INSERT_LUA,
+      0,
+      this.keys.roomBase,
+      room.id,
+      room.channelId,
+      JSON.stringify({ f: roomFields(room), p: room.players, s: room.spectators, r: profiles, u: members }),
+    );
+  }
+
+  async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult> {
+    const k = this.keys;
+    return (await this.redis.eval(
+      ADD_PARTICIPANT_LUA,
+      5,
+      k.room(id),
+      k.roomPlayers(id),
+      k.roomSpectators(id),
+      k.roomProfiles(id),
+      k.userRooms(userId),
+      id,
+      userId,
+      kind,
+      JSON.stringify(profile),
+      String(limits.players),
+      String(limits.viewers),
+    )) as AddParticipantResult;
+  }
+
+  async removeParticipant(id: string, userId: string): Promise<void> {
+    const k = this.keys;
+    await this.redis.eval(REMOVE_PARTICIPANT_LUA, 4, k.room(id), k.roomPlayers(id), k.roomSpectators(id), k.userRooms(userId), id, userId);
+  }
+
+  async update(id: string, patch: RoomPatch): Promise<Room | null> {
+    const pairs: string[] = [];
+    if (patch.lastActiveAt !== undefined) pairs.push('lastActiveAt', String(patch.lastActiveAt));
+    if (patch.closingAt !== undefined) pairs.push('closingAt', patch.closingAt === null ? '' : String(patch.closingAt));
+    const reply = (await this.redis.eval(UPDATE_LUA, 0, this.keys.roomBase, id, ...pairs)) as RoomReply | null;
+    return reply ? toRoom(reply) : null;
+  }
+
+  async delete(id: string, closedAt: number): Promise<Room | null> {
+    const lifetimeLeftMs = closedAt + TOMBSTONE_TTL_MS - this.now();
+    const reply = (await this.redis.eval(DELETE_LUA, 0, this.keys.roomBase, id, String(closedAt), String(Math.max(0, Math.ceil(lifetimeLeftMs))))) as RoomReply | null;
+    return reply ? toRoom(reply) : null;
+  }
+
+  async closedAt(id: string): Promise<number | null> {
+    const raw = await this.redis.get(this.keys.tombstone(id));
+    if (raw === null) return null;
+    const at = Number(raw);
+    return at < this.now() - TOMBSTONE_TTL_MS ? null : at;
+  }
+
+  async #read(mode: 'all' | 'user' | 'channel' | 'id', arg: string): Promise<Room[]> {
+    const replies = (await this.redis.eval(READ_LUA, 0, this.keys.roomBase, mode, arg)) as RoomReply[];
+    return replies.map(toRoom);
+  }
+}
+
+function roomFields(room: Room): string[] {
+  return [
+    'id',
+    room.id,
+    'name',
+    room.name,
+    'guildId',
+    room.guildId,
+    'channelId',
+    room.channelId,
+    'roleId',
+    room.roleId,
+    'creatorId',
+    room.creatorId,
+    'createdAt',
+    String(room.createdAt),
+    'lastActiveAt',
+    String(room.lastActiveAt),
+    'closingAt',
+    room.closingAt === null ? '' : String(room.closingAt),
+  ];
+}
+
+function pairsOf(flat: string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(flat[i]!, flat[i + 1]!);
+  return map;
+}
+
+function toRoom([hashFlat, players, spectators, profilesFlat]: RoomReply): Room {
+  const h = pairsOf(hashFlat);
+  const field = (name: string) => h.get(name) ?? '';
+  const profiles: Record<string, Profile> = {};
+  for (const [userId, json] of pairsOf(profilesFlat)) profiles[userId] = JSON.parse(json) as Profile;
+  const closingAt = field('closingAt');
+  return {
+    id: field('id'),
+    name: field('name'),
+    guildId: field('guildId'),
+    channelId: field('channelId'),
+    roleId: field('roleId'),
+    creatorId: field('creatorId'),
+    players,
+    spectators,
+    profiles,
+    createdAt: Number(field('createdAt')),
+    lastActiveAt: Number(field('lastActiveAt')),
+    closingAt: closingAt === '' ? null : Number(closingAt),
+  };
+}

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { Room } from './room.ts';
+import { type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
+
+/**
+ * What every RoomStore promises (memory and Redis run the same tests). `open` gives stores over
+ * one fresh, empty namespace: calling it twice in one test gives two handles on the same data (two
+ * instances, or one restarted), when the implementation can share.
+ */
+export interface RoomStoreContractSubject {
+  name: string;
+  /** Stores for one test; each call shares the same data when `shared` is true. */
+  open(now: () => number): Promise<{ store(): Promise<RoomStore>; close(): Promise<void> }>;
+  /** Whether two handles see the same rooms (Redis: yes; memory: every store is its own world). */
+  shared: boolean;
+}
+
+const limits = { players: 4, viewers: 16 };
+const profile = (name: string) => ({ username: name, globalName: name.toUpperCase(), avatar: null });
+
+let counter = 0;
+function room(overrides: Partial<Room> = {}): Room {
+  counter += 1;
+  const id = `room${String(counter).padStart(6, '0')}`;
+  return {
+    id,
+    name: `Room ${counter}`,
+    guildId: '100000000000000001',
+    channelId: `2000000000000${String(counter).padStart(5, '0')}`,
+    roleId: `3000000000000${String(counter).padStart(5, '0')}`,
+    creatorId: 'creator',
+    players: ['creator'],
+    spectators: [],
+    profiles: { creator: profile('creator') },
+    createdAt: 1_000,
+    lastActiveAt: 2_000,
+    closingAt: null,
+    ...overrides,
+  };
+}
+
+const byId = (rooms: Room[]) => [...rooms].sort((a, b) => a.id.localeCompare(b.id));
+
+export function roomStoreContract(subject: RoomStoreContractSubject): void {
+  describe(`RoomStore contract: ${subject.name}`, () => {
+    let now = Date.UTC(2026, 10, 25, 12);
+    const clock = () => now;
+
+    async function withStore(test: (store: RoomStore, space: { store(): Promise<RoomStore> }) => Promise<void>): Promise<void> {
+      const space = await subject.open(clock);
+      try {
+        await test(await space.store(), space);
+      } finally {
+        await space.close();
+      }
+    }
+
+    it('keeps what was inserted and finds it by id, channel, user and in the list', () =>
+      withStore(async (store) => {
+        const a = room({ players: ['creator', 'p1'], spectators: ['s1'], profiles: { creator: profile('creator'), p1: profile('p1'), s1: profile('s1') }, closingAt: 5_000 });
+        const b = room({ creatorId: 'other', players: ['other'], profiles: { other: profile('other') } });
+        await store.insert(a);
+        await store.insert(b);
+        expect(await store.get(a.id)).toEqual(a);
+        expect(await store.findByChannel(b.channelId)).toEqual(b);
+        expect(await store.get('nosuchroom')).toBeNull();
+        expect(await store.findByChannel('999')).toBeNull();
+        expect(byId(await store.list())).toEqual(byId([a, b]));
+        expect(await store.listForUser('p1')).toEqual([a]);
+        expect(await store.listForUser('s1')).toEqual([a]);
+        expect(byId(await store.listForUser('creator'))).toEqual([a]);
+        expect(await store.listForUser('nobody')).toEqual([]);
+      }));
+
+    it('hands out copies: changing a returned room changes nothing stored', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        const copy = (await store.get(a.id))!;
+        copy.players.push('intruder');
+        copy.name = 'changed';
+        expect(await store.get(a.id)).toEqual(a);
+      }));
+
+    it('refuses a second room with the same id', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        await expect(store.insert({ ...a, name: 'again' })).rejects.toThrow(/already exists/);
+        expect((await store.get(a.id))?.name).toBe(a.name);
+      }));
+
+    it('seats players up to the limit and viewers up to theirs, and says why not otherwise', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        expect(await store.addParticipant('nosuchroom', 'u', 'player', profile('u'), limits)).toBe('missing');
+        for (const u of ['p1', 'p2', 'p3']) expect(await store.addParticipant(a.id, u, 'player', profile(u), limits)).toBe('added');
+        expect(await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits)).toBe('already');
+        expect(await store.addParticipant(a.id, 'p4', 'player', profile('p4'), limits)).toBe('full');
+        expect(await store.addParticipant(a.id, 'p2', 'spectator', profile('p2'), limits)).toBe('already');
+        for (let i = 0; i < 12; i++) expect(await store.addParticipant(a.id, `s${i}`, 'spectator', profile(`s${i}`), limits)).toBe('added');
+        expect(await store.addParticipant(a.id, 's12', 'spectator', profile('s12'), limits)).toBe('full');
+        expect(await store.addParticipant(a.id, 's0', 'spectator', profile('s0'), limits)).toBe('already');
+
+        const stored = (await store.get(a.id))!;
+        expect(stored.players).toEqual(['creator', 'p1', 'p2', 'p3']);
+        expect(stored.spectators).toHaveLength(12);
+        expect(stored.profiles.p3).toEqual(profile('p3'));
+        expect(await store.listForUser('s5')).toHaveLength(1);
+      }));
+
+    it('moves a spectator to the players without counting them twice', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        for (let i = 0; i < 15; i++) await store.addParticipant(a.id, `s${i}`, 'spectator', profile(`s${i}`), limits);
+        // 16 viewers: nobody new gets in, but a spectator may still take a player seat.
+        expect(await store.addParticipant(a.id, 'new', 'spectator', profile('new'), limits)).toBe('full');
+        expect(await store.addParticipant(a.id, 's3', 'player', { ...profile('s3'), globalName: 'Now playing' }, limits)).toBe('added');
+        const stored = (await store.get(a.id))!;
+        expect(stored.players).toEqual(['creator', 's3']);
+        expect(stored.spectators).not.toContain('s3');
+        expect(stored.spectators).toHaveLength(14);
+        expect(stored.profiles.s3?.globalName).toBe('Now playing');
+      }));
+
+    it('gives the last seats to exactly as many people as there are seats when they all ask at once', () =>
+      withStore(async (store, space) => {
+        const a = room();
+        await store.insert(a);
+        // Several handles: on Redis separate connections, as separate instances would be.
+        const stores = subject.shared ? [store, await space.store(), await space.store()] : [store];
+        const results = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.addParticipant(a.id, `u${i}`, 'player', profile(`u${i}`), limits)),
+        );
+        expect(results.filter((r) => r === 'added')).toHaveLength(3);
+        expect(results.filter((r) => r === 'full')).toHaveLength(9);
+        expect((await store.get(a.id))!.players).toHaveLength(4);
+      }));
+
+    it('removes players and spectators, never the creator', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
+        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits);
+        await store.removeParticipant(a.id, 'p1');
+        await store.removeParticipant(a.id, 's1');
+        await store.removeParticipant(a.id, 'creator');
+        await store.removeParticipant('nosuchroom', 'p1');
+        const stored = (await store.get(a.id))!;
+        expect(stored.players).toEqual(['creator']);
+        expect(stored.spectators).toEqual([]);
+        expect(await store.listForUser('p1')).toEqual([]);
+        expect(await store.listForUser('creator')).toHaveLength(1);
+        // A removed player can take a seat again.
+        expect(await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits)).toBe('added');
+      }));
+
+    it('updates activity and the closing warning, and returns the room as updated', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        expect(await store.update(a.id, { lastActiveAt: 9_000 })).toEqual({ ...a, lastActiveAt: 9_000 });
+        expect(await store.update(a.id, { closingAt: 12_345 })).toEqual({ ...a, lastActiveAt: 9_000, closingAt: 12_345 });
+        expect(await store.update(a.id, { closingAt: null, lastActiveAt: 10_000 })).toEqual({ ...a, lastActiveAt: 10_000, closingAt: null });
+        expect(await store.get(a.id)).toEqual({ ...a, lastActiveAt: 10_000, closingAt: null });
+        expect(await store.update('nosuchroom', { lastActiveAt: 1 })).toBeNull();
+        expect(await store.get('nosuchroom')).toBeNull();
+      }));
+
+    it('deletes a room everywhere, leaves a tombstone for a day, and deleting twice is harmless', () =>
+      withStore(async (store) => {
+        const a = room();
+        const b = room();
+        await store.insert(a);
+        await store.insert(b);
+        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
+        const removed = await store.delete(a.id, now);
+        expect(removed?.id).toBe(a.id);
+        expect(removed?.players).toEqual(['creator', 'p1']);
+        expect(await store.get(a.id)).toBeNull();
+        expect(await store.findByChannel(a.channelId)).toBeNull();
+        expect(await store.list()).toEqual([b]);
+        expect(await store.listForUser('p1')).toEqual([]);
+        expect(await store.closedAt(a.id)).toBe(now);
+        expect(await store.delete(a.id, now + 1)).toBeNull();
+        expect(await store.closedAt(b.id)).toBeNull();
+        expect(await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits)).toBe('missing');
+
+        now += TOMBSTONE_TTL_MS + 10;
+        expect(await store.closedAt(a.id)).toBeNull();
+      }));
+
+    if (subject.shared) {
+      it('is the same data for every handle: a restarted instance finds every room', () =>
+        withStore(async (store, space) => {
+          const a = room();
+          await store.insert(a);
+          await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
+          const restarted = await space.store();
+          expect(await restarted.get(a.id)).toEqual(await store.get(a.id));
+          await restarted.update(a.id, { closingAt: 77 });
+          expect((await store.get(a.id))?.closingAt).toBe(77);
+        }));
+    }
+  });
+}

@@ -13,8 +13,15 @@ export function createUpgradeRouter(options: { path: string; resolveHooks: () =>
     idleTimeout: 0,
     // crossws resolves once per connection and keeps the result for that connection's lifetime.
     resolve: () => options.resolveHooks(),
-    // The protocol's own limit is 4 KB (closed with 4009 by the hub); this only bounds memory.
-    serverOptions: { maxPayload: 64 * 1024 },
+    serverOptions: {
+      // The protocol's own limit is 4 KB (closed with 4009 by the hub); this only bounds memory.
+      maxPayload: 64 * 1024,
+      // The hub writes pre-framed messages straight to each socket (ws-hooks.ts), which needs frames
+      // to go out uncompressed; the JSON envelopes are small anyway.
+      perMessageDeflate: false,
+      // crossws tracks its peers itself; ws's own client Set would be one more entry per connection.
+      clientTracking: false,
+    },
   });
   return {
     /** Returns false when the request is not for our path (the caller decides what to do with it). */

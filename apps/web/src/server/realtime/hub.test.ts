@@ -265,6 +265,21 @@ describe('Hub: protection', () => {
     expect(hub.connectionCount).toBe(1);
   });
 
+  it('spreads the pings over the interval instead of pinging everyone at once', async () => {
+    const { hub, clock } = setup({ tuning: { maxConnectionsPerUser: 1_000 } });
+    const sockets = await Promise.all(Array.from({ length: 300 }, () => authed(hub)));
+    let most = 0;
+    let before = 0;
+    for (let t = 0; t < 15_000; t += 100) {
+      await clock.advance(100);
+      const total = sockets.reduce((n, s) => n + s.pings, 0);
+      most = Math.max(most, total - before);
+      before = total;
+    }
+    expect(sockets.every((s) => s.pings === 1)).toBe(true);
+    expect(most).toBeLessThanOrEqual(2);
+  });
+
   it('closes everyone with 1001 on shutdown', async () => {
     const { hub } = setup();
     const a = await authed(hub);

@@ -2,11 +2,17 @@ import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, type RoomSnapshot, parseC
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import { ALL_TOPIC, type BusMessage, roomTopic, userTopic } from './event-bus.ts';
+import { PreparedFrame } from './prepared-frame.ts';
 
 /** What the hub needs from a socket; crossws peers are adapted to this in ws-hooks.ts. */
 export interface Connection {
   readonly id: string;
   send(frame: string): void;
+  /**
+   * Writes a frame shared by every target of an event. Optional: a connection without it gets
+   * `frame.text` through `send`. ws-hooks.ts writes `frame.wire` straight to the socket.
+   */
+  sendPrepared?(frame: PreparedFrame): void;
   close(code: number, reason: string): void;
   /** Bytes queued in the socket, not yet written to the network. */
   bufferedAmount(): number;
@@ -17,6 +23,11 @@ export interface Connection {
 export const HubDefaults = {
   authDeadlineMs: 5_000,
   heartbeatIntervalMs: 15_000,
+  /**
+   * The heartbeat pings a slice of the connections every this many ms, so that each is pinged once
+   * per interval without 10k pings (10k socket writes) in one event-loop turn every 15 s.
+   */
+  heartbeatSliceMs: 100,
   /** Missed pongs before a connection is dropped (R-RT5). */
   maxMissedPongs: 2,
   /** A socket with more than this queued is a slow consumer: closed, never waited for (R-RT6). */
@@ -57,7 +68,8 @@ interface ConnState {
   userId: string | null;
   rooms: Set<string>;
   /** Room subscriptions waiting for their snapshot: events are held here, then filtered by seq. */
-  pending: Map<string, BusMessage[]>;
+  /** Created on first subscribe (most connections never need it after that; it is memory per connection). */
+  pending: Map<string, BusMessage[]> | null;
   authTimer: (() => void) | undefined;
   missedPongs: number;
   tokens: number;
@@ -79,6 +91,8 @@ export class Hub {
   readonly #byUser = new Map<string, Set<ConnState>>();
   readonly #byRoom = new Map<string, Set<ConnState>>();
   #stopHeartbeat: (() => void) | undefined;
+  /** The heartbeat round in progress: a live iterator over the connections, and how far it got. */
+  #round: { connections: Iterator<ConnState>; size: number; done: number; slice: number } | undefined;
 
   constructor(options: HubOptions) {
     this.#o = options;
@@ -100,7 +114,8 @@ export class Hub {
   }
 
   start(): void {
-    this.#stopHeartbeat ??= this.#o.clock.setInterval(() => this.#heartbeat(), this.#t.heartbeatIntervalMs);
+    const sliceMs = Math.min(this.#t.heartbeatSliceMs, this.#t.heartbeatIntervalMs);
+    this.#stopHeartbeat ??= this.#o.clock.setInterval(() => this.#heartbeatSlice(), sliceMs);
   }
 
   open(conn: Connection): void {
@@ -108,7 +123,7 @@ export class Hub {
       conn,
       userId: null,
       rooms: new Set(),
-      pending: new Map(),
+      pending: null,
       authTimer: undefined,
       missedPongs: 0,
       tokens: this.#t.frameBurst,
@@ -182,34 +197,38 @@ export class Hub {
 
   /** Delivers one bus message to the connections on its topic. */
   deliver(message: BusMessage): void {
-    const targets =
-      message.topic === ALL_TOPIC
-        ? new Set(this.#conns.values())
-        : message.topic.startsWith('room:')
-          ? this.#byRoom.get(message.topic.slice(5))
-          : message.topic.startsWith('user:')
-            ? this.#byUser.get(message.topic.slice(5))
-            : undefined;
-    if (!targets || targets.size === 0) return;
+    const topic = message.topic;
+    const all = topic === ALL_TOPIC;
+    const roomId = topic.startsWith('room:') ? topic.slice(5) : null;
+    const targets: Iterable<ConnState> | undefined = all
+      ? this.#conns.values()
+      : roomId !== null
+        ? this.#byRoom.get(roomId)
+        : topic.startsWith('user:')
+          ? this.#byUser.get(topic.slice(5))
+          : undefined;
+    if (!targets || (!all && (targets as Set<ConnState>).size === 0)) return;
 
-    const roomId = message.topic.startsWith('room:') ? message.topic.slice(5) : null;
+    // Serialized once, framed at most once, whatever the number of targets (R-RT6).
     const frame = serializeEvent(message, this.#o.clock.now());
     let frames = 0;
+    // A slow consumer cut mid-loop is deleted from these collections; JS iteration allows that.
     for (const state of targets) {
-      if (roomId !== null) {
+      if (roomId !== null && state.pending !== null && state.pending.size !== 0) {
         const pending = state.pending.get(roomId);
         if (pending) {
           pending.push(message);
           continue;
         }
       }
-      if (state.userId === null && message.topic !== ALL_TOPIC) continue;
+      if (state.userId === null && !all) continue;
       if (this.#write(state, frame)) frames++;
     }
     const receivedAt = typeof message.payload.receivedAt === 'number' ? message.payload.receivedAt : null;
     this.#o.onStat?.({ kind: 'delivered', event: message.event, frames, latencyMs: receivedAt === null ? null : this.#o.clock.now() - receivedAt });
     if (message.event === 'room.deleted' && roomId !== null) {
-      for (const state of [...targets]) this.#leaveRoom(state, roomId);
+      const viewers = this.#byRoom.get(roomId);
+      if (viewers) for (const state of [...viewers]) this.#leaveRoom(state, roomId);
     }
   }
 
@@ -217,6 +236,7 @@ export class Hub {
   closeAll(): void {
     this.#stopHeartbeat?.();
     this.#stopHeartbeat = undefined;
+    this.#round = undefined;
     for (const state of [...this.#conns.values()]) this.#closeWith(state, CloseCodes.GoingAway, 'server going away');
   }
 
@@ -268,7 +288,7 @@ export class Hub {
     if (state.closed) return;
     // Join first and hold events until the snapshot is out, so none falls between the two.
     state.rooms.add(roomId);
-    state.pending.set(roomId, []);
+    (state.pending ??= new Map()).set(roomId, []);
     const set = this.#byRoom.get(roomId) ?? new Set<ConnState>();
     set.add(state);
     this.#byRoom.set(roomId, set);
@@ -276,8 +296,9 @@ export class Hub {
 
     const snapshot = await this.#o.snapshot(roomId);
     if (state.closed) return;
-    const held = state.pending.get(roomId) ?? [];
-    state.pending.delete(roomId);
+    const held = state.pending?.get(roomId) ?? [];
+    state.pending?.delete(roomId);
+    if (state.pending?.size === 0) state.pending = null;
     if (!snapshot) {
       this.#leaveRoom(state, roomId);
       this.#sendError(state, 'not_found', 'This room has been closed.');
@@ -298,7 +319,7 @@ export class Hub {
 
   #leaveRoom(state: ConnState, roomId: string): void {
     state.rooms.delete(roomId);
-    state.pending.delete(roomId);
+    state.pending?.delete(roomId);
     const set = this.#byRoom.get(roomId);
     if (!set?.delete(state)) return;
     if (set.size === 0) this.#byRoom.delete(roomId);
@@ -306,7 +327,7 @@ export class Hub {
   }
 
   /** Writes a prepared frame unless the socket is backed up; a slow consumer is cut, not waited for. */
-  #write(state: ConnState, frame: string): boolean {
+  #write(state: ConnState, frame: PreparedFrame): boolean {
     if (state.closed) return false;
     if (state.conn.bufferedAmount() > this.#t.maxBufferedBytes) {
       this.#o.onStat?.({ kind: 'slow-consumer' });
@@ -314,12 +335,14 @@ export class Hub {
       this.#closeWith(state, CloseCodes.SlowConsumer, 'send buffer over 1 MB', true);
       return false;
     }
-    state.conn.send(frame);
+    const conn = state.conn;
+    if (conn.sendPrepared) conn.sendPrepared(frame);
+    else conn.send(frame.text);
     return true;
   }
 
   #send(state: ConnState, message: ServerMessage): void {
-    this.#write(state, JSON.stringify(message));
+    this.#write(state, new PreparedFrame(JSON.stringify(message)));
   }
 
   #sendError(state: ConnState, code: ErrorCode, error: string): void {
@@ -351,8 +374,30 @@ export class Hub {
     return true;
   }
 
-  #heartbeat(): void {
-    for (const state of [...this.#conns.values()]) {
+  /**
+   * One slice of a heartbeat round (R-RT5). A round visits every connection once per
+   * `heartbeatIntervalMs`, a proportional share per slice: a connection whose two previous pings
+   * went unanswered is dropped, the others are pinged. Its pong resets the count before its turn
+   * comes round again, one interval later.
+   */
+  #heartbeatSlice(): void {
+    const slices = Math.max(1, Math.round(this.#t.heartbeatIntervalMs / Math.min(this.#t.heartbeatSliceMs, this.#t.heartbeatIntervalMs)));
+    let round = this.#round;
+    if (!round || round.slice >= slices) {
+      // Map iterators are live: connections opened during the round are visited too, closed ones skipped.
+      round = this.#round = { connections: this.#conns.values(), size: this.#conns.size, done: 0, slice: 0 };
+    }
+    round.slice++;
+    const due = Math.ceil((round.size * round.slice) / slices);
+    while (round.done < due) {
+      const next = round.connections.next();
+      if (next.done) {
+        round.done = due;
+        break;
+      }
+      round.done++;
+      const state = next.value;
+      if (state.closed) continue;
       if (state.missedPongs >= this.#t.maxMissedPongs) {
         this.#o.log.debug({ connectionId: state.conn.id }, 'missed heartbeats, dropping');
         this.close(state.conn.id);
@@ -366,9 +411,9 @@ export class Hub {
 }
 
 /** The one serialization of a bus message, written as-is to every target. */
-function serializeEvent(message: BusMessage, now: number): string {
+function serializeEvent(message: BusMessage, now: number): PreparedFrame {
   const payload = message.seq === null ? message.payload : { ...message.payload, seq: message.seq };
-  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'event', event: message.event, payload, ts: now });
+  return new PreparedFrame(JSON.stringify({ v: PROTOCOL_VERSION, type: 'event', event: message.event, payload, ts: now }));
 }
 
 export { roomTopic, userTopic };

@@ -1,0 +1,475 @@
+/**
+ * `pnpm bench`: the load benchmark of the real-time path (see apps/bench/README.md). It starts the
+ * Discord emulator (in this process), the app's production build and the bare-`ws` reference
+ * server (on the other core), signs N generated users in, puts them in rooms of 4, and measures.
+ * Every run is bounded: a watchdog ends it, and every child process dies with it.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { startEmulator, type EmulatorHandle } from '@repo/discord-emulator';
+import { WebSocket } from 'ws';
+import { eventLoopLag, healthConnections, metricValue, scrapeMetrics, startHealthProbe } from './app-probe.ts';
+import { monoMs, sleep } from './clock.ts';
+import { CpuMeter } from './cpu-meter.ts';
+import { type EventSource, pace, type PhaseResult, ReferenceEvents, runPhase, VoiceChanges } from './driver.ts';
+import { type ConnectSummary, Fleet } from './fleet.ts';
+import { type BenchOptions, HELP, parseOptions } from './options.ts';
+import { type AppProcess, freePort, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
+import { kb, mb, ms, num, ratio, type Row, Table } from './report.ts';
+import { summarize } from './stats.ts';
+
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+
+const parsed = parseOptions(process.argv.slice(2));
+if (parsed === 'help') {
+  console.log(HELP);
+  process.exit(0);
+}
+const opts: BenchOptions = parsed;
+
+process.on('exit', killAllChildren);
+process.on('SIGINT', () => {
+  console.error('\ninterrupted: stopping every child process');
+  process.exit(130);
+});
+process.on('SIGTERM', () => process.exit(143));
+
+// The watchdog: generous, but a run always ends.
+const budgetS = 300 + opts.connections * 0.3 + opts.duration * 12 + (opts.max ? 2 * 14 * (opts.stepDuration + 12) : 0);
+setTimeout(() => {
+  console.error(`\nthe bench ran past its ${Math.round(budgetS)} s budget: stopping`);
+  process.exit(2);
+}, budgetS * 1000).unref();
+
+const table = new Table();
+const cpu = new CpuMeter();
+/** The most CPU other processes on the machine took during any measured phase (%, of one core). */
+let worstOtherCpu = 0;
+const results: Record<string, unknown> = {};
+const log = (message: string) => console.error(`[bench] ${message}`);
+
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const placement = pinCpus(opts.pin);
+  const startedAt = new Date();
+  Object.assign(results, {
+    date: startedAt.toISOString(),
+    options: opts,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, placement },
+  });
+  log(`${opts.scenario}: ${opts.connections} connections, ${opts.rate} events/s for ${opts.duration} s${placement ? ` (bench on CPU ${placement.bench}, servers on CPU ${placement.server})` : ''}`);
+
+  const emulator = await startEmulator({ port: 0, extraUsers: opts.connections, rateLimits: 'off' });
+  let app: AppProcess | undefined;
+  let ref: ReferenceProcess | null = null;
+  let fleet: Fleet | undefined;
+  let control: WebSocket | undefined;
+  try {
+    const cpuProfDir = opts.cpuProf ? `${resultsDir}profiles/` : undefined;
+    if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+    const nodeArgs = opts.appNodeArgs.split(/\s+/).filter(Boolean);
+    app = await startApp({ emulator, port: await freePort(), cpu: placement?.server, cpuProfDir, nodeArgs, entry: opts.appEntry, logFile: opts.appLog || undefined, logLevel: opts.logLevel });
+    log(`app pid ${app.pid} at ${app.baseUrl}`);
+    const wantsRef = opts.reference && ['rooms', 'idle', 'all'].includes(opts.scenario);
+    ref = wantsRef ? await startReference(placement?.server) : null;
+    fleet = await Fleet.start({ emulator, connections: opts.connections, workers: opts.workers, baseUrl: app.baseUrl, concurrency: opts.setupConcurrency });
+    cpu.watch(process.pid, 'bench');
+    for (const pid of fleet.pids) cpu.watch(pid, 'workers');
+    cpu.watch(app.pid, 'app');
+    cpu.watch(ref?.pid, 'ref');
+
+    await setup(emulator, fleet);
+    const appConn = await connect(app, fleet);
+
+    if (ref) {
+      const before = rssBytes(ref.pid);
+      const refConn = await fleet.connect('ref', ref.url, true, opts.setupConcurrency);
+      await sleep(3_000);
+      const after = rssBytes(ref.pid);
+      results.referenceMemory = { rssBefore: before, rssAfter: after, perConnection: (after - before) / refConn.ok, connections: refConn.ok };
+      memoryRows(appConn, { ok: refConn.ok, before, after });
+      control = new WebSocket(`${ref.url}/?control=1`, { perMessageDeflate: false });
+      await new Promise<void>((resolve, reject) => {
+        control!.once('open', () => resolve());
+        control!.once('error', reject);
+      });
+    } else {
+      memoryRows(appConn, null);
+    }
+
+    const voice = new VoiceChanges(emulator, fleet.rooms);
+    const reference = control ? new ReferenceEvents(control, fleet.rooms, emulator) : null;
+    if (opts.scenario === 'rooms' || opts.scenario === 'all') await roomsScenario(fleet, voice, reference);
+    if (opts.scenario === 'lobby' || opts.scenario === 'all') await lobbyScenario(fleet);
+    if (opts.scenario === 'slow' || opts.scenario === 'all') await slowScenario(fleet, voice, app);
+    if (opts.hold > 0) {
+      log(`holding for ${opts.hold} s (app pid ${app.pid})`);
+      await sleep(opts.hold * 1000);
+    }
+  } finally {
+    control?.close();
+    await fleet?.stop().catch(() => undefined);
+    await ref?.stop().catch(() => undefined);
+    if (app) {
+      await app.stop().catch(() => undefined);
+      const errors = app.output().split('\n').filter((l) => /"level":(50|60)/.test(l));
+      if (errors.length) log(`the app logged ${errors.length} error line(s); first: ${errors[0]!.slice(0, 300)}`);
+    }
+    await emulator.close();
+  }
+
+  results.worstOtherCpuPct = worstOtherCpu;
+  table.print();
+  if (worstOtherCpu > 15) {
+    console.log(`WARNING: other processes on this machine used up to ${worstOtherCpu} % of a core during a measured phase; latencies and rates above include that interference.\n`);
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  const file = opts.out || `${resultsDir}${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${file}${opts.cpuProf ? ` (CPU profile in ${resultsDir}profiles/)` : ''}`);
+}
+
+// ---- setup ------------------------------------------------------------------------------------
+
+async function setup(emulator: EmulatorHandle, fleet: Fleet): Promise<void> {
+  const t0 = monoMs();
+  const { failed, errors, phasesMs } = await fleet.setup(emulator);
+  const setupMs = monoMs() - t0;
+  if (failed > 0) log(`${failed} client(s) could not be set up; first errors:\n  ${errors.join('\n  ')}`);
+  if (fleet.rooms.size === 0) throw new Error('no room could be set up');
+  // Everyone into their room's voice channel: voice changes only reach a room from its channel.
+  for (const room of fleet.rooms.values()) {
+    for (const userId of room.userIds) emulator.state.setVoiceState(emulator.guildId, userId, { channelId: room.channelId });
+  }
+  log(`setup: ${opts.connections - failed} users signed in, ${fleet.rooms.size} rooms in ${(setupMs / 1000).toFixed(1)} s`);
+  results.setup = { ms: setupMs, phasesMs, signedIn: opts.connections - failed, failed, rooms: fleet.rooms.size, errors };
+  table.section('setup (real OAuth2 sign-ins through the emulator, rooms, invites)', [
+    { metric: 'users signed in, in rooms', app: `${num(opts.connections - failed)} / ${num(opts.connections)}` },
+    { metric: 'rooms (creator + 3 invited)', app: num(fleet.rooms.size) },
+    {
+      metric: 'setup time (sign-in + create + redeem)',
+      app: `${(setupMs / 1000).toFixed(1)} s (${[phasesMs.signIn, phasesMs.create, phasesMs.redeem].map((v) => (v / 1000).toFixed(1)).join(' + ')})`,
+    },
+  ]);
+}
+
+// ---- connect (and the connect storm) ------------------------------------------------------------
+
+interface AppConnect {
+  summary: ConnectSummary;
+  rssBefore: number;
+  rssAfter: number;
+}
+
+async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
+  const storm = opts.scenario === 'connect' || opts.scenario === 'all';
+  // Let the app go idle after setup (V8 shrinks its heap after a few idle seconds) before the baseline.
+  await sleep(5_000);
+  const rssBefore = rssBytes(app.pid);
+  await scrapeMetrics(app.baseUrl); // prom-client's lag histogram restarts at each scrape
+  const probe = startHealthProbe(app.baseUrl);
+  const summary = await fleet.connect('app', app.wsUrl, true, storm ? opts.stormConcurrency : opts.setupConcurrency);
+  const probeLatency = await probe.stop();
+  const lag = eventLoopLag(await scrapeMetrics(app.baseUrl));
+  if (summary.failed > 0) log(`${summary.failed} connection(s) failed; first errors:\n  ${summary.errors.join('\n  ')}`);
+  const auth = summarize(summary.authMs);
+  const subscribe = summary.subscribeMs.length ? summarize(summary.subscribeMs) : null;
+  await sleep(5_000);
+  const rssAfter = rssBytes(app.pid);
+  results.connect = { storm, concurrencyPerWorker: storm ? opts.stormConcurrency : opts.setupConcurrency, ...summary, authMs: auth, subscribeMs: subscribe, eventLoopLag: lag, healthProbe: probeLatency };
+  const title = storm
+    ? `connect storm: ${num(opts.connections)} clients × (ws-token → connect → auth → subscribe), ${opts.stormConcurrency} in flight per worker`
+    : `connect: ${num(opts.connections)} clients (ws-token → connect → auth → subscribe)`;
+  table.section(title, [
+    { metric: 'authenticated + subscribed', app: `${num(summary.ok)} / ${num(opts.connections)}`, target: storm ? `${num(opts.connections)}, no failures` : undefined },
+    { metric: 'failures', app: num(summary.failed), target: storm ? '0' : undefined },
+    { metric: 'wall time, all connected', app: `${(summary.wallMs / 1000).toFixed(1)} s`, target: storm ? '≤ 20 s (10k)' : undefined },
+    { metric: 'per connection to auth.ok p50 / p99', app: `${ms(auth.p50)} / ${ms(auth.p99)}` },
+    { metric: 'per connection to snapshot p99', app: ms(subscribe?.p99) },
+    { metric: 'event-loop lag p99 (prom-client)', app: ms(lag.p99Ms), target: storm ? '≤ 50 ms' : undefined },
+    { metric: 'event-loop lag max (prom-client)', app: ms(lag.maxMs) },
+    { metric: 'GET /api/health during it p99', app: ms(probeLatency.p99) },
+  ]);
+  return { summary, rssBefore, rssAfter };
+}
+
+function memoryRows(app: AppConnect, ref: { ok: number; before: number; after: number } | null): void {
+  const perConn = (app.rssAfter - app.rssBefore) / Math.max(1, app.summary.ok);
+  const refPer = ref ? (ref.after - ref.before) / Math.max(1, ref.ok) : NaN;
+  results.memory = { rssBefore: app.rssBefore, rssAfter: app.rssAfter, perConnection: perConn, connections: app.summary.ok };
+  table.section(`idle memory (server RSS from /proc, ${num(app.summary.ok)} idle authenticated, subscribed connections)`, [
+    { metric: 'RSS before connections', app: mb(app.rssBefore), ref: ref ? mb(ref.before) : undefined },
+    { metric: 'RSS with connections', app: mb(app.rssAfter), ref: ref ? mb(ref.after) : undefined, target: '≤ 250 MB (10k)' },
+    { metric: 'RSS per connection', app: kb(perConn), ref: ref ? kb(refPer) : undefined, ratio: ratio(perConn, refPer), target: '≤ 12 KB' },
+  ]);
+}
+
+// ---- rooms ------------------------------------------------------------------------------------
+
+async function roomsScenario(fleet: Fleet, voice: VoiceChanges, reference: ReferenceEvents | null): Promise<void> {
+  const groups = [...fleet.rooms.keys()];
+  const anyRoom = () => groups[Math.floor(Math.random() * groups.length)]!;
+  const first = groups[0]!;
+  const run = (source: EventSource, label: string, rate: number, durationS: number, pick: () => number) =>
+    runPhase({ fleet, source, label, rate, durationS, pick, cpu });
+
+  // An idle system: one room, a trickle of events.
+  const quietRate = 50;
+  const quiet = await run(voice, 'quiet', quietRate, 4, () => first);
+  const quietRef = reference ? await run(reference, 'quiet', quietRate, 4, () => first) : null;
+
+  const load = await run(voice, 'load', opts.rate, opts.duration, anyRoom);
+  const loadRef = reference ? await run(reference, 'load', opts.rate, opts.duration, anyRoom) : null;
+  results.rooms = { quiet, quietRef, load, loadRef };
+  noteCpu(quiet, quietRef);
+
+  const rows: Row[] = [
+    { metric: `idle system: 1 room, ${quietRate} events/s, p99`, app: ms(quiet.latency.p99), ref: ms(quietRef?.latency.p99), ratio: ratio(quiet.latency.p99, quietRef?.latency.p99), target: '≤ 10 ms' },
+    ...phaseRows(load, loadRef),
+  ];
+  table.section(`rooms: ${num(load.connections)} connections in rooms of 4, ${num(opts.rate)} voice changes/s to random rooms, ${opts.duration} s`, rows);
+
+  if (opts.max) {
+    const appMax = await findMax(fleet, voice, anyRoom);
+    const refMax = reference ? await findMax(fleet, reference, anyRoom) : null;
+    results.roomsMax = { app: appMax, ref: refMax, p99LimitMs: opts.maxP99Ms };
+    const at90App = appMax.best > 0 ? await run(voice, 'at 90% of max', appMax.best * 0.9, opts.stepDuration * 2, anyRoom) : null;
+    const at90Ref = refMax && refMax.best > 0 ? await run(reference!, 'at 90% of max', refMax.best * 0.9, opts.stepDuration * 2, anyRoom) : null;
+    results.roomsAt90 = { app: at90App, ref: at90Ref };
+    table.section(`rooms, max sustainable rate (steps of ${opts.stepDuration} s; passes with 0 lost, p99 ≤ ${opts.maxP99Ms} ms, rate kept)`, [
+      { metric: 'max events/s', app: num(appMax.best), ref: num(refMax?.best), ratio: ratio(appMax.best, refMax?.best), target: '≥ 1.0× bare ws' },
+      { metric: 'deliveries/s at max', app: num(appMax.deliveriesAtBest), ref: num(refMax?.deliveriesAtBest) },
+      { metric: 'p99 at 90 % of max', app: ms(at90App?.latency.p99), ref: ms(at90Ref?.latency.p99), ratio: ratio(at90App?.latency.p99, at90Ref?.latency.p99) },
+      { metric: 'steps (events/s → p99, lost)', app: appMax.steps.map((s) => `${num(s.rate)}→${s.p99.toFixed(0)}ms${s.lost ? `,${s.lost}` : ''}`).join(' ') },
+      ...(refMax ? [{ metric: 'reference steps', app: refMax.steps.map((s) => `${num(s.rate)}→${s.p99.toFixed(0)}ms${s.lost ? `,${s.lost}` : ''}`).join(' ') }] : []),
+    ]);
+  }
+}
+
+function noteCpu(...phases: Array<PhaseResult | null | undefined>): void {
+  for (const p of phases) if (p?.cpu) worstOtherCpu = Math.max(worstOtherCpu, p.cpu.otherPct);
+}
+
+function cpuText(p: PhaseResult | null | undefined): string | undefined {
+  if (!p?.cpu) return undefined;
+  const own = p.cpu.processPct[p.target] ?? NaN;
+  return `${own} % (others ${p.cpu.otherPct} %)`;
+}
+
+function phaseRows(app: PhaseResult, ref: PhaseResult | null): Row[] {
+  noteCpu(app, ref);
+  return [
+    { metric: 'server CPU (other processes)', app: cpuText(app) ?? 'n/a', ref: cpuText(ref) },
+    { metric: 'client side CPU (bench + workers)', app: app.cpu ? `${(app.cpu.processPct.bench ?? 0) + (app.cpu.processPct.workers ?? 0)} %` : 'n/a', ref: ref?.cpu ? `${(ref.cpu.processPct.bench ?? 0) + (ref.cpu.processPct.workers ?? 0)} %` : undefined },
+    { metric: 'events/s achieved', app: num(app.achievedRate), ref: num(ref?.achievedRate) },
+    { metric: 'latency p50', app: ms(app.latency.p50), ref: ms(ref?.latency.p50), ratio: ratio(app.latency.p50, ref?.latency.p50) },
+    { metric: 'latency p99', app: ms(app.latency.p99), ref: ms(ref?.latency.p99), ratio: ratio(app.latency.p99, ref?.latency.p99), target: '≤ 50 ms' },
+    { metric: 'latency max', app: ms(app.latency.max), ref: ms(ref?.latency.max) },
+    { metric: 'frames delivered / expected', app: `${num(app.received)} / ${num(app.expected)}`, ref: ref ? `${num(ref.received)} / ${num(ref.expected)}` : undefined },
+    { metric: 'lost', app: num(app.lost), ref: num(ref?.lost), target: '0' },
+    { metric: 'out of order', app: num(app.outOfOrder), ref: num(ref?.outOfOrder), target: '0' },
+    { metric: 'deliveries/s', app: num(app.deliveriesPerSecond), ref: num(ref?.deliveriesPerSecond), ratio: ratio(app.deliveriesPerSecond, ref?.deliveriesPerSecond) },
+  ];
+}
+
+interface MaxSearch {
+  best: number;
+  deliveriesAtBest: number;
+  steps: Array<{ rate: number; achieved: number; p99: number; lost: number; ok: boolean }>;
+}
+
+/** Raises the rate ×1.5 until a step fails, then bisects twice between the last pass and the failure. */
+async function findMax(fleet: Fleet, source: EventSource, pick: () => number): Promise<MaxSearch> {
+  const out: MaxSearch = { best: 0, deliveriesAtBest: 0, steps: [] };
+  const attempt = async (rate: number) => {
+    const r = await runPhase({ fleet, source, label: `max ${rate}`, rate, durationS: opts.stepDuration, pick, cpu });
+    const ok = r.lost === 0 && r.latency.p99 <= opts.maxP99Ms && r.achievedRate >= rate * 0.95;
+    out.steps.push({ rate, achieved: Math.round(r.achievedRate), p99: r.latency.p99, lost: r.lost, ok });
+    noteCpu(r);
+    log(
+      `max search (${source.target}): ${Math.round(rate)} events/s → p99 ${r.latency.p99.toFixed(1)} ms, lost ${r.lost}, ${ok ? 'pass' : 'fail'}` +
+        (r.cpu ? ` (server ${r.cpu.processPct[source.target]} %, bench+workers ${(r.cpu.processPct.bench ?? 0) + (r.cpu.processPct.workers ?? 0)} %, others ${r.cpu.otherPct} %)` : ''),
+    );
+    if (ok && rate > out.best) {
+      out.best = rate;
+      out.deliveriesAtBest = r.deliveriesPerSecond;
+    }
+    return ok;
+  };
+  let rate = Math.max(500, opts.rate);
+  let failedAt = 0;
+  for (let i = 0; i < 10; i++) {
+    if (!(await attempt(rate))) {
+      failedAt = rate;
+      break;
+    }
+    rate = Math.round(rate * 1.5);
+  }
+  for (let i = 0; i < 2 && failedAt > 0; i++) {
+    const mid = Math.round((out.best + failedAt) / 2);
+    if (await attempt(mid)) continue;
+    failedAt = mid;
+  }
+  return out;
+}
+
+// ---- lobby ------------------------------------------------------------------------------------
+
+/**
+ * The lobby: every open tab of a user gets `lobby.rooms` (their list of rooms) when a room they are
+ * in changes. Driven by real membership changes: a random user redeems a random room's spectator
+ * invite (`POST /api/invites/redeem`), and every member of that room — players, spectators, the
+ * newcomer — gets their fresh lobby list. Latency: request sent → each member's frame received.
+ * Redemptions whose member sets overlap are not in flight together, so the k-th lobby frame a
+ * client receives answers the k-th redemption that included it.
+ */
+async function lobbyScenario(fleet: Fleet): Promise<void> {
+  const members = new Map<number, Set<number>>();
+  for (const [g, room] of fleet.rooms) members.set(g, new Set(room.clients));
+  const groups = [...fleet.rooms.keys()];
+  const clients = [...members.values()].flatMap((s) => [...s]);
+  const locked = new Set<number>();
+  const redeems: Array<{ startedAt: number; targets: number[]; status: number }> = [];
+  const pending: Promise<void>[] = [];
+  let skipped = 0;
+  let id = 0;
+  await fleet.collect();
+
+  const { sent, elapsedMs } = await pace(opts.rate, opts.duration, () => {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const g = groups[Math.floor(Math.random() * groups.length)]!;
+      const inRoom = members.get(g)!;
+      if (inRoom.size >= 16) continue;
+      const u = clients[Math.floor(Math.random() * clients.length)]!;
+      if (inRoom.has(u)) continue;
+      const targets = [...inRoom, u];
+      if (targets.some((t) => locked.has(t))) continue;
+      for (const t of targets) locked.add(t);
+      const rec = { startedAt: 0, targets, status: 0 };
+      redeems.push(rec);
+      pending.push(
+        fleet.redeem(id++, u, fleet.rooms.get(g)!.spectatorToken).then((r) => {
+          rec.startedAt = r.startedAt;
+          rec.status = r.status;
+          if (r.status === 200) inRoom.add(u);
+          for (const t of targets) locked.delete(t);
+        }),
+      );
+      return;
+    }
+    skipped++;
+  });
+  await Promise.all(pending);
+  await sleep(1_500);
+  const frames = (await fleet.collect()).lobby;
+
+  // Per client: its redemptions in order, its lobby frames in order; the k-th answers the k-th.
+  const byClient = new Map<number, number[]>();
+  for (const r of redeems) {
+    if (r.status !== 200) continue;
+    for (const t of r.targets) {
+      const list = byClient.get(t) ?? [];
+      list.push(r.startedAt);
+      byClient.set(t, list);
+    }
+  }
+  const received = new Map<number, number[]>();
+  for (let i = 0; i < frames.length; i += 3) {
+    const list = received.get(frames[i]!) ?? [];
+    list.push(frames[i + 2]!);
+    received.set(frames[i]!, list);
+  }
+  const latencies: number[] = [];
+  let expected = 0;
+  let extra = 0;
+  for (const [client, starts] of byClient) {
+    starts.sort((a, b) => a - b);
+    const got = received.get(client) ?? [];
+    expected += starts.length;
+    for (let k = 0; k < Math.min(starts.length, got.length); k++) latencies.push(got[k]! - starts[k]!);
+    extra += Math.max(0, got.length - starts.length);
+  }
+  const ok = redeems.filter((r) => r.status === 200).length;
+  const failed = redeems.length - ok;
+  const lat = summarize(latencies);
+  results.lobby = { offeredRate: opts.rate, redemptions: redeems.length, ok, failed, skipped, achievedRate: (sent / elapsedMs) * 1000, expected, received: latencies.length, extra, latency: lat };
+  table.section(`lobby: ${num(opts.rate)} spectator joins/s (POST /api/invites/redeem) → lobby.rooms to every member's tab, ${opts.duration} s`, [
+    { metric: 'redemptions ok / failed', app: `${num(ok)} / ${num(failed)}` },
+    { metric: 'redemptions/s achieved', app: num((ok / elapsedMs) * 1000) },
+    { metric: 'lobby frames delivered / expected', app: `${num(latencies.length)} / ${num(expected)}` },
+    { metric: 'lost', app: num(expected - latencies.length), target: '0' },
+    { metric: 'latency p50 / p99 (request → frame)', app: `${ms(lat.p50)} / ${ms(lat.p99)}` },
+    { metric: 'deliveries/s', app: num((latencies.length / elapsedMs) * 1000) },
+  ]);
+}
+
+// ---- slow consumer ----------------------------------------------------------------------------
+
+/**
+ * R-RT6: one client stops reading while its room is hot. The app must cut it (1008 once its send
+ * buffer passes 1 MB) and nobody else may notice: the same load runs once with everyone reading
+ * (baseline) and once with the slow client, and the others' latency is compared.
+ */
+async function slowScenario(fleet: Fleet, voice: VoiceChanges, app: AppProcess): Promise<void> {
+  const groups = [...fleet.rooms.keys()];
+  const hot = groups[0]!;
+  const hotRoom = fleet.rooms.get(hot)!;
+  const slowClient = hotRoom.clients[hotRoom.clients.length > 1 ? 1 : 0]!;
+  const total = opts.rate + opts.slowRate;
+  const pick = () => (Math.random() < opts.slowRate / total ? hot : groups[Math.floor(Math.random() * groups.length)]!);
+  const exclude = new Set([slowClient]);
+  const durationS = Math.max(opts.duration, 20);
+
+  const baseline = await runPhase({ fleet, source: voice, label: 'slow: baseline', rate: total, durationS, pick, exclude, cpu });
+
+  const closesBefore = metricValue(await scrapeMetrics(app.baseUrl), 'ws_slow_consumer_closes_total') ?? 0;
+  const connsBefore = await healthConnections(app.baseUrl);
+  let cutAfterMs: number | null = null;
+  let watching = true;
+  let pausedAt = 0;
+  const watcher = (async () => {
+    while (watching && cutAfterMs === null) {
+      await sleep(100);
+      if (pausedAt === 0) continue;
+      const closes = metricValue(await scrapeMetrics(app.baseUrl), 'ws_slow_consumer_closes_total');
+      const conns = closes === null ? await healthConnections(app.baseUrl) : null;
+      if ((closes !== null && closes > closesBefore) || (conns !== null && connsBefore !== null && conns < connsBefore)) cutAfterMs = monoMs() - pausedAt;
+    }
+  })();
+  const slow = await runPhase({
+    fleet,
+    source: voice,
+    label: 'slow: one client stopped reading',
+    rate: total,
+    durationS,
+    pick,
+    exclude,
+    cpu,
+    onStart: () => {
+      fleet.pause(slowClient);
+      pausedAt = monoMs();
+    },
+  });
+  const deadline = monoMs() + 10_000;
+  while (cutAfterMs === null && monoMs() < deadline) await sleep(100);
+  watching = false;
+  await watcher;
+
+  noteCpu(baseline, slow);
+  results.slow = { hotRoomRate: opts.slowRate, backgroundRate: opts.rate, slowClient, cutAfterMs, baseline, slow };
+  table.section(`slow consumer: room ${hotRoom.roomId} gets ${num(opts.slowRate)} events/s on top of ${num(opts.rate)}/s elsewhere; one of its clients stops reading`, [
+    { metric: 'slow client cut (1008 at 1 MB buffered)', app: cutAfterMs === null ? 'NOT cut' : `after ${(cutAfterMs / 1000).toFixed(1)} s`, target: 'cut' },
+    { metric: "others' p99: all reading → one stalled", app: `${ms(baseline.latency.p99)} → ${ms(slow.latency.p99)}`, target: 'unchanged' },
+    { metric: "others' p50: all reading → one stalled", app: `${ms(baseline.latency.p50)} → ${ms(slow.latency.p50)}` },
+    { metric: "others' lost / out of order", app: `${num(baseline.lost + slow.lost)} / ${num(baseline.outOfOrder + slow.outOfOrder)}`, target: '0 / 0' },
+    { metric: 'other closes', app: JSON.stringify({ ...baseline.closes, ...slow.closes }) },
+  ]);
+}

@@ -1,0 +1,129 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+export const SCENARIOS = ['rooms', 'lobby', 'connect', 'idle', 'slow', 'all'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** Every knob with its default and unit; `pnpm bench --help` prints this table. */
+export const BenchDefaults = {
+  scenario: 'rooms' as Scenario,
+  /** Authenticated WebSocket clients (one per generated user). */
+  connections: 1_000,
+  /** Driven events per second (voice changes for rooms/slow, invite redemptions for lobby). */
+  rate: 200,
+  /** Seconds of driven load per measured phase. */
+  duration: 10,
+  /** Client worker processes (on the bench's core). */
+  workers: 2,
+  /** Requests in flight per worker during sign-in and room setup. */
+  setupConcurrency: 64,
+  /** Connection attempts in flight per worker during the connect storm. */
+  stormConcurrency: 500,
+  /** After `rooms`, search the highest sustainable rate for the app and the reference. */
+  max: false,
+  /** Seconds per step of the max-rate search. */
+  stepDuration: 5,
+  /** A step is sustainable when p99 stays under this many ms with no loss. */
+  maxP99Ms: 50,
+  /** Extra voice changes per second into the slow consumer's room (scenario slow). */
+  slowRate: 1_000,
+  /** Compare against the bare-`ws` reference server. */
+  reference: true,
+  /** Pin the bench to CPU 0 and the servers to CPU 1 (taskset). */
+  pin: true,
+  cpuProf: false,
+  /** Extra Node flags for the app (diagnostics, e.g. --heapsnapshot-signal=SIGUSR2). */
+  appNodeArgs: '',
+  /** The app's entry, relative to apps/web; a .js/.mjs entry runs without tsx. */
+  appEntry: 'server/prod.ts',
+  /** Copy the app's stdout/stderr to this file. */
+  appLog: '',
+  /** Seconds to keep everything running after the scenario (to inspect the app). */
+  hold: 0,
+  logLevel: 'warn',
+  out: '',
+};
+
+export type BenchOptions = typeof BenchDefaults;
+
+const HELP = `pnpm bench [flags]
+
+  --scenario <name>     rooms | lobby | connect | idle | slow | all        (default ${BenchDefaults.scenario})
+  --connections <n>     authenticated WebSocket clients                    (default ${BenchDefaults.connections})
+  --rate <n>            driven events per second                           (default ${BenchDefaults.rate})
+  --duration <s>        seconds of load per measured phase                 (default ${BenchDefaults.duration})
+  --max                 rooms: also search the max sustainable rate (app and reference)
+  --step-duration <s>   seconds per max-search step                        (default ${BenchDefaults.stepDuration})
+  --max-p99 <ms>        max search: a step passes with p99 under this      (default ${BenchDefaults.maxP99Ms})
+  --slow-rate <n>       slow: extra events/s into the slow client's room   (default ${BenchDefaults.slowRate})
+  --workers <n>         client worker processes                            (default ${BenchDefaults.workers})
+  --setup-concurrency <n>  sign-in/room requests in flight per worker      (default ${BenchDefaults.setupConcurrency})
+  --storm-concurrency <n>  connect: connection attempts in flight per worker (default ${BenchDefaults.stormConcurrency})
+  --no-reference        skip the bare-ws reference server
+  --no-pin              do not pin processes to CPUs
+  --cpu-prof            run the app with --cpu-prof (profile in apps/bench/results/profiles/)
+  --app-node-args="<flags>"  extra Node flags for the app (e.g. --app-node-args=--heapsnapshot-signal=SIGUSR2)
+  --app-entry <file>    the app's entry in apps/web (default server/prod.ts; .mjs runs without tsx)
+  --app-log <file>      copy the app's output (JSON logs, --trace-gc, …) to a file
+  --hold <s>            keep everything running this long after the scenario (inspection)
+  --log-level <level>   the app's LOG_LEVEL                                (default ${BenchDefaults.logLevel})
+  --out <file>          results JSON (default apps/bench/results/<date>.json)
+`;
+
+const positiveInt = z.coerce.number().int().positive();
+
+export function parseOptions(argv: string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv.filter((a) => a !== '--'),
+    options: {
+      scenario: { type: 'string' },
+      connections: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      max: { type: 'boolean' },
+      'step-duration': { type: 'string' },
+      'max-p99': { type: 'string' },
+      'slow-rate': { type: 'string' },
+      workers: { type: 'string' },
+      'setup-concurrency': { type: 'string' },
+      'storm-concurrency': { type: 'string' },
+      'no-reference': { type: 'boolean' },
+      'no-pin': { type: 'boolean' },
+      'cpu-prof': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      'app-node-args': { type: 'string' },
+      hold: { type: 'string' },
+      'app-entry': { type: 'string' },
+      'app-log': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const d = BenchDefaults;
+  return {
+    scenario: z.enum(SCENARIOS).parse(values.scenario ?? d.scenario),
+    connections: positiveInt.max(20_000).parse(values.connections ?? d.connections),
+    rate: z.coerce.number().positive().max(200_000).parse(values.rate ?? d.rate),
+    duration: z.coerce.number().positive().max(600).parse(values.duration ?? d.duration),
+    workers: positiveInt.max(16).parse(values.workers ?? d.workers),
+    setupConcurrency: positiveInt.parse(values['setup-concurrency'] ?? d.setupConcurrency),
+    stormConcurrency: positiveInt.parse(values['storm-concurrency'] ?? d.stormConcurrency),
+    max: values.max ?? d.max,
+    stepDuration: z.coerce.number().positive().max(60).parse(values['step-duration'] ?? d.stepDuration),
+    maxP99Ms: z.coerce.number().positive().parse(values['max-p99'] ?? d.maxP99Ms),
+    slowRate: z.coerce.number().positive().max(100_000).parse(values['slow-rate'] ?? d.slowRate),
+    reference: !values['no-reference'],
+    pin: !values['no-pin'],
+    cpuProf: values['cpu-prof'] ?? d.cpuProf,
+    appNodeArgs: values['app-node-args'] ?? d.appNodeArgs,
+    appEntry: values['app-entry'] ?? d.appEntry,
+    appLog: values['app-log'] ?? d.appLog,
+    hold: z.coerce.number().min(0).max(3600).parse(values.hold ?? d.hold),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).parse(values['log-level'] ?? d.logLevel),
+    out: values.out ?? d.out,
+  };
+}
+
+export { HELP };

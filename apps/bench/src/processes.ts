@@ -1,0 +1,255 @@
+/**
+ * The bench's child processes: the app (production build), the bare-`ws` reference server and the
+ * client workers. Every child is tracked so that any exit of the bench — normal, error, timeout,
+ * Ctrl-C — kills it; nothing outlives a run.
+ */
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { EmulatorHandle } from '@repo/discord-emulator';
+import { sleep } from './clock.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+export const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
+
+const children = new Set<ChildProcess>();
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Last resort on any exit path: no child outlives the bench. */
+export function killAllChildren(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+// ---- CPU placement ----------------------------------------------------------------------------
+
+/**
+ * The issue's numbers were taken with the server on one core and the load client on the other.
+ * With taskset and ≥ 2 cores we do the same: the bench (driver, emulator, workers) on CPU 0, the
+ * app and the reference server on CPU 1. Returns the CPU for servers, or null when not pinning.
+ */
+export function pinCpus(enabled: boolean): { bench: string; server: string } | null {
+  if (!enabled || cpus().length < 2 || !existsSync('/usr/bin/taskset')) return null;
+  const placement = { bench: '0', server: '1' };
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', placement.bench, String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  return placement;
+}
+
+/** `command` under taskset when pinning, as is otherwise. */
+function placed(cpu: string | undefined, command: string, args: string[]): [string, string[]] {
+  return cpu === undefined ? [command, args] : ['taskset', ['-c', cpu, command, ...args]];
+}
+
+// ---- the app ----------------------------------------------------------------------------------
+
+export interface AppProcess {
+  pid: number;
+  baseUrl: string;
+  wsUrl: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startApp(options: {
+  emulator: EmulatorHandle;
+  port: number;
+  cpu?: string;
+  cpuProfDir?: string;
+  nodeArgs?: string[];
+  entry?: string;
+  logFile?: string;
+  logLevel: string;
+}): Promise<AppProcess> {
+  if (!existsSync(`${webDir}dist/server/server.js`)) {
+    throw new Error('apps/web is not built: run `pnpm build` first (the bench measures the production build).');
+  }
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const emu = options.emulator;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/root',
+    NODE_ENV: 'production',
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: baseUrl,
+    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    DISCORD_API_URL: emu.apiUrl,
+    DISCORD_BOT_TOKEN: emu.botToken,
+    DISCORD_CLIENT_ID: emu.clientId,
+    DISCORD_CLIENT_SECRET: emu.clientSecret,
+    DISCORD_GUILD_ID: emu.guildId,
+    LOG_LEVEL: options.logLevel,
+    LOG_FORMAT: 'json',
+    // The emulator runs with rate limits off; the app still paces bot REST calls at Discord's 50/s
+    // global limit, which makes setup take ~N/20 s. Apps that read this (see README) go faster.
+    DISCORD_REST_GLOBAL_RPS: '5000',
+  };
+  const entry = options.entry ?? 'server/prod.ts';
+  const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+  nodeArgs.push(...(options.nodeArgs ?? []));
+  const [bin, args] = placed(options.cpu, process.execPath, [...nodeArgs, entry]);
+  const child = track(spawn(bin, args, { cwd: webDir, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (output.length > 200_000) output = output.slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  if (options.logFile) {
+    const file = createWriteStream(options.logFile);
+    child.stdout?.pipe(file);
+    child.stderr?.pipe(file);
+  }
+
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode} before it was ready:\n${output}`);
+    try {
+      const res = await fetch(`${baseUrl}/api/health`);
+      await res.arrayBuffer();
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the app did not become healthy in 120 s:\n${output}`);
+    await sleep(200);
+  }
+  return {
+    pid: child.pid!,
+    baseUrl,
+    wsUrl: `ws://127.0.0.1:${options.port}/api/ws`,
+    output: () => output,
+    stop: () => stopChild(child, 30_000),
+  };
+}
+
+// ---- the reference server ---------------------------------------------------------------------
+
+export interface ReferenceProcess {
+  pid: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startReference(cpu?: string): Promise<ReferenceProcess> {
+  const [bin, args] = placed(cpu, process.execPath, ['--import', 'tsx', 'src/reference-server.ts']);
+  const child = track(spawn(bin, args, { cwd: benchDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the reference server did not start in 30 s')), 30_000);
+    child.once('exit', (code) => reject(new Error(`the reference server exited with ${code}`)));
+    child.on('message', (m: { type: string; port: number }) => {
+      if (m.type !== 'listening') return;
+      clearTimeout(timer);
+      resolve(m.port);
+    });
+  });
+  return { pid: child.pid!, url: `ws://127.0.0.1:${port}`, stop: () => stopChild(child, 5_000) };
+}
+
+// ---- client workers ---------------------------------------------------------------------------
+
+export class Worker {
+  readonly #child: ChildProcess;
+  readonly #waiting = new Map<string, Array<(m: FromWorker) => void>>();
+  readonly #listeners = new Set<(m: FromWorker) => void>();
+
+  constructor(index: number) {
+    this.#child = track(
+      fork(`${benchDir}src/client-worker.ts`, [], {
+        cwd: benchDir,
+        execArgv: ['--import', 'tsx'],
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
+    this.#child.on('message', (m: FromWorker) => {
+      if (m.type === 'log') console.error(`[worker ${index}] ${m.message}`);
+      for (const l of this.#listeners) l(m);
+      const queue = this.#waiting.get(m.type);
+      const next = queue?.shift();
+      next?.(m);
+    });
+    this.#child.once('exit', (code) => {
+      if (code !== 0 && code !== null) console.error(`[worker ${index}] exited with ${code}`);
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  send(message: ToWorker): void {
+    this.#child.send(message);
+  }
+
+  /** Sends `message` and waits for the worker's next message of type `reply`. */
+  request<T extends FromWorker['type']>(message: ToWorker, reply: T, timeoutMs = 600_000): Promise<Extract<FromWorker, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker: no "${reply}" within ${timeoutMs} ms`)), timeoutMs);
+      const queue = this.#waiting.get(reply) ?? [];
+      queue.push((m) => {
+        clearTimeout(timer);
+        resolve(m as Extract<FromWorker, { type: T }>);
+      });
+      this.#waiting.set(reply, queue);
+      this.send(message);
+    });
+  }
+
+  on(listener: (m: FromWorker) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  stop(): Promise<void> {
+    if (this.#child.connected) this.#child.send({ type: 'exit' } satisfies ToWorker);
+    return stopChild(this.#child, 10_000, false);
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+async function stopChild(child: ChildProcess, graceMs: number, signal = true): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (signal) child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resident set size of a process in bytes (VmRSS from /proc), or NaN where /proc is missing. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}

@@ -3,6 +3,7 @@
  * closes) and `/api/health` (open connections). Either may be missing on an older build; callers
  * get null then, never an exception.
  */
+import { WebSocket } from 'ws';
 import { monoMs, sleep } from './clock.ts';
 import { type LatencySummary, summarize } from './stats.ts';
 
@@ -53,23 +54,41 @@ export async function healthConnections(baseUrl: string): Promise<number | null>
 }
 
 /**
- * Round trips of `GET /api/health` every `everyMs` while running: an outside view of how long a
- * request waits for the app's event loop (an upper bound on its lag, request handling included).
+ * Round trips of WebSocket ping → pong on `/api/ws` every `everyMs` while running: the pong is
+ * written by the app's JS (ws answers pings on the event loop), so this is an outside view of how
+ * long the app's event loop keeps a frame waiting, at almost no cost to the app (unlike an HTTP
+ * probe: /api/health does real work). The connection never authenticates, so it is renewed before
+ * the hub's 5 s auth deadline.
  */
-export function startHealthProbe(baseUrl: string, everyMs = 100): { stop(): Promise<LatencySummary> } {
+export function startPingProbe(wsUrl: string, everyMs = 100): { stop(): Promise<LatencySummary> } {
   const samples: number[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
-      const t0 = monoMs();
-      try {
-        const res = await fetch(`${baseUrl}/api/health`);
-        await res.arrayBuffer();
-        samples.push(monoMs() - t0);
-      } catch {
-        // counted as missing
+      const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+      ws.on('error', () => undefined);
+      const opened = await new Promise<boolean>((resolve) => {
+        ws.once('open', () => resolve(true));
+        ws.once('close', () => resolve(false));
+      });
+      if (!opened) {
+        await sleep(everyMs);
+        continue;
       }
-      await sleep(everyMs);
+      let sentAt = 0;
+      ws.on('pong', () => {
+        if (sentAt) samples.push(monoMs() - sentAt);
+        sentAt = 0;
+      });
+      const until = monoMs() + 4_000;
+      while (running && monoMs() < until && ws.readyState === WebSocket.OPEN) {
+        if (sentAt === 0) {
+          sentAt = monoMs();
+          ws.ping();
+        }
+        await sleep(everyMs);
+      }
+      ws.terminate();
     }
   })();
   return {

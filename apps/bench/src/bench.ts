@@ -9,9 +9,10 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '@repo/discord-emulator';
 import { WebSocket } from 'ws';
-import { eventLoopLag, healthConnections, metricValue, scrapeMetrics, startHealthProbe } from './app-probe.ts';
+import { eventLoopLag, metricValue, scrapeMetrics, startPingProbe } from './app-probe.ts';
 import { monoMs, sleep } from './clock.ts';
 import { CpuMeter } from './cpu-meter.ts';
+import { watchGc } from './gc-watch.ts';
 import { type EventSource, pace, type PhaseResult, ReferenceEvents, runPhase, VoiceChanges } from './driver.ts';
 import { type ConnectSummary, Fleet } from './fleet.ts';
 import { type BenchOptions, HELP, parseOptions } from './options.ts';
@@ -44,6 +45,7 @@ setTimeout(() => {
 
 const table = new Table();
 const cpu = new CpuMeter();
+watchGc();
 /** The most CPU other processes on the machine took during any measured phase (%, of one core). */
 let worstOtherCpu = 0;
 const results: Record<string, unknown> = {};
@@ -167,6 +169,9 @@ interface AppConnect {
   summary: ConnectSummary;
   rssBefore: number;
   rssAfter: number;
+  /** V8 heap in use (from /api/metrics), null when the app has no metrics. */
+  heapBefore: number | null;
+  heapAfter: number | null;
 }
 
 async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
@@ -174,8 +179,9 @@ async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
   // Let the app go idle after setup (V8 shrinks its heap after a few idle seconds) before the baseline.
   await sleep(5_000);
   const rssBefore = rssBytes(app.pid);
-  await scrapeMetrics(app.baseUrl); // prom-client's lag histogram restarts at each scrape
-  const probe = startHealthProbe(app.baseUrl);
+  // prom-client's lag histogram restarts at each scrape.
+  const heapBefore = metricValue(await scrapeMetrics(app.baseUrl), 'nodejs_heap_size_used_bytes');
+  const probe = startPingProbe(app.wsUrl);
   const summary = await fleet.connect('app', app.wsUrl, true, storm ? opts.stormConcurrency : opts.setupConcurrency);
   const probeLatency = await probe.stop();
   const lag = eventLoopLag(await scrapeMetrics(app.baseUrl));
@@ -184,6 +190,7 @@ async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
   const subscribe = summary.subscribeMs.length ? summarize(summary.subscribeMs) : null;
   await sleep(5_000);
   const rssAfter = rssBytes(app.pid);
+  const heapAfter = metricValue(await scrapeMetrics(app.baseUrl), 'nodejs_heap_size_used_bytes');
   results.connect = { storm, concurrencyPerWorker: storm ? opts.stormConcurrency : opts.setupConcurrency, ...summary, authMs: auth, subscribeMs: subscribe, eventLoopLag: lag, healthProbe: probeLatency };
   const title = storm
     ? `connect storm: ${num(opts.connections)} clients × (ws-token → connect → auth → subscribe), ${opts.stormConcurrency} in flight per worker`
@@ -196,19 +203,21 @@ async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
     { metric: 'per connection to snapshot p99', app: ms(subscribe?.p99) },
     { metric: 'event-loop lag p99 (prom-client)', app: ms(lag.p99Ms), target: storm ? '≤ 50 ms' : undefined },
     { metric: 'event-loop lag max (prom-client)', app: ms(lag.maxMs) },
-    { metric: 'GET /api/health during it p99', app: ms(probeLatency.p99) },
+    { metric: 'ws ping → pong during it p99 / max', app: `${ms(probeLatency.p99)} / ${ms(probeLatency.max)}` },
   ]);
-  return { summary, rssBefore, rssAfter };
+  return { summary, rssBefore, rssAfter, heapBefore, heapAfter };
 }
 
 function memoryRows(app: AppConnect, ref: { ok: number; before: number; after: number } | null): void {
   const perConn = (app.rssAfter - app.rssBefore) / Math.max(1, app.summary.ok);
   const refPer = ref ? (ref.after - ref.before) / Math.max(1, ref.ok) : NaN;
-  results.memory = { rssBefore: app.rssBefore, rssAfter: app.rssAfter, perConnection: perConn, connections: app.summary.ok };
+  const heapPerConn = app.heapBefore !== null && app.heapAfter !== null ? (app.heapAfter - app.heapBefore) / Math.max(1, app.summary.ok) : NaN;
+  results.memory = { rssBefore: app.rssBefore, rssAfter: app.rssAfter, perConnection: perConn, heapBefore: app.heapBefore, heapAfter: app.heapAfter, heapPerConnection: heapPerConn, connections: app.summary.ok };
   table.section(`idle memory (server RSS from /proc, ${num(app.summary.ok)} idle authenticated, subscribed connections)`, [
     { metric: 'RSS before connections', app: mb(app.rssBefore), ref: ref ? mb(ref.before) : undefined },
     { metric: 'RSS with connections', app: mb(app.rssAfter), ref: ref ? mb(ref.after) : undefined, target: '≤ 250 MB (10k)' },
     { metric: 'RSS per connection', app: kb(perConn), ref: ref ? kb(refPer) : undefined, ratio: ratio(perConn, refPer), target: '≤ 12 KB' },
+    { metric: 'V8 heap used per connection (no forced GC)', app: kb(heapPerConn) },
   ]);
 }
 
@@ -269,6 +278,7 @@ function phaseRows(app: PhaseResult, ref: PhaseResult | null): Row[] {
   return [
     { metric: 'server CPU (other processes)', app: cpuText(app) ?? 'n/a', ref: cpuText(ref) },
     { metric: 'client side CPU (bench + workers)', app: app.cpu ? `${(app.cpu.processPct.bench ?? 0) + (app.cpu.processPct.workers ?? 0)} %` : 'n/a', ref: ref?.cpu ? `${(ref.cpu.processPct.bench ?? 0) + (ref.cpu.processPct.workers ?? 0)} %` : undefined },
+    { metric: 'client-side GC, longest pause', app: ms(app.clientGcMaxPauseMs), ref: ms(ref?.clientGcMaxPauseMs) },
     { metric: 'events/s achieved', app: num(app.achievedRate), ref: num(ref?.achievedRate) },
     { metric: 'latency p50', app: ms(app.latency.p50), ref: ms(ref?.latency.p50), ratio: ratio(app.latency.p50, ref?.latency.p50) },
     { metric: 'latency p99', app: ms(app.latency.p99), ref: ms(ref?.latency.p99), ratio: ratio(app.latency.p99, ref?.latency.p99), target: '≤ 50 ms' },
@@ -296,6 +306,7 @@ async function findMax(fleet: Fleet, source: EventSource, pick: () => number): P
     noteCpu(r);
     log(
       `max search (${source.target}): ${Math.round(rate)} events/s → p99 ${r.latency.p99.toFixed(1)} ms, lost ${r.lost}, ${ok ? 'pass' : 'fail'}` +
+        ` client GC ≤ ${r.clientGcMaxPauseMs.toFixed(0)} ms` +
         (r.cpu ? ` (server ${r.cpu.processPct[source.target]} %, bench+workers ${(r.cpu.processPct.bench ?? 0) + (r.cpu.processPct.workers ?? 0)} %, others ${r.cpu.otherPct} %)` : ''),
     );
     if (ok && rate > out.best) {
@@ -343,7 +354,7 @@ async function lobbyScenario(fleet: Fleet): Promise<void> {
   let id = 0;
   await fleet.collect();
 
-  const { sent, elapsedMs } = await pace(opts.rate, opts.duration, () => {
+  const { sent, elapsedMs } = await pace(opts.lobbyRate, opts.duration, () => {
     for (let attempt = 0; attempt < 20; attempt++) {
       const g = groups[Math.floor(Math.random() * groups.length)]!;
       const inRoom = members.get(g)!;
@@ -399,10 +410,12 @@ async function lobbyScenario(fleet: Fleet): Promise<void> {
   }
   const ok = redeems.filter((r) => r.status === 200).length;
   const failed = redeems.length - ok;
+  const statuses: Record<string, number> = {};
+  for (const r of redeems) statuses[String(r.status)] = (statuses[String(r.status)] ?? 0) + 1;
   const lat = summarize(latencies);
-  results.lobby = { offeredRate: opts.rate, redemptions: redeems.length, ok, failed, skipped, achievedRate: (sent / elapsedMs) * 1000, expected, received: latencies.length, extra, latency: lat };
-  table.section(`lobby: ${num(opts.rate)} spectator joins/s (POST /api/invites/redeem) → lobby.rooms to every member's tab, ${opts.duration} s`, [
-    { metric: 'redemptions ok / failed', app: `${num(ok)} / ${num(failed)}` },
+  results.lobby = { statuses, offeredRate: opts.lobbyRate, redemptions: redeems.length, ok, failed, skipped, achievedRate: (sent / elapsedMs) * 1000, expected, received: latencies.length, extra, latency: lat };
+  table.section(`lobby: ${num(opts.lobbyRate)} spectator joins/s (POST /api/invites/redeem) → lobby.rooms to every member's tab, ${opts.duration} s`, [
+    { metric: 'redemptions ok / failed', app: `${num(ok)} / ${num(failed)}${failed ? ` ${JSON.stringify(statuses)}` : ''}` },
     { metric: 'redemptions/s achieved', app: num((ok / elapsedMs) * 1000) },
     { metric: 'lobby frames delivered / expected', app: `${num(latencies.length)} / ${num(expected)}` },
     { metric: 'lost', app: num(expected - latencies.length), target: '0' },
@@ -419,6 +432,7 @@ async function lobbyScenario(fleet: Fleet): Promise<void> {
  * (baseline) and once with the slow client, and the others' latency is compared.
  */
 async function slowScenario(fleet: Fleet, voice: VoiceChanges, app: AppProcess): Promise<void> {
+  if (opts.logLevel === 'silent' || opts.logLevel === 'error' || opts.logLevel === 'fatal') log('slow: the cut is read from the app\'s warn log; --log-level hides it');
   const groups = [...fleet.rooms.keys()];
   const hot = groups[0]!;
   const hotRoom = fleet.rooms.get(hot)!;
@@ -430,20 +444,16 @@ async function slowScenario(fleet: Fleet, voice: VoiceChanges, app: AppProcess):
 
   const baseline = await runPhase({ fleet, source: voice, label: 'slow: baseline', rate: total, durationS, pick, exclude, cpu });
 
-  const closesBefore = metricValue(await scrapeMetrics(app.baseUrl), 'ws_slow_consumer_closes_total') ?? 0;
-  const connsBefore = await healthConnections(app.baseUrl);
-  let cutAfterMs: number | null = null;
-  let watching = true;
-  let pausedAt = 0;
-  const watcher = (async () => {
-    while (watching && cutAfterMs === null) {
-      await sleep(100);
-      if (pausedAt === 0) continue;
-      const closes = metricValue(await scrapeMetrics(app.baseUrl), 'ws_slow_consumer_closes_total');
-      const conns = closes === null ? await healthConnections(app.baseUrl) : null;
-      if ((closes !== null && closes > closesBefore) || (conns !== null && connsBefore !== null && conns < connsBefore)) cutAfterMs = monoMs() - pausedAt;
+  // The hub logs each cut at warn level with its time; reading the app's output costs the app nothing.
+  let pausedAtWall = 0;
+  const cutAfter = (): number | null => {
+    for (const line of app.output().split('\n')) {
+      if (!line.includes('"slow consumer closed"')) continue;
+      const time = (JSON.parse(line) as { time?: number }).time ?? 0;
+      if (pausedAtWall && time >= pausedAtWall) return time - pausedAtWall;
     }
-  })();
+    return null;
+  };
   const slow = await runPhase({
     fleet,
     source: voice,
@@ -455,13 +465,15 @@ async function slowScenario(fleet: Fleet, voice: VoiceChanges, app: AppProcess):
     cpu,
     onStart: () => {
       fleet.pause(slowClient);
-      pausedAt = monoMs();
+      pausedAtWall = Date.now();
     },
   });
   const deadline = monoMs() + 10_000;
-  while (cutAfterMs === null && monoMs() < deadline) await sleep(100);
-  watching = false;
-  await watcher;
+  let cutAfterMs = cutAfter();
+  while (cutAfterMs === null && monoMs() < deadline) {
+    await sleep(250);
+    cutAfterMs = cutAfter();
+  }
 
   noteCpu(baseline, slow);
   results.slow = { hotRoomRate: opts.slowRate, backgroundRate: opts.rate, slowClient, cutAfterMs, baseline, slow };

@@ -6,6 +6,7 @@
  */
 import { WebSocket } from 'ws';
 import { monoMs, sleep } from './clock.ts';
+import { takeGc, watchGc } from './gc-watch.ts';
 import { SampleBuffer } from './stats.ts';
 import type { ClientSpec, CollectReport, ConnectReport, FromWorker, RoomCreated, Target, ToWorker } from './worker-protocol.ts';
 
@@ -56,6 +57,7 @@ process.on('message', (message: ToWorker) => {
   handle(message).catch((error: unknown) => send({ type: 'log', message: `worker failed on ${message.type}: ${String(error)}` }));
 });
 process.on('disconnect', () => process.exit(0));
+watchGc();
 
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
@@ -425,6 +427,7 @@ function collect(): CollectReport {
     outOfOrder: { ...outOfOrder },
     closes,
     closedClients: clients.filter((c) => c.app?.closed).map((c) => c.spec.index),
+    gc: takeGc(),
   };
   outOfOrder.app = 0;
   outOfOrder.ref = 0;

@@ -8,6 +8,7 @@ import type { EmulatorHandle } from '@repo/discord-emulator';
 import type { WebSocket } from 'ws';
 import { monoMs, sleep } from './clock.ts';
 import type { CpuMeter, CpuUsage } from './cpu-meter.ts';
+import { takeGc } from './gc-watch.ts';
 import type { Fleet, Room } from './fleet.ts';
 import { type LatencySummary, summarize } from './stats.ts';
 import type { Target } from './worker-protocol.ts';
@@ -157,6 +158,8 @@ export interface PhaseResult {
   closes: Record<string, number>;
   /** CPU while the load ran: per core, per bench process, and everyone else's. */
   cpu: CpuUsage | null;
+  /** Longest GC pause in the driver or a worker during the phase (it delays timestamps, not the app). */
+  clientGcMaxPauseMs: number;
 }
 
 export interface PhaseOptions {
@@ -180,6 +183,8 @@ const DRAIN_LIMIT_MS = 10_000;
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const { base, subscribers, connections } = await settledBase(o.fleet, o.source.target, o.exclude);
   await o.fleet.collect(); // drop whatever arrived before the phase
+  takeGc();
+  let clientGcMaxPauseMs = 0;
   o.source.begin(base);
   const started = monoMs();
   if (o.onStart) setTimeout(o.onStart, 0);
@@ -197,6 +202,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   for (;;) {
     await sleep(250);
     const c = await o.fleet.collect();
+    clientGcMaxPauseMs = Math.max(clientGcMaxPauseMs, c.gc.maxPauseMs, takeGc().maxPauseMs);
     const part = o.source.target === 'app' ? c.app : c.ref;
     parts.push(part);
     got += part.length / 3;
@@ -247,6 +253,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     deliveriesPerSecond: (received / Math.max(elapsedMs, lastArrival - started)) * 1000,
     closes,
     cpu,
+    clientGcMaxPauseMs,
   };
 }
 

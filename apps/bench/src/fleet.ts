@@ -129,6 +129,7 @@ export class Fleet {
       outOfOrder: { app: sum(replies.map((r) => r.outOfOrder.app)), ref: sum(replies.map((r) => r.outOfOrder.ref)) },
       closes,
       closedClients: replies.flatMap((r) => r.closedClients),
+      gc: { maxPauseMs: Math.max(0, ...replies.map((r) => r.gc.maxPauseMs)), totalMs: sum(replies.map((r) => r.gc.totalMs)) },
     };
   }
 

@@ -18,13 +18,15 @@ export const BenchDefaults = {
   /** Requests in flight per worker during sign-in and room setup. */
   setupConcurrency: 64,
   /** Connection attempts in flight per worker during the connect storm. */
-  stormConcurrency: 500,
+  stormConcurrency: 100,
   /** After `rooms`, search the highest sustainable rate for the app and the reference. */
   max: false,
   /** Seconds per step of the max-rate search. */
   stepDuration: 5,
   /** A step is sustainable when p99 stays under this many ms with no loss. */
   maxP99Ms: 50,
+  /** Spectator joins per second in the lobby scenario (each is an HTTP request plus a fan-out). */
+  lobbyRate: 50,
   /** Extra voice changes per second into the slow consumer's room (scenario slow). */
   slowRate: 1_000,
   /** Compare against the bare-`ws` reference server. */
@@ -55,6 +57,7 @@ const HELP = `pnpm bench [flags]
   --max                 rooms: also search the max sustainable rate (app and reference)
   --step-duration <s>   seconds per max-search step                        (default ${BenchDefaults.stepDuration})
   --max-p99 <ms>        max search: a step passes with p99 under this      (default ${BenchDefaults.maxP99Ms})
+  --lobby-rate <n>      lobby: spectator joins per second                  (default ${BenchDefaults.lobbyRate})
   --slow-rate <n>       slow: extra events/s into the slow client's room   (default ${BenchDefaults.slowRate})
   --workers <n>         client worker processes                            (default ${BenchDefaults.workers})
   --setup-concurrency <n>  sign-in/room requests in flight per worker      (default ${BenchDefaults.setupConcurrency})
@@ -84,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'step-duration': { type: 'string' },
       'max-p99': { type: 'string' },
       'slow-rate': { type: 'string' },
+      'lobby-rate': { type: 'string' },
       workers: { type: 'string' },
       'setup-concurrency': { type: 'string' },
       'storm-concurrency': { type: 'string' },
@@ -113,6 +117,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     max: values.max ?? d.max,
     stepDuration: z.coerce.number().positive().max(60).parse(values['step-duration'] ?? d.stepDuration),
     maxP99Ms: z.coerce.number().positive().parse(values['max-p99'] ?? d.maxP99Ms),
+    lobbyRate: z.coerce.number().positive().max(10_000).parse(values['lobby-rate'] ?? d.lobbyRate),
     slowRate: z.coerce.number().positive().max(100_000).parse(values['slow-rate'] ?? d.slowRate),
     reference: !values['no-reference'],
     pin: !values['no-pin'],

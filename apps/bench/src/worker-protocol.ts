@@ -69,6 +69,8 @@ export interface CollectReport {
   closes: Record<string, number>;
   /** Clients whose app connection is closed now. */
   closedClients: number[];
+  /** This worker's GC since the last collect: a long pause here delays receive timestamps. */
+  gc: { maxPauseMs: number; totalMs: number };
 }
 
 export type FromWorker =

@@ -67,8 +67,10 @@ interface ConnState {
   conn: Connection;
   userId: string | null;
   rooms: Set<string>;
-  /** Room subscriptions waiting for their snapshot: events are held here, then filtered by seq. */
-  /** Created on first subscribe (most connections never need it after that; it is memory per connection). */
+  /**
+   * Room subscriptions waiting for their snapshot: events are held here, then filtered by seq.
+   * Null between subscribes, so an idle connection does not carry an empty Map.
+   */
   pending: Map<string, BusMessage[]> | null;
   authTimer: (() => void) | undefined;
   missedPongs: number;
@@ -331,7 +333,8 @@ export class Hub {
     if (state.closed) return false;
     if (state.conn.bufferedAmount() > this.#t.maxBufferedBytes) {
       this.#o.onStat?.({ kind: 'slow-consumer' });
-      this.#o.log.info({ connectionId: state.conn.id, userId: state.userId, buffered: state.conn.bufferedAmount() }, 'slow consumer closed');
+      // warn: an operator wants to see clients being cut (rare by nature: once per connection).
+      this.#o.log.warn({ connectionId: state.conn.id, userId: state.userId, buffered: state.conn.bufferedAmount() }, 'slow consumer closed');
       this.#closeWith(state, CloseCodes.SlowConsumer, 'send buffer over 1 MB', true);
       return false;
     }

@@ -43,7 +43,7 @@ export async function health(services: Services): Promise<{ ok: boolean; body: H
       reconnects: status.reconnectCount,
     },
     connections: services.hub.connectionCount,
-    rooms: (await services.rooms.store.list()).length,
+    rooms: await services.rooms.store.count(),
     ...(services.infra.kind === 'redis' ? { redis: redisOk ? ('ok' as const) : ('unreachable' as const) } : {}),
     // Only in development, where the emulator runs inside this process.
     ...(services.discord.emulatorUrl ? { emulatorUrl: services.discord.emulatorUrl } : {}),

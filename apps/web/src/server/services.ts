@@ -171,7 +171,7 @@ async function buildServices(): Promise<Services> {
     metrics = new Metrics({
       connections: () => hub.connectionCount,
       subscriptions: () => hub.subscriptionCount,
-      rooms: async () => (await infra.roomStore.list()).length,
+      rooms: () => infra.roomStore.count(),
       gateway,
     });
 

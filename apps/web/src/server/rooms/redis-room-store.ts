@@ -149,6 +149,10 @@ export class RedisRoomStore implements RoomStore {
     return this.#read('all', '');
   }
 
+  count(): Promise<number> {
+    return this.redis.scard(this.keys.rooms);
+  }
+
   async listForUser(userId: string): Promise<Room[]> {
     const rooms = await this.#read('user', userId);
     return rooms.filter((r) => r.creatorId === userId || r.players.includes(userId) || r.spectators.includes(userId));

@@ -66,6 +66,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.get('nosuchroom')).toBeNull();
         expect(await store.findByChannel('999')).toBeNull();
         expect(byId(await store.list())).toEqual(byId([a, b]));
+        expect(await store.count()).toBe(2);
         expect(await store.listForUser('p1')).toEqual([a]);
         expect(await store.listForUser('s1')).toEqual([a]);
         expect(byId(await store.listForUser('creator'))).toEqual([a]);
@@ -183,6 +184,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.get(a.id)).toBeNull();
         expect(await store.findByChannel(a.channelId)).toBeNull();
         expect(await store.list()).toEqual([b]);
+        expect(await store.count()).toBe(1);
         expect(await store.listForUser('p1')).toEqual([]);
         expect(await store.closedAt(a.id)).toBe(now);
         expect(await store.delete(a.id, now + 1)).toBeNull();

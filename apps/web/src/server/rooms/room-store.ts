@@ -20,6 +20,8 @@ export interface RoomStore {
   get(id: string): Promise<Room | null>;
   findByChannel(channelId: string): Promise<Room | null>;
   list(): Promise<Room[]>;
+  /** How many rooms are open, without reading them (health, metrics). */
+  count(): Promise<number>;
   /** Rooms where the user is creator, player or spectator. */
   listForUser(userId: string): Promise<Room[]>;
   insert(room: Room): Promise<void>;
@@ -57,6 +59,10 @@ export class MemoryRoomStore implements RoomStore {
 
   async list(): Promise<Room[]> {
     return [...this.#rooms.values()].map((r) => structuredClone(r));
+  }
+
+  async count(): Promise<number> {
+    return this.#rooms.size;
   }
 
   async listForUser(userId: string): Promise<Room[]> {

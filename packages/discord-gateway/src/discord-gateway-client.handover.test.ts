@@ -60,6 +60,82 @@ describe('handing the Gateway session to another instance', () => {
     expect([...second.cache.voiceStates(bed.guildId).keys()].sort()).toEqual([...truth.keys()].sort());
   });
 
+  it('a takeover seeded with what the previous holder published resumes and never identifies', async () => {
+    bed = await Testbed.start();
+    const shared = new MemorySessionInfoStore();
+    const first = await bed.connect({ sessionStore: shared });
+    const lounge = await bed.channelId('Lounge');
+    await bed.voice({ userId: 'alice', channelId: lounge });
+    await bed.voice({ userId: 'carol', channelId: lounge });
+    await bed.caughtUp();
+    // What every instance was last told: the previous holder's cache at the moment it stopped.
+    const published = new Map([[bed.guildId, [...first.cache.voiceStates(bed.guildId).values()]]]);
+    const sessionId = first.status().sessionId;
+    await first.stop({ keepSession: true });
+
+    await bed.voice({ userId: 'bob', channelId: lounge }); // while nobody holds the Gateway
+    await bed.voice({ userId: 'carol', channelId: null });
+
+    const second = new DiscordGatewayClient({ token: bed.emulator.botToken, guildIds: [bed.guildId], restBaseUrl: bed.emulator.apiUrl, sessionStore: shared });
+    extra.push(second);
+    const events: GatewayDomainEvent[] = [];
+    second.on('*', (e) => events.push(e));
+    await second.start({ takeover: { voice: published } });
+    await waitFor(() => second.status().state === GatewayState.Connected, 'connected');
+    await bed.voice({ userId: 'dave', channelId: lounge }); // after the takeover: a plain dispatch
+    await waitFor(() => events.length === 3, 'three events');
+
+    expect((await bed.snapshot()).gateway).toMatchObject({ resumes: 1, identifies: 1 });
+    expect(second.status().sessionId).toBe(sessionId);
+    // The gap arrives as ordinary, ordered events from the replay; nothing as a snapshot diff.
+    expect(events.map((e) => [e.type, 'userId' in e ? e.userId : '', e.source])).toEqual([
+      ['voice.joined', bed.userId('bob'), 'dispatch'],
+      ['voice.left', bed.userId('carol'), 'dispatch'],
+      ['voice.joined', bed.userId('dave'), 'dispatch'],
+    ]);
+    const truth = await bed.truth();
+    expect([...second.cache.voiceStates(bed.guildId).keys()].sort()).toEqual([...truth.keys()].sort());
+    expect(second.cache.voiceStateOf(bed.guildId, bed.userId('alice'))?.displayName).toBe(published.get(bed.guildId)![0]!.displayName);
+  });
+
+  it('a holder that gets the Gateway back reads the session its successor left, not its own', async () => {
+    bed = await Testbed.start();
+    const shared = new MemorySessionInfoStore();
+    const first = await bed.connect({ sessionStore: shared });
+    const lounge = await bed.channelId('Lounge');
+    await first.stop({ keepSession: true });
+    // The successor's session ends and it identifies afresh: its new session is the stored one.
+    const second = new DiscordGatewayClient({ token: bed.emulator.botToken, guildIds: [bed.guildId], restBaseUrl: bed.emulator.apiUrl, sessionStore: shared });
+    extra.push(second);
+    await second.start({ takeover: { voice: null } });
+    await waitFor(() => second.cache.isReady(bed!.guildId), 'the successor has a snapshot');
+    await second.stop();
+    await second.start({ takeover: { voice: null } });
+    await waitFor(() => second.cache.isReady(bed!.guildId), 'the successor identified again');
+    await bed.voice({ userId: 'alice', channelId: lounge });
+    await waitFor(() => second.cache.channelOf(bed!.guildId, bed!.userId('alice')) === lounge, 'alice seen by the successor');
+    const successorSession = second.status().sessionId;
+    await second.stop({ keepSession: true });
+    await bed.voice({ userId: 'bob', channelId: lounge });
+
+    const resumesBefore = (await bed.snapshot()).gateway.resumes;
+    const events: GatewayDomainEvent[] = [];
+    first.on('*', (e) => events.push(e));
+    await first.start({ takeover: { voice: null } });
+    await waitFor(() => first.cache.isReady(bed!.guildId), 'the snapshot after getting the Gateway back');
+    await waitFor(() => first.status().state === GatewayState.Connected, 'connected');
+    // It resumed the successor's session (the replay brought Bob), not its own dead one, and its
+    // own out-of-date cache was not trusted: Alice came from the fresh snapshot's difference.
+    expect((await bed.snapshot()).gateway.resumes).toBe(resumesBefore + 1);
+    expect(events.map((e) => [e.type, 'userId' in e ? e.userId : '', e.source])).toEqual([
+      ['voice.joined', bed.userId('bob'), 'dispatch'],
+      ['voice.joined', bed.userId('alice'), 'resync'],
+    ]);
+    expect(first.status().sessionId).not.toBe(successorSession); // the snapshot came from a fresh identify
+    const truth = await bed.truth();
+    expect([...first.cache.voiceStates(bed.guildId).keys()].sort()).toEqual([...truth.keys()].sort());
+  });
+
   it('a plain stop() ends the session: the next start identifies', async () => {
     bed = await Testbed.start();
     const shared = new MemorySessionInfoStore();

@@ -19,7 +19,7 @@ import {
   voiceStateSchema,
 } from './discord-payloads.ts';
 import { FATAL_CLOSE_CODES, GatewayFatalError } from './errors.ts';
-import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap } from './events.ts';
+import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap, VoiceMember } from './events.ts';
 import { GatedShardingStrategy } from './gated-sharding-strategy.ts';
 import { GatewayState, type GatewayStatus } from './gateway-state.ts';
 import { silentLogger, type Logger } from '@repo/platform';
@@ -42,6 +42,19 @@ export interface DiscordGatewayClientOptions {
   /** Resume state between connections (default: in memory); a Redis store lets another instance resume. */
   sessionStore?: SessionInfoStore;
   tuning?: Partial<Omit<GatewayTuning, 'restBaseUrl'>>;
+}
+
+/** How start() learns that another process may have held the Gateway since this one last did. */
+export interface GatewayStartOptions {
+  /**
+   * Set when the session store is shared and this process (re)gains the Gateway (R-SCALE2): the
+   * stored session is read afresh and this process's cache is treated as out of date.
+   * `voice` is what the previous holder last published, per guild, for the stored session: it
+   * becomes the cache's snapshot, so the dispatches Discord replays on RESUME apply on top of it as
+   * ordinary events. When it is null the client resumes, then identifies afresh for a snapshot and
+   * emits the difference from what it kept.
+   */
+  takeover?: { voice: ReadonlyMap<string, Iterable<VoiceMember>> | null };
 }
 
 const MODULE = 'Gateway';
@@ -146,9 +159,10 @@ export class DiscordGatewayClient {
    * GatewayFatalError when Discord refuses the bot for good. Failed attempts are retried with
    * backoff meanwhile, so the promise may take long: a server need not wait for it.
    */
-  start(): Promise<void> {
+  start(options: GatewayStartOptions = {}): Promise<void> {
     if (this.#run) return this.#run.started.promise;
     this.#fatal = null;
+    if (options.takeover) this.#takeOver(options.takeover.voice);
     const rest = new REST({ api: this.#tuning.restBaseUrl, version: this.#tuning.apiVersion }).setToken(this.#options.token);
     const gate = new ReconnectGate(
       this.#clock,
@@ -217,6 +231,21 @@ export class DiscordGatewayClient {
     this.#logger.info({ module: MODULE }, '[Gateway] stopped');
   }
 
+  #takeOver(voice: ReadonlyMap<string, Iterable<VoiceMember>> | null): void {
+    this.#sessions.forget();
+    // Sequence numbers belong to a session; the one resumed next may not be the one we last saw.
+    this.#sessionId = null;
+    this.#sequence = null;
+    const seeded: string[] = [];
+    for (const guildId of this.#cache.guildIds()) this.#cache.markStale(guildId);
+    for (const [guildId, members] of voice ?? []) {
+      if (!this.#wants(guildId)) continue;
+      this.#cache.seedGuild(guildId, members);
+      seeded.push(guildId);
+    }
+    this.#logger.info({ module: MODULE, seededGuildIds: seeded }, '[Gateway] taking the Gateway over: session read afresh, voice cache seeded from the previous holder');
+  }
+
   async #connectLoop(run: Run): Promise<void> {
     // Each pass is one attempt; the gate waits out the backoff before every pass but the first.
     // manager.connect() fetches /gateway/bot and resolves on READY/RESUMED; failures of the
@@ -269,8 +298,11 @@ export class DiscordGatewayClient {
       this.#sessionId = data.session_id;
       this.#onConnected(run, 'identified');
     });
-    manager.on(WebSocketShardEvents.Resumed, () => {
-      if (current()) this.#onConnected(run, 'resumed');
+    manager.on(WebSocketShardEvents.Resumed, (shardId: number) => {
+      if (!current()) return;
+      // A session resumed from the store (taken over) was never READY here: name it from the store.
+      this.#sessionId = this.#sessions.peek(shardId)?.sessionId ?? this.#sessionId;
+      this.#onConnected(run, 'resumed');
     });
     manager.on(WebSocketShardEvents.Closed, (code: number) => {
       if (!current()) return;

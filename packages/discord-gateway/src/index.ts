@@ -1,4 +1,4 @@
-export { DiscordGatewayClient, GATEWAY_INTENTS, type DiscordGatewayClientOptions } from './discord-gateway-client.ts';
+export { DiscordGatewayClient, GATEWAY_INTENTS, type DiscordGatewayClientOptions, type GatewayStartOptions } from './discord-gateway-client.ts';
 export { VoiceStateCache, type CachedChannel, type VoiceStateView } from './voice-state-cache.ts';
 export type {
   ChannelDeletedEvent,

@@ -43,6 +43,7 @@ export class CachedSessionInfoStore {
   /** Writes the remote store refused; retried by the next write or flush(), never in a tight loop. */
   readonly #failed = new Map<number, SessionInfo | null>();
   #draining: Promise<void> | null = null;
+  #generation = 0;
 
   constructor(
     private readonly remote: SessionInfoStore,
@@ -55,11 +56,17 @@ export class CachedSessionInfoStore {
     return this.load(shardId);
   }
 
+  /** What memory holds, without going to the remote store. */
+  peek(shardId: number): SessionInfo | null {
+    return this.#cache.get(shardId) ?? null;
+  }
+
   /** Reads through to the remote store unless the value is cached; concurrent loads share one read. */
   load(shardId: number): Promise<SessionInfo | null> {
     if (this.#cache.has(shardId)) return Promise.resolve(this.#cache.get(shardId) ?? null);
     const inFlight = this.#loading.get(shardId);
     if (inFlight) return inFlight;
+    const generation = this.#generation;
     const loading = this.remote
       .get(shardId)
       .catch((error: unknown) => {
@@ -71,13 +78,27 @@ export class CachedSessionInfoStore {
         return null;
       })
       .then((info) => {
-        // A write that happened while the read was in flight is newer than what we read.
+        // A write that happened while the read was in flight is newer than what we read, and a
+        // forget() meanwhile makes the read itself out of date.
+        if (generation !== this.#generation) return info;
         if (!this.#cache.has(shardId)) this.#cache.set(shardId, info);
         this.#loading.delete(shardId);
         return this.#cache.get(shardId) ?? null;
       });
     this.#loading.set(shardId, loading);
     return loading;
+  }
+
+  /**
+   * Drops what memory holds, so the next read goes to the remote store: another process may have
+   * moved the session on since this one last held the Gateway (R-SCALE2). Call after flush().
+   * Writes that failed are dropped too: they describe a session this process no longer owns.
+   */
+  forget(): void {
+    this.#generation++;
+    this.#cache.clear();
+    this.#loading.clear();
+    this.#failed.clear();
   }
 
   /** Updates memory now; the remote store follows without the caller waiting. */

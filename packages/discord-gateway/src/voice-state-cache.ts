@@ -121,6 +121,32 @@ export class VoiceStateCache implements VoiceStateView {
     return changes;
   }
 
+  /**
+   * Takes over what another process (the previous Gateway holder) last published for the guild,
+   * as this cache's snapshot, silently: it is what subscribers already show, so nothing is emitted.
+   * Dispatches replayed by a resume then apply on top of it and become ordinary events (R-SCALE2).
+   * Channels and members not in voice are not part of it; later dispatches bring what is needed.
+   */
+  seedGuild(guildId: string, voiceStates: Iterable<VoiceMember>): void {
+    const next = emptyGuild();
+    next.ready = true;
+    for (const vm of voiceStates) {
+      if (vm.guildId !== guildId) continue;
+      next.members.set(vm.userId, profileFromVoice(vm));
+      addVoice(next, { ...vm });
+    }
+    this.#guilds.set(guildId, next);
+  }
+
+  /**
+   * The guild's entries may be out of date (this process stopped holding the Gateway for a while):
+   * not ready until the next snapshot, which then emits the difference from what is kept here.
+   */
+  markStale(guildId: string): void {
+    const guild = this.#guilds.get(guildId);
+    if (guild) guild.ready = false;
+  }
+
   /** The bot left (or was removed from) the guild: everyone in voice there is gone from our view. */
   removeGuild(guildId: string): DomainChange[] {
     const previous = this.#guilds.get(guildId);
@@ -219,6 +245,18 @@ function toProfile(m: DiscordMember): MemberProfile {
     displayName: m.nick ?? m.user.global_name ?? m.user.username,
     avatar: m.user.avatar,
     guildAvatar: m.avatar,
+  };
+}
+
+function profileFromVoice(vm: VoiceMember): MemberProfile {
+  return {
+    userId: vm.userId,
+    username: vm.username,
+    globalName: vm.globalName,
+    nick: vm.nick,
+    displayName: vm.displayName,
+    avatar: vm.avatar,
+    guildAvatar: vm.guildAvatar,
   };
 }
 

@@ -189,15 +189,22 @@ async function buildServices(): Promise<Services> {
     // Only the lease holder connects to the Gateway (always this process without Redis).
     const gatewayInit = moduleLogger(log, 'Gateway Init');
     let firstConnection: Promise<void> | undefined;
+    // A lease lost and won back: the new connection starts once the old one has written its session.
+    let stopping: Promise<void> = Promise.resolve();
     infra.gatewayLease.start({
       onAcquired: (fencingToken) => {
         gatewayInit.info({ guildId: discord.guildId, fencingToken }, 'holding the Gateway lease: connecting to the Discord Gateway');
-        firstConnection = gateway.start();
-        firstConnection.catch((error: unknown) => gatewayInit.error({ err: error }, 'the Gateway refused the bot; live voice presence is unavailable'));
+        const connecting = Promise.all([infra.gatewayStartOptions(), stopping]).then(([options]) => {
+          // The lease may have moved on while the start options were read.
+          if (infra.gatewayLease.fencingToken() !== fencingToken) return;
+          return gateway.start(options);
+        });
+        firstConnection ??= connecting;
+        connecting.catch((error: unknown) => gatewayInit.error({ err: error }, 'the Gateway refused the bot; live voice presence is unavailable'));
       },
       onLost: () => {
         gatewayInit.warn('lost the Gateway lease: disconnecting (another instance takes over)');
-        void gateway.stop({ keepSession: true });
+        stopping = gateway.stop({ keepSession: true });
       },
     });
     cleanups.push(() => infra.gatewayLease.stop());

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DiscordGatewayClient, GatewayDomainEvent, SessionInfoStore, VoiceStateView } from '@repo/discord-gateway';
+import type { DiscordGatewayClient, GatewayDomainEvent, GatewayStartOptions, SessionInfoStore, VoiceStateView } from '@repo/discord-gateway';
 import { MemorySessionInfoStore } from '@repo/discord-gateway';
 import { InMemoryRateLimitStateStore, type RateLimitStateStore } from '@repo/discord-rest';
 import type { Logger } from 'pino';
@@ -28,6 +28,12 @@ export interface Infrastructure {
   gatewayLease: GatewayLease;
   /** Gateway resume state (session id, sequence, resume URL). */
   gatewaySessions: SessionInfoStore;
+  /**
+   * How to start the Gateway once this instance holds the lease. In memory: as it is (one process,
+   * its own cache). With Redis: as a takeover, seeded with what the previous holder published, so
+   * the RESUME's replay continues from it (R-SCALE2).
+   */
+  gatewayStartOptions(): Promise<GatewayStartOptions>;
   /** The bot token's REST budget. */
   rateLimits: RateLimitStateStore;
   /**
@@ -64,6 +70,7 @@ export async function createInfrastructure(options: { config: Config; log: Logge
     leader: new SingleInstanceLeader(),
     gatewayLease: new AlwaysHolderLease(),
     gatewaySessions: new MemorySessionInfoStore(),
+    gatewayStartOptions: async () => ({}),
     rateLimits: new InMemoryRateLimitStateStore(),
     voiceView: (gateway) => gateway.cache,
     routeGatewayEvent: (_event, route) => void route(),

@@ -81,7 +81,8 @@ export async function createRedisInfrastructure(options: { config: Config; log: 
         const token = lease.fencingToken();
         if (token === null || !ready()) return;
         await runFenced({ token, sessionId: null, sequence: 0, index: 0, publishes: 0 }, async () => {
-          for (const guildId of gateway.cache.guildIds()) await voiceWriter.replace(guildId, gateway.cache.voiceStates(guildId).values());
+          const sessionId = gateway.status().sessionId;
+          for (const guildId of gateway.cache.guildIds()) await voiceWriter.replace(guildId, sessionId, gateway.cache.voiceStates(guildId).values());
         });
         gatewayInit.info({ guilds: gateway.cache.guildIds().length }, 'voice state copied to Redis for every instance');
       } catch (error) {
@@ -103,6 +104,16 @@ export async function createRedisInfrastructure(options: { config: Config; log: 
     leader: new RedisLeaderGuard(redis, keys, clock, internal),
     gatewayLease: lease,
     gatewaySessions: sessions,
+    async gatewayStartOptions() {
+      try {
+        const voice = await voiceWriter.takeoverSeed(0);
+        gatewayInit.info({ seeded: voice !== null, inVoice: voice ? [...voice.values()].reduce((n, m) => n + m.length, 0) : 0 }, voice ? 'taking the Gateway over from the voice state in Redis' : 'taking the Gateway over without a voice copy for the stored session: the snapshot comes from a fresh identify');
+        return { takeover: { voice } };
+      } catch (error) {
+        gatewayInit.warn({ err: error }, 'could not read the voice state for the takeover: the snapshot comes from a fresh identify');
+        return { takeover: { voice: null } };
+      }
+    },
     rateLimits: new RedisRateLimitStateStore(redis, keys),
     voiceView(gateway) {
       attached = gateway;

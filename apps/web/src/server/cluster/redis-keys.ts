@@ -57,6 +57,11 @@ export class RedisKeys {
     return `${this.#base}voice`;
   }
 
+  /** The Gateway session the `voice` hash was last copied from in whole (a takeover seeds from it only if that is the stored session). */
+  get voiceSession(): string {
+    return `${this.#base}voice:session`;
+  }
+
   // ---- gateway ----------------------------------------------------------------------------------
   get gatewayLease(): string {
     return `${this.#base}gw:lease`;

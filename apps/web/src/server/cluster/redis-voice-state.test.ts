@@ -85,10 +85,31 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     expect(late.view.voiceStateOf(guildId, 'u0')).toEqual(standby.view.voiceStateOf(guildId, 'u0'));
 
     // A full copy (after a re-seed) replaces everything.
-    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, [member('u9', 'c2')]));
+    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's', [member('u9', 'c2')]));
     await standby.bus.currentSeq(room);
     expect(standby.view.voiceStates(guildId).size).toBe(1);
     expect(standby.view.channelOf(guildId, 'u9')).toBe('c2');
+  });
+
+  it('seeds a takeover only from a copy made for the stored Gateway session', async () => {
+    const holder = await instance('holder');
+    await holder.redis.set(space.keys.gatewayLease, 'holder|3');
+    const copy = [member('u1', 'c1'), member('u2', 'c1', true)];
+    const storeSession = (sessionId: string) => holder.redis.set(space.keys.gatewaySession(0), JSON.stringify({ sessionId, sequence: 40, shardCount: 1, shardId: 0, resumeURL: 'ws://x' }));
+
+    // Nothing stored yet: a first holder identifies.
+    expect(await holder.writer.takeoverSeed(0)).toBeNull();
+    // The holder died between its READY (session stored) and its first full copy.
+    await storeSession('s-new');
+    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-old', copy));
+    expect(await holder.writer.takeoverSeed(0)).toBeNull();
+
+    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', copy));
+    // Changes after the copy are part of what the successor starts from.
+    await runFenced({ token: 3, sessionId: 's-new', sequence: 41, index: 0, publishes: 0 }, () => holder.writer.record(left('u1', 'c1', 41))!);
+    await holder.redis.hset(space.keys.voice, 'u7', '{"not":"a member"}');
+    const seed = await holder.writer.takeoverSeed(0);
+    expect(seed).toEqual(new Map([[guildId, [member('u2', 'c1', true)]]]));
   });
 
   it('refuses the writes of a holder whose lease is gone', async () => {

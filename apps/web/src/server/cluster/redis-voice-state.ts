@@ -1,6 +1,7 @@
 import type { CachedChannel, GatewayDomainEvent, MemberProfile, VoiceMember, VoiceStateView } from '@repo/discord-gateway';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { RedisEventBus, WireMessage } from '../realtime/redis-event-bus.ts';
 import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from './bus-lua.ts';
 import { currentFence, StaleGatewayHolderError } from './gateway-fence.ts';
@@ -10,8 +11,9 @@ import type { RedisKeys } from './redis-keys.ts';
 export const VOICE_TOPIC = '~voice';
 
 const VOICE_LUA = `${BUS_LUA_PRELUDE}
--- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash
+-- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash, 7 voice session
 -- ARGV: 1 channel, 2 sharded, 3-7 fence, 8 log length, 9 op, 10 body, 11… op arguments
+--       (reset: 11 the Gateway session the copy belongs to, then user id / member pairs)
 local verdict = fence_check(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 if verdict ~= 'ok' then return verdict end
 local op = ARGV[9]
@@ -21,7 +23,8 @@ elseif op == 'del' then
   redis.call('HDEL', KEYS[6], ARGV[11])
 else
   redis.call('DEL', KEYS[6])
-  for i = 11, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+  for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+  if ARGV[11] == '' then redis.call('DEL', KEYS[7]) else redis.call('SET', KEYS[7], ARGV[11]) end
 end
 emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 'null', ARGV[10], ARGV[8])
 return 'ok'
@@ -29,26 +32,45 @@ return 'ok'
 
 const LOAD_LUA = `return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2])}`;
 
-type VoiceOp = { op: 'set'; member: VoiceMember } | { op: 'del'; guildId: string; userId: string } | { op: 'reset'; guildId: string; members: VoiceMember[] };
+type VoiceOp =
+  | { op: 'set'; member: VoiceMember }
+  | { op: 'del'; guildId: string; userId: string }
+  | { op: 'reset'; guildId: string; sessionId: string | null; members: VoiceMember[] };
 
-const MEMBER_FIELDS = [
-  'guildId',
-  'channelId',
-  'userId',
-  'username',
-  'globalName',
-  'nick',
-  'displayName',
-  'avatar',
-  'guildAvatar',
-  'selfMute',
-  'selfDeaf',
-  'mute',
-  'deaf',
-  'selfStream',
-  'selfVideo',
-  'suppress',
-] as const satisfies ReadonlyArray<keyof VoiceMember>;
+/** KEYS: 1 stored Gateway session, 2 voice session, 3 voice hash. */
+const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('HGETALL', KEYS[3])}`;
+
+const nullableString = z.string().nullable();
+/** A member as stored in the `voice` hash (read back at every load and takeover: checked, not trusted). */
+const StoredVoiceMember = z.object({
+  guildId: z.string(),
+  channelId: z.string(),
+  userId: z.string(),
+  username: nullableString,
+  globalName: nullableString,
+  nick: nullableString,
+  displayName: nullableString,
+  avatar: nullableString,
+  guildAvatar: nullableString,
+  selfMute: z.boolean(),
+  selfDeaf: z.boolean(),
+  mute: z.boolean(),
+  deaf: z.boolean(),
+  selfStream: z.boolean(),
+  selfVideo: z.boolean(),
+  suppress: z.boolean(),
+}) satisfies z.ZodType<VoiceMember>;
+
+function parseVoiceMember(raw: string): VoiceMember | null {
+  try {
+    const parsed = StoredVoiceMember.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+const MEMBER_FIELDS = Object.keys(StoredVoiceMember.shape) as Array<keyof VoiceMember>;
 
 /** A domain event carries the member plus event metadata; the copy keeps the member only. */
 export function voiceMemberOf(source: VoiceMember): VoiceMember {
@@ -85,9 +107,45 @@ export class RedisVoiceStateWriter {
     }
   }
 
-  /** Everyone in voice, as the holder's cache has it (after every GUILD_CREATE snapshot, and after Redis comes back). */
-  replace(guildId: string, members: Iterable<VoiceMember>): Promise<void> {
-    return this.#write({ op: 'reset', guildId, members: [...members].map(voiceMemberOf) });
+  /**
+   * Everyone in voice, as the holder's cache has it (after every GUILD_CREATE snapshot, and after
+   * Redis comes back), and the Gateway session that cache follows.
+   */
+  replace(guildId: string, sessionId: string | null, members: Iterable<VoiceMember>): Promise<void> {
+    return this.#write({ op: 'reset', guildId, sessionId, members: [...members].map(voiceMemberOf) });
+  }
+
+  /**
+   * For an instance about to take the Gateway over: what the previous holder published, per guild,
+   * if it belongs to the stored session (so a RESUME's replay continues exactly from it). Null
+   * when there is no stored session, or the copy was never made for it (the holder died between
+   * its READY and its first copy): then the new holder must identify for a snapshot.
+   */
+  async takeoverSeed(shardId: number): Promise<Map<string, VoiceMember[]> | null> {
+    const [session, voiceSession, flat] = (await this.redis.eval(
+      TAKEOVER_LUA,
+      3,
+      this.keys.gatewaySession(shardId),
+      this.keys.voiceSession,
+      this.keys.voice,
+    )) as [string, string, string[]];
+    if (!session || !voiceSession) return null;
+    let sessionId: unknown;
+    try {
+      sessionId = (JSON.parse(session) as { sessionId?: unknown }).sessionId;
+    } catch {
+      return null;
+    }
+    if (sessionId !== voiceSession) return null;
+    const seed = new Map<string, VoiceMember[]>();
+    for (let i = 1; i < flat.length; i += 2) {
+      const member = parseVoiceMember(flat[i]!);
+      if (!member) continue;
+      const members = seed.get(member.guildId) ?? [];
+      members.push(member);
+      seed.set(member.guildId, members);
+    }
+    return seed;
   }
 
   async #write(op: VoiceOp): Promise<void> {
@@ -98,16 +156,17 @@ export class RedisVoiceStateWriter {
         ? [op.member.userId, JSON.stringify(op.member)]
         : op.op === 'del'
           ? [op.userId]
-          : op.members.flatMap((m) => [m.userId, JSON.stringify(m)]);
+          : [op.sessionId ?? '', ...op.members.flatMap((m) => [m.userId, JSON.stringify(m)])];
     const verdict = (await this.redis.eval(
       VOICE_LUA,
-      6,
+      7,
       this.keys.busPosition,
       this.keys.busLog,
       this.keys.gatewayLease,
       this.keys.gatewayMarker,
       this.keys.gatewayFenced,
       this.keys.voice,
+      this.keys.voiceSession,
       this.keys.busChannel,
       this.sharded ? '1' : '0',
       ...fenceArgs(fence, publishNumber),
@@ -190,11 +249,9 @@ export class RedisVoiceView implements VoiceStateView {
     const [position, flat] = (await this.redis.eval(LOAD_LUA, 2, this.keys.busPosition, this.keys.voice)) as [string, string[]];
     this.#guilds.clear();
     for (let i = 1; i < flat.length; i += 2) {
-      try {
-        this.#set(JSON.parse(flat[i]!) as VoiceMember);
-      } catch {
-        this.log.warn({ userId: flat[i - 1] }, 'ignored an unreadable voice state in Redis');
-      }
+      const member = parseVoiceMember(flat[i]!);
+      if (member) this.#set(member);
+      else this.log.warn({ userId: flat[i - 1] }, 'ignored an unreadable voice state in Redis');
     }
     this.#loadedAt = Number(position);
     this.#loaded = true;

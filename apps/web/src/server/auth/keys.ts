@@ -6,6 +6,20 @@ import { hkdfSync } from 'node:crypto';
  */
 export type KeyPurpose = 'session-cookie' | 'login-state' | 'ws-token' | 'invite-token';
 
-export function deriveKey(secret: string, purpose: KeyPurpose): Uint8Array {
+export function deriveKey(secret: string, purpose: KeyPurpose): Uint8Array<ArrayBuffer> {
   return new Uint8Array(hkdfSync('sha256', secret, 'spell-rooms', `spell-rooms/${purpose}/v1`, 32));
+}
+
+/**
+ * The derived key imported once as a WebCrypto key. jose accepts raw bytes too, but then imports
+ * them again on every sign, verify, encrypt and decrypt (a measurable share of a connection
+ * storm, where every socket's first frame is a token to verify).
+ */
+export function importHmacKey(secret: string, purpose: KeyPurpose): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', deriveKey(secret, purpose), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+}
+
+/** Same, for the cookies' JWE (`dir` + A256GCM: the derived key is the content key). */
+export function importAesGcmKey(secret: string, purpose: KeyPurpose): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', deriveKey(secret, purpose), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }

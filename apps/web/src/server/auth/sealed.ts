@@ -5,7 +5,7 @@ import type { z } from 'zod';
  * Encrypted, authenticated payloads for cookies (JWE, `dir` + A256GCM via jose): the browser can
  * neither read nor alter them. Expiry is inside the ciphertext, not just on the cookie.
  */
-export async function seal(payload: Record<string, unknown>, key: Uint8Array, ttlSeconds: number, now: number): Promise<string> {
+export async function seal(payload: Record<string, unknown>, key: CryptoKey | Uint8Array, ttlSeconds: number, now: number): Promise<string> {
   const iat = Math.floor(now / 1000);
   return new EncryptJWT(payload)
     .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
@@ -16,7 +16,7 @@ export async function seal(payload: Record<string, unknown>, key: Uint8Array, tt
 
 export type UnsealResult<T> = { ok: true; value: T } | { ok: false; reason: 'expired' | 'invalid' };
 
-export async function unseal<T>(token: string, key: Uint8Array, schema: z.ZodType<T>, now: number): Promise<UnsealResult<T>> {
+export async function unseal<T>(token: string, key: CryptoKey | Uint8Array, schema: z.ZodType<T>, now: number): Promise<UnsealResult<T>> {
   try {
     const { payload } = await jwtDecrypt(token, key, { currentDate: new Date(now), keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
     const parsed = schema.safeParse(payload);

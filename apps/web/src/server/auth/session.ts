@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deriveKey } from './keys.ts';
+import { importAesGcmKey } from './keys.ts';
 import { seal, unseal, type UnsealResult } from './sealed.ts';
 
 /** What the session cookie holds (encrypted; never readable by browser JavaScript). */
@@ -60,13 +60,13 @@ export interface CookieOptions {
 export class SessionCookies {
   readonly sessionName: string;
   readonly loginName: string;
-  readonly #sessionKey: Uint8Array;
-  readonly #loginKey: Uint8Array;
+  readonly #sessionKey: Promise<CryptoKey>;
+  readonly #loginKey: Promise<CryptoKey>;
   readonly #secure: boolean;
 
   constructor(secret: string, options: CookieOptions) {
-    this.#sessionKey = deriveKey(secret, 'session-cookie');
-    this.#loginKey = deriveKey(secret, 'login-state');
+    this.#sessionKey = importAesGcmKey(secret, 'session-cookie');
+    this.#loginKey = importAesGcmKey(secret, 'login-state');
     this.#secure = options.secure;
     // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only.
     this.sessionName = options.secure ? '__Host-sr_session' : 'sr_session';
@@ -74,7 +74,7 @@ export class SessionCookies {
   }
 
   async sessionCookie(session: Session, now: number): Promise<string> {
-    const value = await seal(session, this.#sessionKey, SESSION_MAX_AGE_SECONDS, now);
+    const value = await seal(session, await this.#sessionKey, SESSION_MAX_AGE_SECONDS, now);
     return this.#serialize(this.sessionName, value, SESSION_MAX_AGE_SECONDS);
   }
 
@@ -84,11 +84,11 @@ export class SessionCookies {
 
   async readSession(cookieHeader: string | null, now: number): Promise<UnsealResult<Session> | null> {
     const raw = readCookie(cookieHeader, this.sessionName);
-    return raw ? unseal(raw, this.#sessionKey, Session, now) : null;
+    return raw ? unseal(raw, await this.#sessionKey, Session, now) : null;
   }
 
   async loginCookie(state: LoginState, now: number): Promise<string> {
-    const value = await seal(state, this.#loginKey, LOGIN_STATE_MAX_AGE_SECONDS, now);
+    const value = await seal(state, await this.#loginKey, LOGIN_STATE_MAX_AGE_SECONDS, now);
     return this.#serialize(this.loginName, value, LOGIN_STATE_MAX_AGE_SECONDS);
   }
 
@@ -98,7 +98,7 @@ export class SessionCookies {
 
   async readLogin(cookieHeader: string | null, now: number): Promise<UnsealResult<LoginState> | null> {
     const raw = readCookie(cookieHeader, this.loginName);
-    return raw ? unseal(raw, this.#loginKey, LoginState, now) : null;
+    return raw ? unseal(raw, await this.#loginKey, LoginState, now) : null;
   }
 
   #serialize(name: string, value: string, maxAgeSeconds: number): string {

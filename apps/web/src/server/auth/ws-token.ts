@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify } from 'jose';
-import { deriveKey } from './keys.ts';
+import { importHmacKey } from './keys.ts';
 
 /** Short-lived tokens a browser sends in its first WebSocket frame (R-RT2). */
 export const WS_TOKEN_AUDIENCE = 'ws';
@@ -7,9 +7,9 @@ export const WS_TOKEN_TTL_SECONDS = 5 * 60;
 const ISSUER = 'spell-rooms';
 
 export class WsTokens {
-  readonly #key: Uint8Array;
+  readonly #key: Promise<CryptoKey>;
   constructor(secret: string) {
-    this.#key = deriveKey(secret, 'ws-token');
+    this.#key = importHmacKey(secret, 'ws-token');
   }
 
   async issue(userId: string, now: number): Promise<{ token: string; expiresAt: number }> {
@@ -22,14 +22,14 @@ export class WsTokens {
       .setIssuer(ISSUER)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.#key);
+      .sign(await this.#key);
     return { token, expiresAt: exp * 1000 };
   }
 
   /** The user id, or null for anything forged, expired, or minted for another audience. */
   async verify(token: string, now: number): Promise<string | null> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, {
+      const { payload } = await jwtVerify(token, await this.#key, {
         algorithms: ['HS256'],
         audience: WS_TOKEN_AUDIENCE,
         issuer: ISSUER,

@@ -1,6 +1,6 @@
 import { SignJWT, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { deriveKey } from '../auth/keys.ts';
+import { importHmacKey } from '../auth/keys.ts';
 
 /** Invite links (R-ROOM2): HS256 JWTs under their own key, 24 h, one audience per link kind. */
 export const INVITE_TTL_SECONDS = 24 * 60 * 60;
@@ -25,9 +25,9 @@ export type InviteClaims = z.infer<typeof InviteClaims>;
 export type InviteVerification = { ok: true; claims: InviteClaims } | { ok: false; reason: 'expired' | 'invalid' };
 
 export class InviteTokens {
-  readonly #key: Uint8Array;
+  readonly #key: Promise<CryptoKey>;
   constructor(secret: string) {
-    this.#key = deriveKey(secret, 'invite-token');
+    this.#key = importHmacKey(secret, 'invite-token');
   }
 
   async issue(
@@ -43,13 +43,13 @@ export class InviteTokens {
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .setJti(crypto.randomUUID())
-      .sign(this.#key);
+      .sign(await this.#key);
     return { token, expiresAt: exp * 1000 };
   }
 
   async verify(token: string, now: number): Promise<InviteVerification> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, currentDate: new Date(now) });
+      const { payload } = await jwtVerify(token, await this.#key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, currentDate: new Date(now) });
       const claims = InviteClaims.safeParse(payload);
       return claims.success ? { ok: true, claims: claims.data } : { ok: false, reason: 'invalid' };
     } catch (error) {

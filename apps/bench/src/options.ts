@@ -36,8 +36,8 @@ export const BenchDefaults = {
   cpuProf: false,
   /** Extra Node flags for the app (diagnostics, e.g. --heapsnapshot-signal=SIGUSR2). */
   appNodeArgs: '',
-  /** The app's entry, relative to apps/web; a .js/.mjs entry runs without tsx. */
-  appEntry: 'server/prod.ts',
+  /** The app's entry, relative to apps/web: the bundle `pnpm start` runs; a .ts entry runs with tsx. */
+  appEntry: 'dist/prod.mjs',
   /** Copy the app's stdout/stderr to this file. */
   appLog: '',
   /** Seconds to keep everything running after the scenario (to inspect the app). */
@@ -66,7 +66,7 @@ const HELP = `pnpm bench [flags]
   --no-pin              do not pin processes to CPUs
   --cpu-prof            run the app with --cpu-prof (profile in apps/bench/results/profiles/)
   --app-node-args="<flags>"  extra Node flags for the app (e.g. --app-node-args=--heapsnapshot-signal=SIGUSR2)
-  --app-entry <file>    the app's entry in apps/web (default server/prod.ts; .mjs runs without tsx)
+  --app-entry <file>    the app's entry in apps/web (default dist/prod.mjs; a .ts runs with tsx)
   --app-log <file>      copy the app's output (JSON logs, --trace-gc, …) to a file
   --hold <s>            keep everything running this long after the scenario (inspection)
   --log-level <level>   the app's LOG_LEVEL                                (default ${BenchDefaults.logLevel})

@@ -71,7 +71,7 @@ export async function startApp(options: {
   logFile?: string;
   logLevel: string;
 }): Promise<AppProcess> {
-  if (!existsSync(`${webDir}dist/server/server.js`)) {
+  if (!existsSync(`${webDir}dist/server/server.js`) || !existsSync(`${webDir}dist/prod.mjs`)) {
     throw new Error('apps/web is not built: run `pnpm build` first (the bench measures the production build).');
   }
   const baseUrl = `http://127.0.0.1:${options.port}`;
@@ -95,7 +95,7 @@ export async function startApp(options: {
     // global limit, which makes setup take ~N/20 s. Apps that read this (see README) go faster.
     DISCORD_REST_GLOBAL_RPS: '5000',
   };
-  const entry = options.entry ?? 'server/prod.ts';
+  const entry = options.entry ?? 'dist/prod.mjs';
   const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   nodeArgs.push(...(options.nodeArgs ?? []));

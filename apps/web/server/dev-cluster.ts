@@ -58,7 +58,7 @@ async function checkRedis(): Promise<void> {
 
 await checkRedis();
 
-if (!existsSync(`${appDir}dist/server/server.js`)) {
+if (!existsSync(`${appDir}dist/server/server.js`) || !existsSync(`${appDir}dist/prod.mjs`)) {
   say('building the app first (vite build)…');
   const built = spawnSync(process.execPath, [`${appDir}node_modules/vite/bin/vite.js`, 'build'], { cwd: appDir, stdio: 'inherit' });
   if (built.status !== 0) process.exit(built.status ?? 1);
@@ -73,7 +73,7 @@ const instances: Array<{ name: string; port: number; child: ChildProcess }> = []
 for (let i = 1; i <= instanceCount; i++) {
   const port = await freePort();
   const name = `i${i}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/prod.ts'], {
+  const child = spawn(process.execPath, ['dist/prod.mjs'], {
     cwd: appDir,
     env: {
       ...process.env,

@@ -1,6 +1,7 @@
 /**
  * Production entry: serves Start's built fetch handler and the client assets with srvx, and routes
- * `/api/ws` upgrades to crossws on the same port. Run after `pnpm build`: `pnpm start`.
+ * `/api/ws` upgrades to crossws on the same port. `pnpm build` bundles it to dist/prod.mjs (plain
+ * JavaScript, see prod-bundle.ts); `pnpm start` runs that with node.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ interface BuiltServerEntry {
   getServices(): Promise<{ config: { http: { host: string; port: number; trustProxy: boolean } }; shutdown(): Promise<void> }>;
 }
 
+// Resolves to apps/web/dist/ both from server/prod.ts and from the bundle at dist/prod.mjs.
 const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const serverEntryPath = `${distDir}server/server.js`;
 if (!existsSync(serverEntryPath)) {

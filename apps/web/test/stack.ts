@@ -52,7 +52,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let command: string[];
   if (options.mode === 'production') {
-    if (!existsSync(`${appDir}dist/server/server.js`)) {
+    if (!existsSync(`${appDir}dist/server/server.js`) || !existsSync(`${appDir}dist/prod.mjs`)) {
       throw new Error('apps/web is not built: run `pnpm build` first (pnpm test does).');
     }
     emulator = await startEmulator({ port: 0 });
@@ -65,7 +65,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DISCORD_CLIENT_SECRET: emulator.clientSecret,
       DISCORD_GUILD_ID: emulator.guildId,
     });
-    command = [process.execPath, '--import', 'tsx', 'server/prod.ts'];
+    command = [process.execPath, 'dist/prod.mjs'];
   } else {
     Object.assign(env, { NODE_ENV: 'development', EMULATOR_PORT: '0' });
     command = [process.execPath, `${appDir}node_modules/vite/bin/vite.js`, 'dev', '--port', String(port), '--host', '127.0.0.1', '--strictPort'];

@@ -19,7 +19,7 @@ export interface InstanceHealth {
   redis?: string;
 }
 
-/** One production instance (`server/prod.ts` on the build), as its own process. */
+/** One production instance (`dist/prod.mjs`, what `pnpm start` runs), as its own process. */
 export class ClusterInstance {
   #output = '';
   lastHealthError = '';
@@ -112,7 +112,7 @@ export class Cluster {
   ) {}
 
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
-    if (!existsSync(`${appDir}dist/server/server.js`)) throw new Error('apps/web is not built: run `pnpm build` first (pnpm test does).');
+    if (!existsSync(`${appDir}dist/server/server.js`) || !existsSync(`${appDir}dist/prod.mjs`)) throw new Error('apps/web is not built: run `pnpm build` first (pnpm test does).');
     const emulator = await startEmulator({ port: 0, rateLimits: 'off', ...options.emulator });
     const cluster = new Cluster(emulator, options.env ?? {});
     try {
@@ -133,7 +133,7 @@ export class Cluster {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const name = `i${++this.#count}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/prod.ts'], {
+    const child = spawn(process.execPath, ['dist/prod.mjs'], {
       cwd: appDir,
       env: {
         PATH: process.env.PATH ?? '',

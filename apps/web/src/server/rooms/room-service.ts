@@ -20,7 +20,7 @@ import type { Clock } from '../clock.ts';
 import { AppError, validationError } from '../http/errors.ts';
 import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
 import { type InviteKind, InviteTokens } from './invite-token.ts';
-import { type Profile, type Room, membershipOf, roomInfo } from './room.ts';
+import { type Profile, type Room, type RoomView, membershipOf, roomInfo } from './room.ts';
 import type { RoomDiscord } from './room-discord.ts';
 import type { RoomStore } from './room-store.ts';
 
@@ -184,7 +184,7 @@ export class RoomService {
     return { roomId, room: roomInfo(room), players, spectators, voice, seq };
   }
 
-  voiceMember(room: Room, m: GatewayVoiceMember): VoiceMember {
+  voiceMember(room: RoomView, m: GatewayVoiceMember): VoiceMember {
     const known = room.profiles[m.userId];
     return {
       userId: m.userId,

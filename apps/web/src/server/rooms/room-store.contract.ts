@@ -83,6 +83,35 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.get(a.id)).toEqual(a);
       }));
 
+    it('hands out read-only rooms by channel: writing through one changes nothing stored', () =>
+      withStore(async (store) => {
+        const a = room({ players: ['creator', 'p1'], profiles: { creator: profile('creator'), p1: profile('p1') } });
+        await store.insert(a);
+        // What a careless caller might do despite the RoomView type; a frozen record refuses it.
+        const view = (await store.findByChannel(a.channelId)) as Room;
+        const writes = [
+          () => view.players.push('intruder'),
+          () => (view.name = 'changed'),
+          () => (view.profiles.p1!.username = 'changed'),
+          () => (view.profiles.intruder = profile('intruder')),
+        ];
+        for (const write of writes) {
+          try {
+            write();
+          } catch {
+            // refused: what the memory store's frozen records do
+          }
+        }
+        expect(await store.get(a.id)).toEqual(a);
+        expect(await store.findByChannel(a.channelId)).toEqual(a);
+        // And a view taken after a change shows the change.
+        await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits);
+        expect((await store.findByChannel(a.channelId))?.players).toEqual(['creator', 'p1', 'p2']);
+        // Nor does changing what was handed in to the store change it afterwards.
+        a.players.push('late');
+        expect((await store.get(a.id))?.players).toEqual(['creator', 'p1', 'p2']);
+      }));
+
     it('refuses a second room with the same id', () =>
       withStore(async (store) => {
         const a = room();

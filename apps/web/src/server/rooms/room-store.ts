@@ -1,4 +1,4 @@
-import type { Profile, Room } from './room.ts';
+import type { Profile, Room, RoomView } from './room.ts';
 
 export type ParticipantKind = 'player' | 'spectator';
 export type AddParticipantResult = 'added' | 'already' | 'full' | 'missing';
@@ -17,8 +17,13 @@ export type RoomPatch = Partial<Pick<Room, 'lastActiveAt' | 'closingAt'>>;
  * contract tests (room-store.contract.ts).
  */
 export interface RoomStore {
+  /** A copy: the caller may change it. */
   get(id: string): Promise<Room | null>;
-  findByChannel(channelId: string): Promise<Room | null>;
+  /**
+   * Read-only, and not necessarily a copy: this is the Gateway router's per-event lookup, so the
+   * memory store hands out its own (frozen) record instead of cloning it for every voice event.
+   */
+  findByChannel(channelId: string): Promise<RoomView | null>;
   list(): Promise<Room[]>;
   /** How many rooms are open, without reading them (health, metrics). */
   count(): Promise<number>;
@@ -37,9 +42,15 @@ export interface RoomStore {
 
 export const TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** The embedded default (R-SCALE1): one process, nothing survives a restart but Discord itself. */
+/**
+ * The embedded default (R-SCALE1): one process, nothing survives a restart but Discord itself.
+ *
+ * Records are immutable: each is deeply frozen when stored, and every change stores a new record
+ * (copy on write: rooms change a few times in their life, but are looked up on every voice event).
+ * So findByChannel can return the stored record itself, while get/list hand out copies as before.
+ */
 export class MemoryRoomStore implements RoomStore {
-  readonly #rooms = new Map<string, Room>();
+  readonly #rooms = new Map<string, RoomView>();
   readonly #byChannel = new Map<string, string>();
   readonly #tombstones = new Map<string, number>();
   readonly #now: () => number;
@@ -49,16 +60,17 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async get(id: string): Promise<Room | null> {
-    return clone(this.#rooms.get(id));
+    const room = this.#rooms.get(id);
+    return room ? copy(room) : null;
   }
 
-  async findByChannel(channelId: string): Promise<Room | null> {
+  async findByChannel(channelId: string): Promise<RoomView | null> {
     const id = this.#byChannel.get(channelId);
-    return id ? clone(this.#rooms.get(id)) : null;
+    return (id && this.#rooms.get(id)) || null;
   }
 
   async list(): Promise<Room[]> {
-    return [...this.#rooms.values()].map((r) => structuredClone(r));
+    return [...this.#rooms.values()].map(copy);
   }
 
   async count(): Promise<number> {
@@ -68,12 +80,12 @@ export class MemoryRoomStore implements RoomStore {
   async listForUser(userId: string): Promise<Room[]> {
     return [...this.#rooms.values()]
       .filter((r) => r.creatorId === userId || r.players.includes(userId) || r.spectators.includes(userId))
-      .map((r) => structuredClone(r));
+      .map(copy);
   }
 
   async insert(room: Room): Promise<void> {
     if (this.#rooms.has(room.id)) throw new Error(`room ${room.id} already exists`);
-    this.#rooms.set(room.id, structuredClone(room));
+    this.#rooms.set(room.id, frozen(room));
     this.#byChannel.set(room.channelId, room.id);
   }
 
@@ -87,24 +99,34 @@ export class MemoryRoomStore implements RoomStore {
     const wasSpectator = kind === 'player' && room.spectators.includes(userId);
     if (!wasSpectator && room.players.length + room.spectators.length >= limits.viewers) return 'full';
     if (kind === 'spectator' && room.players.includes(userId)) return 'already';
-    if (wasSpectator) room.spectators = room.spectators.filter((u) => u !== userId);
-    list.push(userId);
-    room.profiles[userId] = { ...profile };
+    const spectators = wasSpectator ? room.spectators.filter((u) => u !== userId) : room.spectators;
+    this.#rooms.set(
+      id,
+      frozen({
+        ...room,
+        players: kind === 'player' ? [...room.players, userId] : [...room.players],
+        spectators: kind === 'spectator' ? [...spectators, userId] : [...spectators],
+        profiles: { ...room.profiles, [userId]: profile },
+      }),
+    );
     return 'added';
   }
 
   async removeParticipant(id: string, userId: string): Promise<void> {
     const room = this.#rooms.get(id);
     if (!room || room.creatorId === userId) return;
-    room.players = room.players.filter((u) => u !== userId);
-    room.spectators = room.spectators.filter((u) => u !== userId);
+    this.#rooms.set(
+      id,
+      frozen({ ...room, players: room.players.filter((u) => u !== userId), spectators: room.spectators.filter((u) => u !== userId) }),
+    );
   }
 
   async update(id: string, patch: RoomPatch): Promise<Room | null> {
     const room = this.#rooms.get(id);
     if (!room) return null;
-    Object.assign(room, patch);
-    return structuredClone(room);
+    const updated = frozen({ ...room, ...patch });
+    this.#rooms.set(id, updated);
+    return copy(updated);
   }
 
   async delete(id: string, closedAt: number): Promise<Room | null> {
@@ -114,7 +136,7 @@ export class MemoryRoomStore implements RoomStore {
     if (!room) return null;
     this.#rooms.delete(id);
     this.#byChannel.delete(room.channelId);
-    return room;
+    return copy(room);
   }
 
   async closedAt(id: string): Promise<number | null> {
@@ -128,6 +150,24 @@ export class MemoryRoomStore implements RoomStore {
   }
 }
 
-function clone(room: Room | undefined): Room | null {
-  return room ? structuredClone(room) : null;
+/**
+ * A deep, frozen copy of `room` (nothing the caller still holds is shared with the store). Room's
+ * other fields are primitives; a new object-valued field must be copied here and in `copy`.
+ */
+function frozen(room: RoomView): RoomView {
+  const profiles: Record<string, Readonly<Profile>> = {};
+  for (const [userId, p] of Object.entries(room.profiles)) profiles[userId] = Object.freeze({ ...p });
+  return Object.freeze({
+    ...room,
+    players: Object.freeze([...room.players]),
+    spectators: Object.freeze([...room.spectators]),
+    profiles: Object.freeze(profiles),
+  });
+}
+
+/** A mutable deep copy for callers that own their result. */
+function copy(room: RoomView): Room {
+  const profiles: Record<string, Profile> = {};
+  for (const [userId, p] of Object.entries(room.profiles)) profiles[userId] = { ...p };
+  return { ...room, players: [...room.players], spectators: [...room.spectators], profiles };
 }

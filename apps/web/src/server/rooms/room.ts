@@ -26,7 +26,17 @@ export interface Room {
   closingAt: number | null;
 }
 
-export function roomInfo(room: Room): RoomInfo {
+/**
+ * A room that must not be changed: what the store hands out on hot read paths without copying
+ * (RoomStore.findByChannel). `Room` is assignable to it; the reverse needs a copy.
+ */
+export type RoomView = Readonly<Omit<Room, 'players' | 'spectators' | 'profiles'>> & {
+  readonly players: readonly string[];
+  readonly spectators: readonly string[];
+  readonly profiles: Readonly<Record<string, Readonly<Profile>>>;
+};
+
+export function roomInfo(room: RoomView): RoomInfo {
   return {
     id: room.id,
     name: room.name,
@@ -41,7 +51,7 @@ export function roomInfo(room: Room): RoomInfo {
 
 export type Membership = 'creator' | 'player' | 'spectator' | null;
 
-export function membershipOf(room: Room, userId: string): Membership {
+export function membershipOf(room: RoomView, userId: string): Membership {
   if (room.creatorId === userId) return 'creator';
   if (room.players.includes(userId)) return 'player';
   if (room.spectators.includes(userId)) return 'spectator';

@@ -110,6 +110,7 @@ async function buildServices(): Promise<Services> {
       users: discordUserDirectory(rest, discord.guildId),
       log: moduleLogger(log, 'Auth'),
       now: () => clock.now(),
+      refreshes: infra.refreshes,
     });
     const wsTokens = new WsTokens(config.sessionSecret);
 

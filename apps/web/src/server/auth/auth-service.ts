@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../http/errors.ts';
 import { type DiscordOAuth, isOAuthFailure } from './discord-oauth.ts';
 import { LoginError } from './login-failures.ts';
+import { localRefreshCoordinator, type RefreshCoordinator } from './refresh-coordinator.ts';
 import { safeReturnTo } from './return-to.ts';
 import { type Session, SessionCookies } from './session.ts';
 
@@ -19,6 +21,8 @@ export interface AuthServiceOptions {
   users: DiscordUserDirectory;
   log: Logger;
   now: () => number;
+  /** Shares each refresh with the other instances (default: this process only). */
+  refreshes?: RefreshCoordinator;
 }
 
 /** Refresh this long before Discord's expiry, so a token never expires mid-request. */
@@ -48,6 +52,7 @@ export class AuthService {
   readonly #users: DiscordUserDirectory;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #coordinator: RefreshCoordinator;
   readonly #refreshes = new Map<string, { promise: Promise<RefreshOutcome>; settledAt?: number }>();
 
   constructor(options: AuthServiceOptions) {
@@ -56,6 +61,7 @@ export class AuthService {
     this.#users = options.users;
     this.#log = options.log;
     this.#now = options.now;
+    this.#coordinator = options.refreshes ?? localRefreshCoordinator;
   }
 
   /** Step 1: redirect to Discord, remembering state, PKCE verifier and where to come back to. */
@@ -161,7 +167,30 @@ export class AuthService {
     return entry.promise;
   }
 
+  /** One refresh across the cluster: this instance spends the token, or takes the outcome another shared. */
   async #refresh(session: Session): Promise<RefreshOutcome> {
+    let own: RefreshOutcome | undefined;
+    const key = createHash('sha256').update(session.refreshToken).digest('base64url');
+    const sealed = await this.#coordinator.run(key, async () => {
+      own = await this.#refreshWithDiscord(session);
+      // A network failure spent nothing: nothing to share, the next caller tries again.
+      if (!own.ok && own.reason === 'unreachable') return null;
+      return this.cookies.sealRefreshOutcome(own.ok ? { ok: true, session: own.session } : { ok: false }, this.#now());
+    });
+    if (own) return own;
+    const shared = sealed === null ? null : await this.cookies.openRefreshOutcome(sealed, this.#now());
+    // Nothing shared in time (the other instance is slow, or could not reach Discord): retryable.
+    if (!shared) return { ok: false, reason: 'unreachable' };
+    if (!shared.ok) return { ok: false, reason: 'rejected' };
+    if (shared.session.userId !== session.userId) {
+      this.#log.error({ userId: session.userId }, 'a shared token refresh belongs to another user; ignoring it');
+      return { ok: false, reason: 'unreachable' };
+    }
+    this.#log.debug({ userId: session.userId }, 'access token refreshed by another instance');
+    return { ok: true, session: shared.session };
+  }
+
+  async #refreshWithDiscord(session: Session): Promise<RefreshOutcome> {
     const tokens = await this.#oauth.refresh(session.refreshToken, this.#now());
     if (isOAuthFailure(tokens)) {
       this.#log.info({ userId: session.userId, failure: tokens }, 'token refresh failed');

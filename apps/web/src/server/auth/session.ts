@@ -49,6 +49,11 @@ export const LoginState = z.object({
 });
 export type LoginState = z.infer<typeof LoginState>;
 
+/** A token refresh's result as one instance shares it with the others (sealed: it holds tokens). */
+export const SharedRefreshOutcome = z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), session: Session }), z.object({ ok: z.literal(false) })]);
+export type SharedRefreshOutcome = z.infer<typeof SharedRefreshOutcome>;
+const REFRESH_OUTCOME_MAX_AGE_SECONDS = 60;
+
 export interface CookieOptions {
   secure: boolean;
 }
@@ -62,11 +67,13 @@ export class SessionCookies {
   readonly loginName: string;
   readonly #sessionKey: Promise<CryptoKey>;
   readonly #loginKey: Promise<CryptoKey>;
+  readonly #refreshKey: Promise<CryptoKey>;
   readonly #secure: boolean;
 
   constructor(secret: string, options: CookieOptions) {
     this.#sessionKey = importAesGcmKey(secret, 'session-cookie');
     this.#loginKey = importAesGcmKey(secret, 'login-state');
+    this.#refreshKey = importAesGcmKey(secret, 'refresh-outcome');
     this.#secure = options.secure;
     // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and host-only.
     this.sessionName = options.secure ? '__Host-sr_session' : 'sr_session';
@@ -99,6 +106,16 @@ export class SessionCookies {
   async readLogin(cookieHeader: string | null, now: number): Promise<UnsealResult<LoginState> | null> {
     const raw = readCookie(cookieHeader, this.loginName);
     return raw ? unseal(raw, await this.#loginKey, LoginState, now) : null;
+  }
+
+  /** Sealed for the other instances (never sent to a browser); expires in a minute. */
+  async sealRefreshOutcome(outcome: SharedRefreshOutcome, now: number): Promise<string> {
+    return seal(outcome, await this.#refreshKey, REFRESH_OUTCOME_MAX_AGE_SECONDS, now);
+  }
+
+  async openRefreshOutcome(sealed: string, now: number): Promise<SharedRefreshOutcome | null> {
+    const opened = await unseal(sealed, await this.#refreshKey, SharedRefreshOutcome, now);
+    return opened.ok ? opened.value : null;
   }
 
   #serialize(name: string, value: string, maxAgeSeconds: number): string {

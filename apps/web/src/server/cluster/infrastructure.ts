@@ -3,6 +3,7 @@ import type { DiscordGatewayClient, GatewayDomainEvent, GatewayStartOptions, Ses
 import { MemorySessionInfoStore } from '@repo/discord-gateway';
 import { InMemoryRateLimitStateStore, type RateLimitStateStore } from '@repo/discord-rest';
 import type { Logger } from 'pino';
+import { localRefreshCoordinator, type RefreshCoordinator } from '../auth/refresh-coordinator.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
@@ -34,6 +35,8 @@ export interface Infrastructure {
    * the RESUME's replay continues from it (R-SCALE2).
    */
   gatewayStartOptions(): Promise<GatewayStartOptions>;
+  /** One Discord token refresh per refresh token, across instances. */
+  refreshes: RefreshCoordinator;
   /** The bot token's REST budget. */
   rateLimits: RateLimitStateStore;
   /**
@@ -71,6 +74,7 @@ export async function createInfrastructure(options: { config: Config; log: Logge
     gatewayLease: new AlwaysHolderLease(),
     gatewaySessions: new MemorySessionInfoStore(),
     gatewayStartOptions: async () => ({}),
+    refreshes: localRefreshCoordinator,
     rateLimits: new InMemoryRateLimitStateStore(),
     voiceView: (gateway) => gateway.cache,
     routeGatewayEvent: (_event, route) => void route(),

@@ -17,6 +17,7 @@ import { RedisGatewayLease } from './redis-gateway-lease.ts';
 import { RedisKeys } from './redis-keys.ts';
 import { RedisLeaderGuard } from './redis-leader.ts';
 import { RedisRateLimitStateStore } from './redis-rate-limit-store.ts';
+import { RedisRefreshCoordinator } from './redis-refresh-coordinator.ts';
 import { RedisSessionInfoStore } from './redis-session-store.ts';
 import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
 
@@ -114,6 +115,7 @@ export async function createRedisInfrastructure(options: { config: Config; log: 
         return { takeover: { voice: null } };
       }
     },
+    refreshes: new RedisRefreshCoordinator(redis, keys, clock, moduleLogger(log, 'Auth')),
     rateLimits: new RedisRateLimitStateStore(redis, keys),
     voiceView(gateway) {
       attached = gateway;

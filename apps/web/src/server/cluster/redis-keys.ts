@@ -111,6 +111,16 @@ export class RedisKeys {
     return this.#base;
   }
 
+  // ---- sign-in ----------------------------------------------------------------------------------
+  /** Who is refreshing the Discord token whose refresh token hashes to `hash` (never the token itself). */
+  refreshClaim(hash: string): string {
+    return `${this.#base}refresh:${hash}:claim`;
+  }
+  /** The sealed outcome of that refresh, for the instances that waited. */
+  refreshOutcome(hash: string): string {
+    return `${this.#base}refresh:${hash}:outcome`;
+  }
+
   // ---- jobs and limits --------------------------------------------------------------------------
   lock(name: string): string {
     return `${this.#base}lock:${name}`;

@@ -13,7 +13,7 @@ import { createUpgradeRouter } from './ws-upgrade.ts';
 interface BuiltServerEntry {
   default: { fetch(request: Request): Response | Promise<Response> };
   resolveWebSocketHooks(): Promise<Partial<Hooks>>;
-  getServices(): Promise<{ config: { http: { host: string; port: number; trustProxy: boolean } }; shutdown(): Promise<void> }>;
+  getServices(): Promise<{ config: { http: { host: string; port: number; trustProxy: boolean; listenBacklog: number } }; shutdown(): Promise<void> }>;
 }
 
 // Resolves to apps/web/dist/ both from server/prod.ts and from the bundle at dist/prod.mjs.
@@ -33,13 +33,16 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }
-const { host, port, trustProxy } = services.config.http;
+const { host, port, trustProxy, listenBacklog } = services.config.http;
 
 const server = serve({
   fetch: (request) => entry.default.fetch(request),
   middleware: [staticMiddleware({ dir: `${distDir}client` })],
   hostname: host,
   port,
+  // Node's default backlog is 511: a storm of ~1,000 simultaneous connects overflowed it and the
+  // kernel dropped the rest (clients saw 1006). The kernel caps it at net.core.somaxconn.
+  node: { backlog: listenBacklog },
   trustProxy,
   silent: true,
   // We close WebSockets and the services ourselves, in order, below.

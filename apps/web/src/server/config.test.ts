@@ -68,4 +68,15 @@ describe('loadConfig', () => {
     const config = loadConfig({ PUBLIC_URL: 'https://rooms.example.com/', WS_ALLOWED_ORIGINS: 'https://a.example, https://b.example' });
     expect(config.http.allowedOrigins).toEqual(['https://rooms.example.com', 'https://a.example', 'https://b.example']);
   });
+
+  it("paces bot REST at Discord's 50 requests/s and listens with a 4096 backlog unless told otherwise", () => {
+    const defaults = loadConfig({});
+    expect(defaults.discordRestGlobalRps).toBe(50);
+    expect(defaults.http.listenBacklog).toBe(4096);
+    const tuned = loadConfig({ DISCORD_REST_GLOBAL_RPS: '5000', HTTP_LISTEN_BACKLOG: '1024' });
+    expect(tuned.discordRestGlobalRps).toBe(5000);
+    expect(tuned.http.listenBacklog).toBe(1024);
+    expect(problemsOf({ DISCORD_REST_GLOBAL_RPS: '0' })[0]).toMatch(/^DISCORD_REST_GLOBAL_RPS: /);
+    expect(problemsOf({ HTTP_LISTEN_BACKLOG: 'lots' })[0]).toMatch(/^HTTP_LISTEN_BACKLOG: /);
+  });
 });

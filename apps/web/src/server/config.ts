@@ -1,3 +1,4 @@
+import { discordRestDefaults } from '@repo/discord-rest';
 import { z } from 'zod';
 
 /**
@@ -24,6 +25,7 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: optionalString,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HTTP_LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4096),
   PUBLIC_URL: optionalString.pipe(z.url({ message: 'PUBLIC_URL must be an absolute URL such as https://rooms.example.com' }).optional()),
   WS_ALLOWED_ORIGINS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,6 +39,7 @@ const EnvSchema = z.object({
   DISCORD_GUILD_ID: optionalString.pipe(snowflake('DISCORD_GUILD_ID').optional()),
   DISCORD_ROOMS_CATEGORY_ID: optionalString.pipe(snowflake('DISCORD_ROOMS_CATEGORY_ID').optional()),
   DISCORD_API_URL: optionalString.pipe(z.url({ message: 'DISCORD_API_URL must be a URL such as https://discord.com/api' }).optional()),
+  DISCORD_REST_GLOBAL_RPS: z.coerce.number().int().min(1).max(100_000).default(discordRestDefaults.globalRequestsPerSecond),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4100),
   REDIS_URL: optionalString.pipe(z.url({ message: 'REDIS_URL must look like redis://127.0.0.1:6379' }).optional()),
   REDIS_KEY_PREFIX: optionalString.pipe(
@@ -76,11 +79,21 @@ export interface Config {
     publicUrl: URL;
     allowedOrigins: readonly string[];
     trustProxy: boolean;
+    /**
+     * Pending-connection queue of the listening socket: a storm of simultaneous connects beyond it
+     * is dropped by the kernel. Linux caps it at net.core.somaxconn.
+     */
+    listenBacklog: number;
   };
   log: { level: string; pretty: boolean };
   /** Secret for the session cookie and the keys derived from it (WS tokens, invites). Never logged. */
   sessionSecret: string;
   discord: DiscordTarget;
+  /**
+   * Bot REST requests per second across all routes (Discord's global limit: 50). Only raise it for
+   * the emulator or a bot Discord granted a higher limit.
+   */
+  discordRestGlobalRps: number;
   redisUrl: string | undefined;
   /** Prepended to every Redis key and channel, so deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
@@ -147,10 +160,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   return {
     env: e.NODE_ENV,
-    http: { host, port: e.PORT, publicUrl, allowedOrigins, trustProxy: e.TRUST_PROXY },
+    http: { host, port: e.PORT, publicUrl, allowedOrigins, trustProxy: e.TRUST_PROXY, listenBacklog: e.HTTP_LISTEN_BACKLOG },
     log: { level: e.LOG_LEVEL, pretty: (e.LOG_FORMAT ?? (production ? 'json' : 'pretty')) === 'pretty' },
     sessionSecret,
     discord,
+    discordRestGlobalRps: e.DISCORD_REST_GLOBAL_RPS,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'sr:',
     metricsToken: e.METRICS_TOKEN,

@@ -90,6 +90,7 @@ async function buildServices(): Promise<Services> {
     const rest = new DiscordRestClient({
       botToken: discord.botToken,
       apiBaseUrl: discord.apiUrl,
+      globalRequestsPerSecond: config.discordRestGlobalRps,
       // The Discord packages tag their own lines (`module` + a "[RateLimit]"-style prefix).
       logger: log,
       rateLimitStore: infra.rateLimits,

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Hooks } from 'crossws';
 import { serve } from 'srvx';
-import { staticMiddleware } from 'srvx/static';
+import { clientAssets } from './client-assets.ts';
 import { createUpgradeRouter } from './ws-upgrade.ts';
 
 interface BuiltServerEntry {
@@ -37,7 +37,7 @@ const { host, port, trustProxy, listenBacklog } = services.config.http;
 
 const server = serve({
   fetch: (request) => entry.default.fetch(request),
-  middleware: [staticMiddleware({ dir: `${distDir}client` })],
+  middleware: [clientAssets(`${distDir}client`)],
   hostname: host,
   port,
   // Node's default backlog is 511: a storm of ~1,000 simultaneous connects overflowed it and the

@@ -91,8 +91,8 @@ export async function startApp(options: {
     DISCORD_GUILD_ID: emu.guildId,
     LOG_LEVEL: options.logLevel,
     LOG_FORMAT: 'json',
-    // The emulator runs with rate limits off; the app still paces bot REST calls at Discord's 50/s
-    // global limit, which makes setup take ~N/20 s. Apps that read this (see README) go faster.
+    // The emulator runs with rate limits off; at Discord's 50/s global limit the app's bot REST
+    // calls would make setup take ~N/20 s.
     DISCORD_REST_GLOBAL_RPS: '5000',
   };
   const entry = options.entry ?? 'dist/prod.mjs';

@@ -40,7 +40,8 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('ack'), event: z.string(), userId: z.string().optional(), room: z.string().optional() }),
   z.object({ ...base, type: z.literal('event'), event: z.string(), payload: z.unknown() }),
-  z.object({ ...base, type: z.literal('error'), code: ErrorCode, error: z.string() }),
+  // `room`: set when the error refuses a subscribe, so a client with several in flight knows which.
+  z.object({ ...base, type: z.literal('error'), code: ErrorCode, error: z.string(), room: z.string().optional() }),
   z.object({ ...base, type: z.literal('pong') }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

@@ -418,6 +418,15 @@ describe('RealtimeClient: rooms, lobby and Discord status', () => {
     expect(h.client.room(ROOM)).toMatchObject({ sync: 'failed', error: { code: 'forbidden' } });
   });
 
+  it('fails the room an error names, whichever subscribe was sent first', async () => {
+    h.client.watchRoom(ROOM);
+    h.client.watchRoom('room-2');
+    const s = await connect(h);
+    s.frame({ type: 'error', code: 'not_found', error: 'This room has been closed.', room: 'room-2' });
+    expect(h.client.room('room-2')).toMatchObject({ sync: 'failed', error: { code: 'not_found' } });
+    expect(h.client.room(ROOM)).not.toMatchObject({ sync: 'failed' });
+  });
+
   it('ends a room at room.deleted without unsubscribing (the server already ended it)', async () => {
     const stop = h.client.watchRoom(ROOM);
     const s = await connect(h);

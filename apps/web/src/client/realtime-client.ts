@@ -448,9 +448,10 @@ export class RealtimeClient {
   }
 
   #onError(msg: Extract<ServerMessage, { type: 'error' }>): void {
-    // Subscribe refusals do not name their room; they answer the oldest subscribe in flight.
+    // A subscribe refusal names its room (a server from before `room` existed: the oldest in flight).
     if ((msg.code === 'forbidden' || msg.code === 'not_found' || msg.code === 'rate_limited') && this.#pendingSubscribes.length > 0) {
-      const roomId = this.#pendingSubscribes.shift()!;
+      const roomId = msg.room !== undefined && this.#pendingSubscribes.includes(msg.room) ? msg.room : this.#pendingSubscribes[0]!;
+      this.#pendingSubscribes = this.#pendingSubscribes.filter((r) => r !== roomId);
       this.#dispatch(roomId, { type: 'failed', code: msg.code, message: msg.error });
       return;
     }

@@ -173,7 +173,10 @@ describe('Hub: rooms', () => {
     await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'nope' }));
     await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', secret: true });
-    expect(carol.frames.filter((f) => f.type === 'error').map((f) => f.code)).toEqual(['forbidden', 'forbidden']);
+    expect(carol.frames.filter((f) => f.type === 'error').map((f) => [f.code, f.room])).toEqual([
+      ['forbidden', 'r1'],
+      ['forbidden', 'nope'],
+    ]);
     expect(events(carol)).toEqual(['gateway.status']);
   });
 

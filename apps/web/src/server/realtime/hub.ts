@@ -279,12 +279,12 @@ export class Hub {
       // A resubscribe (the client saw a gap): a fresh snapshot, same subscription.
       this.#leaveRoom(state, roomId);
     } else if (state.rooms.size >= this.#t.maxSubscriptionsPerConnection) {
-      this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`);
+      this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`, roomId);
       return;
     }
     if (!(await this.#o.canView(roomId, userId))) {
       // Same answer for "does not exist" and "not yours": nothing about the room leaks.
-      if (!state.closed) this.#sendError(state, 'forbidden', 'You cannot watch this room.');
+      if (!state.closed) this.#sendError(state, 'forbidden', 'You cannot watch this room.', roomId);
       return;
     }
     if (state.closed) return;
@@ -303,7 +303,7 @@ export class Hub {
     if (state.pending?.size === 0) state.pending = null;
     if (!snapshot) {
       this.#leaveRoom(state, roomId);
-      this.#sendError(state, 'not_found', 'This room has been closed.');
+      this.#sendError(state, 'not_found', 'This room has been closed.', roomId);
       return;
     }
     const now = this.#o.clock.now();
@@ -348,8 +348,9 @@ export class Hub {
     this.#write(state, new PreparedFrame(JSON.stringify(message)));
   }
 
-  #sendError(state: ConnState, code: ErrorCode, error: string): void {
-    this.#send(state, serverMessage({ type: 'error', code, error }, this.#o.clock.now()));
+  /** `room`: the subscribe this error refuses. */
+  #sendError(state: ConnState, code: ErrorCode, error: string, room?: string): void {
+    this.#send(state, serverMessage({ type: 'error', code, error, ...(room === undefined ? {} : { room }) }, this.#o.clock.now()));
   }
 
   #violation(state: ConnState, reason: string): void {

@@ -57,7 +57,7 @@ export class RedisKeys {
     return `${this.#base}voice`;
   }
 
-  /** The Gateway session the `voice` hash was last copied from in whole (a takeover seeds from it only if that is the stored session). */
+  /** Guild id → the Gateway session its voice state was last copied from in whole (a takeover seeds from a copy of the stored session only). */
   get voiceSession(): string {
     return `${this.#base}voice:session`;
   }

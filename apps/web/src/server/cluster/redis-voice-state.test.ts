@@ -110,6 +110,10 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     await holder.redis.hset(space.keys.voice, 'u7', '{"not":"a member"}');
     const seed = await holder.writer.takeoverSeed(0);
     expect(seed).toEqual(new Map([[guildId, [member('u2', 'c1', true)]]]));
+
+    // Nobody in voice is a snapshot too: the guild is seeded, empty.
+    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', []));
+    expect(await holder.writer.takeoverSeed(0)).toEqual(new Map([[guildId, []]]));
   });
 
   it('refuses the writes of a holder whose lease is gone', async () => {

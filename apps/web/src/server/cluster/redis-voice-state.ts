@@ -13,7 +13,7 @@ export const VOICE_TOPIC = '~voice';
 const VOICE_LUA = `${BUS_LUA_PRELUDE}
 -- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash, 7 voice session
 -- ARGV: 1 channel, 2 sharded, 3-7 fence, 8 log length, 9 op, 10 body, 11… op arguments
---       (reset: 11 the Gateway session the copy belongs to, then user id / member pairs)
+--       (reset: 11 the Gateway session the copy belongs to, 12 the guild, then user id / member pairs)
 local verdict = fence_check(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 if verdict ~= 'ok' then return verdict end
 local op = ARGV[9]
@@ -23,8 +23,8 @@ elseif op == 'del' then
   redis.call('HDEL', KEYS[6], ARGV[11])
 else
   redis.call('DEL', KEYS[6])
-  for i = 12, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
-  if ARGV[11] == '' then redis.call('DEL', KEYS[7]) else redis.call('SET', KEYS[7], ARGV[11]) end
+  for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
+  if ARGV[11] == '' then redis.call('HDEL', KEYS[7], ARGV[12]) else redis.call('HSET', KEYS[7], ARGV[12], ARGV[11]) end
 end
 emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 'null', ARGV[10], ARGV[8])
 return 'ok'
@@ -37,8 +37,8 @@ type VoiceOp =
   | { op: 'del'; guildId: string; userId: string }
   | { op: 'reset'; guildId: string; sessionId: string | null; members: VoiceMember[] };
 
-/** KEYS: 1 stored Gateway session, 2 voice session, 3 voice hash. */
-const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('GET', KEYS[2]) or '', redis.call('HGETALL', KEYS[3])}`;
+/** KEYS: 1 stored Gateway session, 2 voice session (guild → session), 3 voice hash. */
+const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3])}`;
 
 const nullableString = z.string().nullable();
 /** A member as stored in the `voice` hash (read back at every load and takeover: checked, not trusted). */
@@ -122,28 +122,27 @@ export class RedisVoiceStateWriter {
    * its READY and its first copy): then the new holder must identify for a snapshot.
    */
   async takeoverSeed(shardId: number): Promise<Map<string, VoiceMember[]> | null> {
-    const [session, voiceSession, flat] = (await this.redis.eval(
+    const [session, copies, flat] = (await this.redis.eval(
       TAKEOVER_LUA,
       3,
       this.keys.gatewaySession(shardId),
       this.keys.voiceSession,
       this.keys.voice,
-    )) as [string, string, string[]];
-    if (!session || !voiceSession) return null;
+    )) as [string, string[], string[]];
+    if (!session) return null;
     let sessionId: unknown;
     try {
       sessionId = (JSON.parse(session) as { sessionId?: unknown }).sessionId;
     } catch {
       return null;
     }
-    if (sessionId !== voiceSession) return null;
+    // Guilds whose last full copy was made for the stored session (an empty one too: nobody in voice).
     const seed = new Map<string, VoiceMember[]>();
+    for (let i = 0; i + 1 < copies.length; i += 2) if (copies[i + 1] === sessionId) seed.set(copies[i]!, []);
+    if (seed.size === 0) return null;
     for (let i = 1; i < flat.length; i += 2) {
       const member = parseVoiceMember(flat[i]!);
-      if (!member) continue;
-      const members = seed.get(member.guildId) ?? [];
-      members.push(member);
-      seed.set(member.guildId, members);
+      if (member) seed.get(member.guildId)?.push(member);
     }
     return seed;
   }
@@ -156,7 +155,7 @@ export class RedisVoiceStateWriter {
         ? [op.member.userId, JSON.stringify(op.member)]
         : op.op === 'del'
           ? [op.userId]
-          : [op.sessionId ?? '', ...op.members.flatMap((m) => [m.userId, JSON.stringify(m)])];
+          : [op.sessionId ?? '', op.guildId, ...op.members.flatMap((m) => [m.userId, JSON.stringify(m)])];
     const verdict = (await this.redis.eval(
       VOICE_LUA,
       7,

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import type { Hooks } from 'crossws';
 import { serve } from 'srvx';
 import { clientAssets } from './client-assets.ts';
@@ -13,7 +14,10 @@ import { createUpgradeRouter } from './ws-upgrade.ts';
 interface BuiltServerEntry {
   default: { fetch(request: Request): Response | Promise<Response> };
   resolveWebSocketHooks(): Promise<Partial<Hooks>>;
-  getServices(): Promise<{ config: { http: { host: string; port: number; trustProxy: boolean; listenBacklog: number } }; shutdown(): Promise<void> }>;
+  getServices(): Promise<{
+    config: { http: { host: string; port: number; trustProxy: boolean; listenBacklog: number; heapGrowingPercent: number } };
+    shutdown(): Promise<void>;
+  }>;
 }
 
 // Resolves to apps/web/dist/ both from server/prod.ts and from the bundle at dist/prod.mjs.
@@ -33,7 +37,11 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 }
-const { host, port, trustProxy, listenBacklog } = services.config.http;
+const { host, port, trustProxy, listenBacklog, heapGrowingPercent } = services.config.http;
+// V8 grows the old generation up to 4× what survived the last full GC when collection looks cheap:
+// at 10k connections that left ~100 MB of garbage in RSS (350 MB idle instead of ~240). V8 reads
+// the factor at each full GC, so setting it here, before any load, holds for the process.
+if (heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`);
 
 const server = serve({
   fetch: (request) => entry.default.fetch(request),

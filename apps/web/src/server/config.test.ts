@@ -80,9 +80,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ HTTP_LISTEN_BACKLOG: 'lots' })[0]).toMatch(/^HTTP_LISTEN_BACKLOG: /);
   });
 
-  it('bounds heap growth at 50 % over the live heap unless told otherwise (0: V8 decides)', () => {
-    expect(loadConfig({}).http.heapGrowingPercent).toBe(50);
-    expect(loadConfig({ V8_HEAP_GROWING_PERCENT: '0' }).http.heapGrowingPercent).toBe(0);
+  it("leaves heap growth to V8 unless V8_HEAP_GROWING_PERCENT bounds it", () => {
+    expect(loadConfig({}).http.heapGrowingPercent).toBe(0);
+    expect(loadConfig({ V8_HEAP_GROWING_PERCENT: '50' }).http.heapGrowingPercent).toBe(50);
     expect(problemsOf({ V8_HEAP_GROWING_PERCENT: '-5' })[0]).toMatch(/^V8_HEAP_GROWING_PERCENT: /);
   });
 });

@@ -62,6 +62,11 @@ export class RedisKeys {
     return `${this.#base}voice:session`;
   }
 
+  /** `<marker of the last voice write>\n<user id>\n<the member it replaced, or empty>`: lets a takeover undo a write whose room events never went out. */
+  get voiceUndo(): string {
+    return `${this.#base}voice:undo`;
+  }
+
   // ---- gateway ----------------------------------------------------------------------------------
   get gatewayLease(): string {
     return `${this.#base}gw:lease`;

@@ -29,6 +29,8 @@ function member(userId: string, channelId: string, selfMute = false): VoiceMembe
     suppress: false,
   };
 }
+/** Hash order is Redis's: compare members by user id. */
+const sortedSeed = (seed: Map<string, VoiceMember[]> | null) => seed && new Map([...seed].map(([g, ms]) => [g, [...ms].sort((x, y) => x.userId.localeCompare(y.userId))] as const));
 const meta = (sequence: number) => ({ sequence, receivedAt: 0, source: 'dispatch' as const });
 const joined = (m: VoiceMember, sequence: number): GatewayDomainEvent => ({ type: 'voice.joined', ...m, ...meta(sequence) });
 const left = (userId: string, from: string, sequence: number): GatewayDomainEvent => ({ type: 'voice.left', guildId, channelId: null, previousChannelId: from, userId, ...meta(sequence) });
@@ -105,11 +107,27 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     expect(await holder.writer.takeoverSeed(0)).toBeNull();
 
     await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', copy));
-    // Changes after the copy are part of what the successor starts from.
-    await runFenced({ token: 3, sessionId: 's-new', sequence: 41, index: 0, publishes: 0 }, () => holder.writer.record(left('u1', 'c1', 41))!);
+    // Changes after the copy (voice write, then the room event, as the gate does) are part of what the successor starts from.
+    const room = roomTopic('voiceroom1');
+    await runFenced({ token: 3, sessionId: 's-new', sequence: 41, index: 0, publishes: 0 }, async () => {
+      await holder.writer.record(left('u1', 'c1', 41));
+      await holder.bus.publish(room, 'voice.left', { userId: 'u1' });
+    });
     await holder.redis.hset(space.keys.voice, 'u7', '{"not":"a member"}');
     const seed = await holder.writer.takeoverSeed(0);
     expect(seed).toEqual(new Map([[guildId, [member('u2', 'c1', true)]]]));
+
+    // The holder died between a change's voice write and its room event: the seed is the state
+    // before that write, so the successor derives the change again and its room event goes out.
+    const fence43 = { token: 3, sessionId: 's-new', sequence: 43, index: 0, publishes: 0 };
+    await runFenced(fence43, () => holder.writer.record(joined(member('u3', 'c1'), 43))!);
+    expect(await holder.writer.takeoverSeed(0)).toEqual(new Map([[guildId, [member('u2', 'c1', true)]]]));
+    await runFenced(fence43, () => holder.bus.publish(room, 'voice.joined', { member: member('u3', 'c1') }));
+    expect(sortedSeed(await holder.writer.takeoverSeed(0))).toEqual(new Map([[guildId, [member('u2', 'c1', true), member('u3', 'c1')]]]));
+    // Same for a change of someone already in voice: the seed has them as they were.
+    const fence44 = { token: 3, sessionId: 's-new', sequence: 44, index: 0, publishes: 0 };
+    await runFenced(fence44, () => holder.writer.record({ type: 'voice.updated', ...member('u2', 'c1', false), changed: ['selfMute'], ...meta(44) })!);
+    expect(sortedSeed(await holder.writer.takeoverSeed(0))).toEqual(new Map([[guildId, [member('u2', 'c1', true), member('u3', 'c1')]]]));
 
     // Nobody in voice is a snapshot too: the guild is seeded, empty.
     await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', []));

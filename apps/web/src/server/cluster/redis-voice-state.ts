@@ -11,18 +11,21 @@ import type { RedisKeys } from './redis-keys.ts';
 export const VOICE_TOPIC = '~voice';
 
 const VOICE_LUA = `${BUS_LUA_PRELUDE}
--- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash, 7 voice session
+-- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash, 7 voice session, 8 undo
 -- ARGV: 1 channel, 2 sharded, 3-7 fence, 8 log length, 9 op, 10 body, 11… op arguments
 --       (reset: 11 the Gateway session the copy belongs to, 12 the guild, then user id / member pairs)
 local verdict = fence_check(KEYS[3], KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 if verdict ~= 'ok' then return verdict end
 local op = ARGV[9]
-if op == 'set' then
-  redis.call('HSET', KEYS[6], ARGV[11], ARGV[12])
-elseif op == 'del' then
-  redis.call('HDEL', KEYS[6], ARGV[11])
+if op == 'set' or op == 'del' then
+  -- The last write's position and what it replaced: see takeoverSeed().
+  if ARGV[4] ~= '' then
+    local before = redis.call('HGET', KEYS[6], ARGV[11]) or ''
+    redis.call('SET', KEYS[8], ARGV[4] .. '|' .. ARGV[5] .. '|' .. ARGV[6] .. '|' .. ARGV[7] .. '\\n' .. ARGV[11] .. '\\n' .. before)
+  end
+  if op == 'set' then redis.call('HSET', KEYS[6], ARGV[11], ARGV[12]) else redis.call('HDEL', KEYS[6], ARGV[11]) end
 else
-  redis.call('DEL', KEYS[6])
+  redis.call('DEL', KEYS[6], KEYS[8])
   for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
   if ARGV[11] == '' then redis.call('HDEL', KEYS[7], ARGV[12]) else redis.call('HSET', KEYS[7], ARGV[12], ARGV[11]) end
 end
@@ -37,8 +40,8 @@ type VoiceOp =
   | { op: 'del'; guildId: string; userId: string }
   | { op: 'reset'; guildId: string; sessionId: string | null; members: VoiceMember[] };
 
-/** KEYS: 1 stored Gateway session, 2 voice session (guild → session), 3 voice hash. */
-const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3])}`;
+/** KEYS: 1 stored Gateway session, 2 voice session (guild → session), 3 voice hash, 4 replay marker, 5 undo. */
+const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('GET', KEYS[4]) or '', redis.call('GET', KEYS[5]) or ''}`;
 
 const nullableString = z.string().nullable();
 /** A member as stored in the `voice` hash (read back at every load and takeover: checked, not trusted). */
@@ -122,13 +125,15 @@ export class RedisVoiceStateWriter {
    * its READY and its first copy): then the new holder must identify for a snapshot.
    */
   async takeoverSeed(shardId: number): Promise<Map<string, VoiceMember[]> | null> {
-    const [session, copies, flat] = (await this.redis.eval(
+    const [session, copies, flat, marker, undo] = (await this.redis.eval(
       TAKEOVER_LUA,
-      3,
+      5,
       this.keys.gatewaySession(shardId),
       this.keys.voiceSession,
       this.keys.voice,
-    )) as [string, string[], string[]];
+      this.keys.gatewayMarker,
+      this.keys.voiceUndo,
+    )) as [string, string[], string[], string, string];
     if (!session) return null;
     let sessionId: unknown;
     try {
@@ -144,6 +149,18 @@ export class RedisVoiceStateWriter {
       const member = parseVoiceMember(flat[i]!);
       if (member) seed.get(member.guildId)?.push(member);
     }
+    // The previous holder's last publish was a voice write: it died before the room events of that
+    // change went out. Seed with the state before it, so the replay derives that change again and
+    // its room events go out (its voice write is dropped as a replay; the hash already has it).
+    const [at, userId, before] = undo.split('\n');
+    if (marker !== '' && at === marker && userId) {
+      for (const members of seed.values()) {
+        const i = members.findIndex((m) => m.userId === userId);
+        if (i >= 0) members.splice(i, 1);
+      }
+      const previous = before ? parseVoiceMember(before) : null;
+      if (previous) seed.get(previous.guildId)?.push(previous);
+    }
     return seed;
   }
 
@@ -158,7 +175,7 @@ export class RedisVoiceStateWriter {
           : [op.sessionId ?? '', op.guildId, ...op.members.flatMap((m) => [m.userId, JSON.stringify(m)])];
     const verdict = (await this.redis.eval(
       VOICE_LUA,
-      7,
+      8,
       this.keys.busPosition,
       this.keys.busLog,
       this.keys.gatewayLease,
@@ -166,6 +183,7 @@ export class RedisVoiceStateWriter {
       this.keys.gatewayFenced,
       this.keys.voice,
       this.keys.voiceSession,
+      this.keys.voiceUndo,
       this.keys.busChannel,
       this.sharded ? '1' : '0',
       ...fenceArgs(fence, publishNumber),

@@ -73,6 +73,17 @@ function parseVoiceMember(raw: string): VoiceMember | null {
   }
 }
 
+/** The members of an HGETALL of the `voice` hash (user id, JSON, …); `unreadable` hears of entries that do not parse. */
+function voiceHashMembers(flat: readonly string[], unreadable: (userId: string) => void = () => undefined): VoiceMember[] {
+  const members: VoiceMember[] = [];
+  for (let i = 1; i < flat.length; i += 2) {
+    const member = parseVoiceMember(flat[i]!);
+    if (member) members.push(member);
+    else unreadable(flat[i - 1]!);
+  }
+  return members;
+}
+
 const MEMBER_FIELDS = Object.keys(StoredVoiceMember.shape) as Array<keyof VoiceMember>;
 
 /** A domain event carries the member plus event metadata; the copy keeps the member only. */
@@ -145,10 +156,7 @@ export class RedisVoiceStateWriter {
     const seed = new Map<string, VoiceMember[]>();
     for (let i = 0; i + 1 < copies.length; i += 2) if (copies[i + 1] === sessionId) seed.set(copies[i]!, []);
     if (seed.size === 0) return null;
-    for (let i = 1; i < flat.length; i += 2) {
-      const member = parseVoiceMember(flat[i]!);
-      if (member) seed.get(member.guildId)?.push(member);
-    }
+    for (const member of voiceHashMembers(flat)) seed.get(member.guildId)?.push(member);
     // The previous holder's last publish was a voice write: it died before the room events of that
     // change went out. Seed with the state before it, so the replay derives that change again and
     // its room events go out (its voice write is dropped as a replay; the hash already has it).
@@ -265,11 +273,8 @@ export class RedisVoiceView implements VoiceStateView {
   async #load(): Promise<void> {
     const [position, flat] = (await this.redis.eval(LOAD_LUA, 2, this.keys.busPosition, this.keys.voice)) as [string, string[]];
     this.#guilds.clear();
-    for (let i = 1; i < flat.length; i += 2) {
-      const member = parseVoiceMember(flat[i]!);
-      if (member) this.#set(member);
-      else this.log.warn({ userId: flat[i - 1] }, 'ignored an unreadable voice state in Redis');
-    }
+    const unreadable = (userId: string) => this.log.warn({ userId }, 'ignored an unreadable voice state in Redis');
+    for (const member of voiceHashMembers(flat, unreadable)) this.#set(member);
     this.#loadedAt = Number(position);
     this.#loaded = true;
   }

@@ -196,7 +196,8 @@ async function buildServices(): Promise<Services> {
     infra.gatewayLease.start({
       onAcquired: (fencingToken) => {
         gatewayInit.info({ guildId: discord.guildId, fencingToken }, 'holding the Gateway lease: connecting to the Discord Gateway');
-        const connecting = Promise.all([infra.gatewayStartOptions(), stopping]).then(([options]) => {
+        // Read after the previous connection's stop has flushed its session: the seed must see it.
+        const connecting = stopping.then(() => infra.gatewayStartOptions()).then((options) => {
           // The lease may have moved on while the start options were read.
           if (infra.gatewayLease.fencingToken() !== fencingToken) return;
           return gateway.start(options);

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '@repo/discord-emulator';
+import { freePort } from '@repo/platform/free-port';
 import { WebSocket } from 'ws';
 import { eventLoopLag, metricValue, scrapeMetrics, startPingProbe } from './app-probe.ts';
 import { monoMs, sleep } from './clock.ts';
@@ -16,7 +17,7 @@ import { watchGc } from './gc-watch.ts';
 import { type EventSource, pace, type PhaseResult, ReferenceEvents, runPhase, VoiceChanges } from './driver.ts';
 import { type ConnectSummary, Fleet } from './fleet.ts';
 import { type BenchOptions, HELP, parseOptions } from './options.ts';
-import { type AppProcess, freePort, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
+import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
 import { kb, mb, ms, num, ratio, type Row, Table } from './report.ts';
 import { summarize } from './stats.ts';
 

@@ -13,9 +13,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@repo/discord-emulator';
+import { freePort } from '@repo/platform/free-port';
 import { Redis } from 'ioredis';
 import { startRoundRobinProxy } from './round-robin-proxy.ts';
 
@@ -30,16 +30,6 @@ function say(line: string): void {
   console.log(`[dev:cluster] ${line}`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function checkRedis(): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null });

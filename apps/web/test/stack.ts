@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
+import { freePort } from '@repo/platform/free-port';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,16 +24,6 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Starts the app as its own process, exactly as a developer or an operator would. */
 export async function startStack(options: StackOptions): Promise<Stack> {

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '@repo/discord-emulator';
+import { freePort } from '@repo/platform/free-port';
 import { Redis } from 'ioredis';
 import { redisMajorVersion } from '../../src/server/cluster/redis-client.ts';
 import { RedisKeys } from '../../src/server/cluster/redis-keys.ts';
 import type { WireMessage } from '../../src/server/realtime/redis-event-bus.ts';
-import { freePort } from '../stack.ts';
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from './redis.ts';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));

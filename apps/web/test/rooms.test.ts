@@ -152,6 +152,12 @@ describe('access', () => {
     await expectAppError(h.rooms.getForMember('unknownroom', h.session('bob').userId), 404);
     await expectAppError(h.rooms.closeByUser(h.session('bob'), room.id), 403);
     expect(await h.store.get(room.id)).not.toBeNull();
+    expect(await h.rooms.viewAccess(room.id, h.session('alice').userId)).toBe('allowed');
+    expect(await h.rooms.viewAccess(room.id, h.session('bob').userId)).toBe('denied');
+    expect(await h.rooms.viewAccess('unknownroom', h.session('bob').userId)).toBe('denied');
+    // A closed room is told apart, so a tab that subscribes after its room.deleted learns it is gone.
+    await h.rooms.closeByUser(h.session('alice'), room.id);
+    expect(await h.rooms.viewAccess(room.id, h.session('alice').userId)).toBe('closed');
   });
 });
 

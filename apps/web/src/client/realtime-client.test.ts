@@ -422,8 +422,8 @@ describe('RealtimeClient: rooms, lobby and Discord status', () => {
     h.client.watchRoom(ROOM);
     h.client.watchRoom('room-2');
     const s = await connect(h);
-    s.frame({ type: 'error', code: 'not_found', error: 'This room has been closed.', room: 'room-2' });
-    expect(h.client.room('room-2')).toMatchObject({ sync: 'failed', error: { code: 'not_found' } });
+    s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: 'room-2' });
+    expect(h.client.room('room-2')).toMatchObject({ sync: 'failed', error: { code: 'forbidden' } });
     expect(h.client.room(ROOM)).not.toMatchObject({ sync: 'failed' });
   });
 

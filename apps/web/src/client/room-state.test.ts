@@ -149,6 +149,11 @@ describe('room state', () => {
     expect(reduceRoom(failed, { type: 'subscribing' }).channel.sync).toBe('pending');
   });
 
+  it('takes a subscribe refused because the room was closed as the room being gone', () => {
+    const gone = reduceRoom(emptyChannel(ROOM), { type: 'failed', code: 'not_found', message: 'This room has been closed.' }).channel;
+    expect(gone).toMatchObject({ sync: 'deleted', deleted: 'closed', error: null });
+  });
+
   it('lists voice members who are not players (joined from Discord directly)', () => {
     const view = live(0, [member('bob'), member('zed', { signedIn: false })]).view!;
     expect(voiceOutsiders(view).map((m) => m.userId)).toEqual(['zed']);

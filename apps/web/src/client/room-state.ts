@@ -20,7 +20,8 @@ export interface RoomView {
  * - `pending`: waiting for the first snapshot of this subscription (the view, if any, came from the page load).
  * - `live`: snapshot applied, events flowing.
  * - `resyncing`: a resubscribe was sent (gap, reconnect, Discord back); events wait for its snapshot.
- * - `failed`: the server refused the subscription (`error` says why).
+ * - `failed`: the server refused the subscription (`error` says why); a refusal because the room
+ *   was closed (`not_found`) is `deleted` instead.
  * - `deleted`: the room is gone (`deleted` says why).
  */
 export type RoomSync = 'pending' | 'live' | 'resyncing' | 'failed' | 'deleted';
@@ -80,6 +81,9 @@ export function reduceRoom(channel: RoomChannel, action: RoomAction): RoomStep {
       return same({ ...channel, view: viewFromSnapshot(action.snapshot), sync: 'live', error: null });
     case 'failed':
       if (channel.sync === 'deleted') return same(channel);
+      // A subscribe that reached the server after the room closed: it is gone (the server does not
+      // keep why; "closed" is the common case).
+      if (action.code === 'not_found') return same({ ...channel, sync: 'deleted', deleted: 'closed', error: null });
       return same({ ...channel, sync: 'failed', error: { code: action.code, message: action.message } });
     case 'unreadable':
       if (channel.sync !== 'live') return same(channel);

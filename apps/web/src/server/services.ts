@@ -151,7 +151,7 @@ async function buildServices(): Promise<Services> {
       log: moduleLogger(log, 'WS'),
       clock,
       verifyToken: (token) => wsTokens.verify(token, clock.now()),
-      canView: (roomId, userId) => rooms.canView(roomId, userId),
+      viewAccess: (roomId, userId) => rooms.viewAccess(roomId, userId),
       snapshot: (roomId) => rooms.snapshot(roomId),
       gatewayStatus: () => gatewayStatus.current(),
       onViewersChanged: (roomId, _viewers, arrived) => {

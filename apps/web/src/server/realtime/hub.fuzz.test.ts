@@ -34,7 +34,7 @@ describe('Hub under arbitrary input', () => {
           clock,
           verifyToken: async (t) => ({ 'token-alice': 'alice', 'token-mallory': 'mallory' })[t] ?? null,
           // Only alice may watch "secret"; everyone may watch "public".
-          canView: async (room, user) => room === 'public' || (room === 'secret' && user === 'alice'),
+          viewAccess: async (room, user) => (room === 'public' || (room === 'secret' && user === 'alice') ? 'allowed' : 'denied'),
           snapshot: async (roomId) => ({
             roomId,
             room: { id: roomId, name: roomId, creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },

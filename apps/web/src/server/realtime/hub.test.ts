@@ -47,7 +47,7 @@ function setup(overrides: Partial<HubOptions> = {}) {
     log: pino({ level: 'silent' }),
     clock,
     verifyToken: async (token) => TOKENS[token] ?? null,
-    canView: async (roomId, userId) => MEMBERS[roomId]?.includes(userId) ?? false,
+    viewAccess: async (roomId, userId) => (MEMBERS[roomId]?.includes(userId) ? 'allowed' : 'denied'),
     snapshot: async (roomId): Promise<RoomSnapshot> => ({
       roomId,
       room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null },
@@ -165,6 +165,13 @@ describe('Hub: rooms', () => {
     release();
     await subscribing;
     expect(events(s)).toEqual(['gateway.status', 'room.snapshot', 'voice.joined']);
+  });
+
+  it('answers a subscribe to a closed room with not_found, naming it', async () => {
+    const { hub } = setup({ viewAccess: async (roomId) => (roomId === 'gone' ? 'closed' : 'denied') });
+    const alice = await authed(hub);
+    await hub.message(alice.connection.id, frame({ type: 'subscribe', room: 'gone' }));
+    expect(alice.frames.filter((f) => f.type === 'error').map((f) => [f.code, f.room])).toEqual([['not_found', 'gone']]);
   });
 
   it('never sends a private room to someone not allowed in it, whatever they ask', async () => {

@@ -41,12 +41,17 @@ export const HubDefaults = {
 
 export type HubTuning = { -readonly [K in keyof typeof HubDefaults]: number };
 
+const CLOSED_MESSAGE = 'This room has been closed.';
+
+export type ViewAccess = 'allowed' | 'denied' | 'closed';
+
 export interface HubOptions {
   log: Logger;
   clock: Clock;
   /** The user id in a valid WS token, or null. */
   verifyToken(token: string): Promise<string | null>;
-  canView(roomId: string, userId: string): Promise<boolean>;
+  /** May the user watch the room? `closed`: the room existed and was closed (the answer tells the tab it is gone). */
+  viewAccess(roomId: string, userId: string): Promise<ViewAccess>;
   snapshot(roomId: string): Promise<RoomSnapshot | null>;
   /** The Discord connection's status, sent to every new connection (R-RT9). */
   gatewayStatus(): { live: boolean; state: string };
@@ -282,9 +287,14 @@ export class Hub {
       this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`, roomId);
       return;
     }
-    if (!(await this.#o.canView(roomId, userId))) {
-      // Same answer for "does not exist" and "not yours": nothing about the room leaks.
-      if (!state.closed) this.#sendError(state, 'forbidden', 'You cannot watch this room.', roomId);
+    const access = await this.#o.viewAccess(roomId, userId);
+    if (access !== 'allowed') {
+      // Same answer for "does not exist" and "not yours": nothing about the room leaks. A closed
+      // room gets the answer a subscribe racing its closing gets below: a tab that subscribes
+      // after the room.deleted went out must still learn that the room is gone.
+      if (state.closed) return;
+      if (access === 'closed') this.#sendError(state, 'not_found', CLOSED_MESSAGE, roomId);
+      else this.#sendError(state, 'forbidden', 'You cannot watch this room.', roomId);
       return;
     }
     if (state.closed) return;
@@ -303,7 +313,7 @@ export class Hub {
     if (state.pending?.size === 0) state.pending = null;
     if (!snapshot) {
       this.#leaveRoom(state, roomId);
-      this.#sendError(state, 'not_found', 'This room has been closed.', roomId);
+      this.#sendError(state, 'not_found', CLOSED_MESSAGE, roomId);
       return;
     }
     const now = this.#o.clock.now();

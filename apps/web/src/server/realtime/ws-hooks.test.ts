@@ -25,7 +25,7 @@ async function start(tuning: Partial<HubTuning> = {}) {
     log: pino({ level: 'silent' }),
     clock: systemClock,
     verifyToken: async (token) => (token === 'good' ? 'alice' : null),
-    canView: async (roomId) => roomId === 'r1',
+    viewAccess: async (roomId) => (roomId === 'r1' ? 'allowed' : 'denied'),
     snapshot: async (roomId): Promise<RoomSnapshot> => ({
       roomId,
       room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null },

@@ -19,6 +19,7 @@ import { avatarUrl, type Session } from '../auth/session.ts';
 import type { Clock } from '../clock.ts';
 import { AppError, validationError } from '../http/errors.ts';
 import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
+import type { ViewAccess } from '../realtime/hub.ts';
 import { type InviteKind, InviteTokens } from './invite-token.ts';
 import { type Profile, type Room, type RoomView, membershipOf, roomInfo } from './room.ts';
 import type { RoomDiscord } from './room-discord.ts';
@@ -170,8 +171,14 @@ export class RoomService {
 
   /** Whether a user may watch a room's live stream (the hub's subscribe check). */
   async canView(roomId: string, userId: string): Promise<boolean> {
+    return (await this.viewAccess(roomId, userId)) === 'allowed';
+  }
+
+  /** canView, telling a closed room (its tombstone) apart from one that never was or is not theirs. */
+  async viewAccess(roomId: string, userId: string): Promise<ViewAccess> {
     const room = await this.#o.store.get(roomId);
-    return room !== null && membershipOf(room, userId) !== null;
+    if (room) return membershipOf(room, userId) !== null ? 'allowed' : 'denied';
+    return (await this.#o.store.closedAt(roomId)) !== null ? 'closed' : 'denied';
   }
 
   /** Room, players, spectators and who is in voice right now, at the room's current sequence. */

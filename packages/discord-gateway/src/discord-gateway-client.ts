@@ -408,7 +408,9 @@ export class DiscordGatewayClient {
     if (changes.length === 0) return;
     const source: EventSource = payload.t === GatewayDispatchEvents.GuildCreate ? 'resync' : 'dispatch';
     for (const change of changes) {
-      const event = { ...change, sequence, receivedAt, source } as GatewayDomainEvent;
+      // Stamped in place (the cache hands out fresh objects): a spread copy here made V8 build a
+      // new hidden class per event, and was most of what each event left for the old generation.
+      const event: GatewayDomainEvent = Object.assign(change, { sequence, receivedAt, source });
       this.#events.emit(event.type, event as never);
       this.#events.emit('*', event);
     }

@@ -51,7 +51,8 @@ const emptyGuild = (): GuildEntry => ({
 /**
  * Voice presence per guild, seeded from GUILD_CREATE and kept current from dispatches (R-GW2).
  * Every mutation returns the domain changes it caused, so events are derived from the cache and
- * can never disagree with it. Objects handed out are replaced, never mutated, on change.
+ * can never disagree with it. Objects handed out are replaced, never mutated, on change; the changes
+ * returned are new objects that belong to the caller.
  */
 export class VoiceStateCache implements VoiceStateView {
   readonly #guilds = new Map<string, GuildEntry>();
@@ -274,9 +275,16 @@ function profileOf(guild: GuildEntry, userId: string): MemberProfile {
   );
 }
 
+/** Written out field by field: `{ ...profile, guildId, … }` cost a new hidden class per voice change. */
 function toVoiceMember(guildId: string, channelId: string, profile: MemberProfile, vs: DiscordVoiceState): VoiceMember {
   return {
-    ...profile,
+    userId: profile.userId,
+    username: profile.username,
+    globalName: profile.globalName,
+    nick: profile.nick,
+    displayName: profile.displayName,
+    avatar: profile.avatar,
+    guildAvatar: profile.guildAvatar,
     guildId,
     channelId,
     selfMute: vs.self_mute,

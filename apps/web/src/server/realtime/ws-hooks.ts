@@ -16,6 +16,10 @@ export function createWebSocketHooks(services: Services): Partial<Hooks> {
   const { hub, config } = services;
   const connections = new WeakMap<Peer, Connection>();
   const writer = new TickWriter();
+  // Our own ids, not crossws's `peer.id`: that is a lazily made UUID which V8 keeps as a chain of
+  // 14 concatenated pieces, ~0.5 KB per connection for the socket's lifetime. Only this process
+  // uses them (hub keys, logs); short ones are flat strings.
+  let opened = 0;
 
   return {
     upgrade(request) {
@@ -28,7 +32,8 @@ export function createWebSocketHooks(services: Services): Partial<Hooks> {
     },
     open(peer) {
       const ws = rawWebSocketOf(peer);
-      const connection: Connection = ws ? new RawSocketConnection(peer.id, ws, ws._socket, writer) : new PeerConnection(peer);
+      const id = `ws${++opened}`;
+      const connection: Connection = ws ? new RawSocketConnection(id, ws, ws._socket, writer) : new PeerConnection(id, peer);
       releaseUpgradeRequest(peer);
       connections.set(peer, connection);
       hub.open(connection);
@@ -152,8 +157,8 @@ class PeerConnection implements Connection {
   readonly id: string;
   readonly #peer: Peer;
 
-  constructor(peer: Peer) {
-    this.id = peer.id;
+  constructor(id: string, peer: Peer) {
+    this.id = id;
     this.#peer = peer;
   }
 

@@ -1,4 +1,5 @@
 import handler, { createServerEntry } from '@tanstack/react-start/server-entry';
+import { isWsTokenRequest, wsTokenResponse } from './server/http/ws-token-route.ts';
 
 /**
  * Start's server entry. Besides the fetch handler it exports the WebSocket hooks, so the production
@@ -7,6 +8,8 @@ import handler, { createServerEntry } from '@tanstack/react-start/server-entry';
  */
 export default createServerEntry({
   fetch(request) {
+    // Once per WebSocket connection: served without building Start's per-request router.
+    if (isWsTokenRequest(request)) return wsTokenResponse(request);
     return handler.fetch(request);
   },
 });

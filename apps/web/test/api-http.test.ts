@@ -69,7 +69,13 @@ describe('live presence over the WebSocket', () => {
     const { room } = (await (await api('alice', '/api/rooms', { method: 'POST', body: JSON.stringify({ name: 'Live room' }) })).json()) as {
       room: { id: string; channelId: string };
     };
-    const { token } = (await (await api('alice', '/api/ws-token')).json()) as { token: string };
+    // Served by the server entry before Start's router: the same JSON API answers.
+    const anonymous = await api(null, '/api/ws-token');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/json');
+    const tokenResponse = await api('alice', '/api/ws-token');
+    expect(tokenResponse.headers.get('cache-control')).toBe('no-store');
+    const { token } = (await tokenResponse.json()) as { token: string };
     const ws = new WebSocket(`${stack.baseUrl.replace('http', 'ws')}/api/ws`, { headers: { origin: stack.baseUrl } });
     const frames: Array<{ type: string; event?: string; payload?: Record<string, unknown> }> = [];
     ws.on('message', (data) => frames.push(JSON.parse(String(data))));

@@ -1,12 +1,11 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { authedApiRoute, json } from '../../server/http/api.ts';
+import { wsTokenResponse } from '../../server/http/ws-token-route.ts';
 
-/** `GET /api/ws-token` → `{ token, expiresAt }`: a 5-minute JWT for the first WebSocket frame. */
+/** `GET /api/ws-token` → `{ token, expiresAt }`. The server entry (src/server.ts) answers it first. */
 export const Route = createFileRoute('/api/ws-token')({
   server: {
     handlers: {
-      GET: ({ request }) =>
-        authedApiRoute(request, 'Auth', async ({ services, session }) => json(await services.wsTokens.issue(session.userId, services.clock.now()))),
+      GET: ({ request }) => wsTokenResponse(request),
     },
   },
 });

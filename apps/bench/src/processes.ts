@@ -15,6 +15,17 @@ import type { FromWorker, ToWorker } from './worker-protocol.ts';
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
 export const webDir = fileURLToPath(new URL('../../web/', import.meta.url));
 
+/**
+ * The Node flags of apps/web's `start` script (`… node <flags> dist/prod.mjs`): they are part of
+ * the production configuration (GC settings), so the one place they are written is that script.
+ */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(`${webDir}package.json`, 'utf8')) as { scripts?: { start?: string } };
+  const match = /\bnode\s+(.*?)\s*dist\/prod\.mjs\b/.exec(pkg.scripts?.start ?? '');
+  if (!match) throw new Error('apps/web/package.json: the start script no longer runs `node … dist/prod.mjs`; update the bench');
+  return match[1]!.split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
+
 const children = new Set<ChildProcess>();
 
 function track(child: ChildProcess): ChildProcess {
@@ -96,7 +107,8 @@ export async function startApp(options: {
     DISCORD_REST_GLOBAL_RPS: '5000',
   };
   const entry = options.entry ?? 'dist/prod.mjs';
-  const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  // The production flags too: the bench measures what `pnpm start` runs.
+  const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx'] : [...startScriptNodeFlags()];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   nodeArgs.push(...(options.nodeArgs ?? []));
   const [bin, args] = placed(options.cpu, process.execPath, [...nodeArgs, entry]);

@@ -80,9 +80,9 @@ describe('loadConfig', () => {
     expect(problemsOf({ HTTP_LISTEN_BACKLOG: 'lots' })[0]).toMatch(/^HTTP_LISTEN_BACKLOG: /);
   });
 
-  it("leaves heap growth to V8 unless V8_HEAP_GROWING_PERCENT bounds it", () => {
-    expect(loadConfig({}).http.heapGrowingPercent).toBe(0);
-    expect(loadConfig({ V8_HEAP_GROWING_PERCENT: '50' }).http.heapGrowingPercent).toBe(50);
+  it('bounds heap growth to 50 % by default; V8_HEAP_GROWING_PERCENT=0 leaves it to V8', () => {
+    expect(loadConfig({}).http.heapGrowingPercent).toBe(50);
+    expect(loadConfig({ V8_HEAP_GROWING_PERCENT: '0' }).http.heapGrowingPercent).toBe(0);
     expect(problemsOf({ V8_HEAP_GROWING_PERCENT: '-5' })[0]).toMatch(/^V8_HEAP_GROWING_PERCENT: /);
   });
 });

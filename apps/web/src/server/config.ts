@@ -26,7 +26,7 @@ const EnvSchema = z.object({
   HOST: optionalString,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HTTP_LISTEN_BACKLOG: z.coerce.number().int().min(1).max(65_535).default(4096),
-  V8_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(0),
+  V8_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(1_000).default(50),
   PUBLIC_URL: optionalString.pipe(z.url({ message: 'PUBLIC_URL must be an absolute URL such as https://rooms.example.com' }).optional()),
   WS_ALLOWED_ORIGINS: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

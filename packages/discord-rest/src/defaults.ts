@@ -15,6 +15,10 @@ export interface DiscordRestTuning {
   /** Margin added to every bucket reset before the queue sends again. */
   rateLimitOffsetMs: number;
   globalRequestsPerSecond: number;
+  /** Discord's invalid-request window (401, 403 and non-shared 429 answers are counted over it). */
+  invalidRequestWindowMs: number;
+  /** Above this many invalid requests in the window, an error is logged: Discord bans the IP at 10,000. */
+  invalidRequestAlertAbove: number;
 }
 
 /** One object, nothing here reads the environment: the app's config module overrides what it must. */
@@ -33,4 +37,9 @@ export const discordRestDefaults: Readonly<DiscordRestTuning> = {
   rateLimitOffsetMs: 50,
   // Discord's global limit for a bot token.
   globalRequestsPerSecond: 50,
+  // Discord: 10,000 invalid requests per 10 minutes, then a Cloudflare ban of about an hour
+  // (https://discord.com/developers/docs/topics/rate-limits#invalid-request-limit-aka-cloudflare-bans).
+  invalidRequestWindowMs: 10 * 60_000,
+  // A tenth of the ban level: a healthy bot sends a handful; a thousand means a loop to stop now.
+  invalidRequestAlertAbove: 1_000,
 };

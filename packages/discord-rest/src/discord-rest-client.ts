@@ -6,7 +6,8 @@ import { discordRestDefaults, type DiscordRestTuning } from './defaults.ts';
 import { DiscordApiError, DiscordInvalidResponseError, formatMs, isDiscordRestError, type HttpMethod, type RequestContext } from './errors.ts';
 import type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent } from './events.ts';
 import { silentLogger, type Logger } from '@repo/platform';
-import { InMemoryRateLimitStateStore, type RateLimitStateStore } from './rate-limit-store.ts';
+import { InvalidRequestBudget, countsAsInvalidRequest } from './invalid-request-budget.ts';
+import { InMemoryRateLimitStateStore, type BucketRef, type RateLimitStateStore } from './rate-limit-store.ts';
 import { runWithRetries, type RetryPolicy } from './retry-policy.ts';
 import {
   authorizationSchema,
@@ -127,6 +128,8 @@ export class DiscordRestClient {
   readonly #stats = { rateLimitEvents: 0, responses429: 0, retries: 0 };
   readonly #onRequest: ((event: RequestEvent) => void) | undefined;
   readonly #now: () => number;
+  /** Per client, i.e. per process: Discord counts invalid requests per IP address. */
+  readonly #invalid: InvalidRequestBudget;
 
   constructor(options: DiscordRestClientOptions) {
     const tuning = resolveTuning(options);
@@ -152,6 +155,17 @@ export class DiscordRestClient {
     };
     this.#onRequest = options.onRequest ? (event) => safely(options.onRequest, event) : undefined;
     this.#now = () => clock.now();
+    // Ten slots of a minute: the count lags the true sliding window by at most a minute, which
+    // matters little against a limit ten times the alert level.
+    this.#invalid = new InvalidRequestBudget({ windowMs: tuning.invalidRequestWindowMs, slots: 10, alertAbove: tuning.invalidRequestAlertAbove });
+    const onAnswer = (status: number, scope: string | null, bucket: BucketRef): void => {
+      if (!countsAsInvalidRequest(status, scope)) return;
+      if (!this.#invalid.record(clock.now())) return;
+      this.#logger.error(
+        { module: 'RateLimit', invalidRequests: this.#invalid.count(clock.now()), windowMs: tuning.invalidRequestWindowMs, lastStatus: status, method: bucket.method, route: bucket.route },
+        `[RateLimit] more than ${tuning.invalidRequestAlertAbove} requests answered 401/403/429 in ${formatMs(tuning.invalidRequestWindowMs)}; Discord bans the IP for about an hour at 10,000. Find what keeps sending them.`,
+      );
+    };
     this.#policy = {
       maxRetries: tuning.maxRetries,
       backoff: { baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs },
@@ -182,6 +196,7 @@ export class DiscordRestClient {
           requestTimeoutMs: tuning.requestTimeoutMs,
           maxRateLimitWaitMs: tuning.maxRateLimitWaitMs,
           onBudgetWait: (event) => this.#reportBudgetWait(event, onRateLimit),
+          onAnswer,
         }),
       });
       rest.on('rateLimited', (data) => this.#reportQueueWait(data, onRateLimit));
@@ -194,6 +209,14 @@ export class DiscordRestClient {
   /** Counters since construction (the hooks are the way to feed metrics; these help tests and health pages). */
   get stats(): Readonly<{ rateLimitEvents: number; responses429: number; retries: number }> {
     return { ...this.#stats };
+  }
+
+  /**
+   * Answers Discord counts toward its invalid-request limit (401, 403, 429 not of scope `shared`),
+   * bot and user tokens together, over the last `invalidRequestWindowMs`.
+   */
+  invalidRequestCount(): number {
+    return this.#invalid.count(this.#now());
   }
 
   /** Stops @discordjs/rest's sweeper timers. */
@@ -221,6 +244,18 @@ export class DiscordRestClient {
       },
       options,
       parse: json(roleSchema),
+    });
+  }
+
+  /** Every role of the guild, @everyone included (it counts toward Discord's 250). */
+  async getGuildRoles(guildId: string, options?: CallOptions): Promise<DiscordRole[]> {
+    return this.#call({
+      operation: 'getGuildRoles',
+      method: 'GET',
+      route: '/guilds/:guildId/roles',
+      path: Routes.guildRoles(snowflake('guildId', guildId)),
+      options,
+      parse: json(roleSchema.array()),
     });
   }
 
@@ -258,13 +293,13 @@ export class DiscordRestClient {
   }
 
   /** A category (type 4) to group channels under, e.g. the app's rooms. */
-  async createCategory(guildId: string, input: { name: string }, options?: CallOptions): Promise<DiscordChannel> {
+  async createCategory(guildId: string, input: { name: string; permissionOverwrites?: PermissionOverwriteInput[] }, options?: CallOptions): Promise<DiscordChannel> {
     return this.#call({
       operation: 'createCategory',
       method: 'POST',
       route: '/guilds/:guildId/channels',
       path: Routes.guildChannels(snowflake('guildId', guildId)),
-      body: { type: ChannelType.GuildCategory, name: input.name },
+      body: { type: ChannelType.GuildCategory, name: input.name, permission_overwrites: input.permissionOverwrites?.map(overwriteBody) },
       options,
       parse: json(channelSchema),
     });

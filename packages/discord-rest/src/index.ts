@@ -27,6 +27,7 @@ export {
   type UnavailableReason,
 } from './errors.ts';
 export type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent, RetryReason } from './events.ts';
+export { discordResourceLimits, resourceLimitOf, type DiscordResourceLimit } from './resource-limits.ts';
 export { InMemoryRateLimitStateStore, type BucketRef, type RateLimitObservation, type RateLimitStateStore, type RateLimitWait } from './rate-limit-store.ts';
 export { systemClock, type Clock } from '@repo/platform';
 export { silentLogger, type Logger } from '@repo/platform';

@@ -59,6 +59,8 @@ export interface TransportOptions {
   requestTimeoutMs: number;
   maxRateLimitWaitMs: number;
   onBudgetWait: (event: BudgetWaitEvent) => void;
+  /** Every answer's status and `X-RateLimit-Scope` (the invalid-request budget reads them). */
+  onAnswer: (status: number, scope: string | null, bucket: BucketRef) => void;
 }
 
 const rateLimitBody = z.object({
@@ -88,6 +90,7 @@ export function createTransport(options: TransportOptions): RESTOptions['makeReq
       await store.update(bucket, { kind: 'released' }, clock.now());
       throw error;
     }
+    options.onAnswer(response.status, response.headers.get('x-ratelimit-scope'), bucket);
     const observation = readRateLimitHeaders(response.headers);
     if (response.status === 429) {
       const parsed = rateLimitBody.safeParse(await response.json().catch(() => undefined));

@@ -3,7 +3,7 @@ import { parseCliEnv } from './cli-env.ts';
 
 describe('parseCliEnv', () => {
   it('uses defaults when nothing is set', () => {
-    expect(parseCliEnv({})).toEqual({ ok: true, options: { port: 4100, host: '127.0.0.1', rateLimits: 'discord' } });
+    expect(parseCliEnv({})).toEqual({ ok: true, options: { port: 4100, host: '127.0.0.1', rateLimits: 'discord', resourceLimits: 'discord' } });
   });
 
   it('maps every variable', () => {
@@ -15,21 +15,55 @@ describe('parseCliEnv', () => {
       EMULATOR_TOKEN_TTL_S: '60',
       EMULATOR_USERS: '10000',
       EMULATOR_RATE_LIMITS: 'off',
+      EMULATOR_MAX_CHANNELS_PER_CATEGORY: '5',
+      EMULATOR_MAX_GUILD_CHANNELS: '20',
+      EMULATOR_MAX_GUILD_ROLES: '0',
+      EMULATOR_RESOURCE_LIMITS: 'off',
+      EMULATOR_SESSION_START_TOTAL: '3',
+      EMULATOR_INVALID_REQUEST_LIMIT: '100',
       EMULATOR_IGNORED: 'x',
     });
     expect(result).toEqual({
       ok: true,
-      options: { port: 0, host: '0.0.0.0', heartbeatIntervalMs: 5000, resumeWindowMs: 1000, tokenTtlSeconds: 60, extraUsers: 10000, rateLimits: 'off' },
+      options: {
+        port: 0,
+        host: '0.0.0.0',
+        heartbeatIntervalMs: 5000,
+        resumeWindowMs: 1000,
+        tokenTtlSeconds: 60,
+        extraUsers: 10000,
+        rateLimits: 'off',
+        resourceLimits: 'off',
+        limits: { channelsPerCategory: 5, channelsPerGuild: 20, rolesPerGuild: 0 },
+        sessionStartLimit: { total: 3 },
+        invalidRequestLimit: { limit: 100 },
+      },
     });
   });
 
+  it('sets only the limits that are given', () => {
+    const result = parseCliEnv({ EMULATOR_MAX_GUILD_ROLES: '20' });
+    expect(result.ok && result.options.limits).toEqual({ rolesPerGuild: 20 });
+    expect(result.ok && 'sessionStartLimit' in result.options).toBe(false);
+  });
+
   it('names the variable and the bad value', () => {
-    const result = parseCliEnv({ EMULATOR_PORT: '70000', EMULATOR_RATE_LIMITS: 'sometimes' });
+    const result = parseCliEnv({
+      EMULATOR_PORT: '70000',
+      EMULATOR_RATE_LIMITS: 'sometimes',
+      EMULATOR_RESOURCE_LIMITS: 'on',
+      EMULATOR_MAX_GUILD_ROLES: '-1',
+      EMULATOR_INVALID_REQUEST_LIMIT: '0',
+    });
     expect(result.ok).toBe(false);
     if (!result.ok) {
       expect(result.message).toContain('EMULATOR_PORT');
       expect(result.message).toContain('"70000"');
       expect(result.message).toContain('EMULATOR_RATE_LIMITS');
+      expect(result.message).toContain('EMULATOR_RESOURCE_LIMITS');
+      expect(result.message).toContain('EMULATOR_MAX_GUILD_ROLES');
+      expect(result.message).toContain('"-1"');
+      expect(result.message).toContain('EMULATOR_INVALID_REQUEST_LIMIT');
     }
   });
 });

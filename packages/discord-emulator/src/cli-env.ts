@@ -16,6 +16,13 @@ const envSchema = z.object({
   EMULATOR_TOKEN_TTL_S: intFrom(1, 31_536_000).optional(),
   EMULATOR_USERS: intFrom(0, 200_000).optional(),
   EMULATOR_RATE_LIMITS: z.enum(['discord', 'off']).default('discord'),
+  // Discord's limits (specs/discord-limits.md); lower them to reach them in a manual test.
+  EMULATOR_MAX_CHANNELS_PER_CATEGORY: intFrom(0, 1_000_000).optional(),
+  EMULATOR_MAX_GUILD_CHANNELS: intFrom(0, 1_000_000).optional(),
+  EMULATOR_MAX_GUILD_ROLES: intFrom(0, 1_000_000).optional(),
+  EMULATOR_RESOURCE_LIMITS: z.enum(['discord', 'off']).default('discord'),
+  EMULATOR_SESSION_START_TOTAL: intFrom(0, 1_000_000).optional(),
+  EMULATOR_INVALID_REQUEST_LIMIT: intFrom(1, 1_000_000_000).optional(),
 });
 
 export type CliEnvResult = { ok: true; options: EmulatorOptions & { port: number; host: string } } | { ok: false; message: string };
@@ -29,16 +36,29 @@ export function parseCliEnv(env: Record<string, string | undefined>): CliEnvResu
     return { ok: false, message: `Invalid emulator configuration:\n${lines.join('\n')}` };
   }
   const e = parsed.data;
+  const resourceOverrides = limits(e);
   return {
     ok: true,
     options: {
       port: e.EMULATOR_PORT,
       host: e.EMULATOR_HOST,
       rateLimits: e.EMULATOR_RATE_LIMITS,
+      resourceLimits: e.EMULATOR_RESOURCE_LIMITS,
       ...(e.EMULATOR_HEARTBEAT_MS !== undefined ? { heartbeatIntervalMs: e.EMULATOR_HEARTBEAT_MS } : {}),
       ...(e.EMULATOR_RESUME_WINDOW_MS !== undefined ? { resumeWindowMs: e.EMULATOR_RESUME_WINDOW_MS } : {}),
       ...(e.EMULATOR_TOKEN_TTL_S !== undefined ? { tokenTtlSeconds: e.EMULATOR_TOKEN_TTL_S } : {}),
       ...(e.EMULATOR_USERS !== undefined ? { extraUsers: e.EMULATOR_USERS } : {}),
+      ...(resourceOverrides ? { limits: resourceOverrides } : {}),
+      ...(e.EMULATOR_SESSION_START_TOTAL !== undefined ? { sessionStartLimit: { total: e.EMULATOR_SESSION_START_TOTAL } } : {}),
+      ...(e.EMULATOR_INVALID_REQUEST_LIMIT !== undefined ? { invalidRequestLimit: { limit: e.EMULATOR_INVALID_REQUEST_LIMIT } } : {}),
     },
   };
+}
+
+function limits(e: z.output<typeof envSchema>): EmulatorOptions['limits'] | undefined {
+  const out: NonNullable<EmulatorOptions['limits']> = {};
+  if (e.EMULATOR_MAX_CHANNELS_PER_CATEGORY !== undefined) out.channelsPerCategory = e.EMULATOR_MAX_CHANNELS_PER_CATEGORY;
+  if (e.EMULATOR_MAX_GUILD_CHANNELS !== undefined) out.channelsPerGuild = e.EMULATOR_MAX_GUILD_CHANNELS;
+  if (e.EMULATOR_MAX_GUILD_ROLES !== undefined) out.rolesPerGuild = e.EMULATOR_MAX_GUILD_ROLES;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

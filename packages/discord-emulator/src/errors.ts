@@ -49,6 +49,14 @@ export const invalidJson = () => new DiscordApiError(400, 50109, 'The request bo
 export const notInVoice = () => new DiscordApiError(400, 40032, 'Target user is not connected to voice.');
 export const invalidFormBody = (errors: ErrorTree) => new DiscordApiError(400, 50035, 'Invalid Form Body', errors);
 
+// Discord's resource limits. The number in each message is the limit in force, so a test that
+// lowers a limit sees the message Discord would send for that number.
+export const maxGuildRoles = (limit: number) => new DiscordApiError(400, 30005, `Maximum number of guild roles reached (${limit})`);
+export const maxGuildChannels = (limit: number) => new DiscordApiError(400, 30013, `Maximum number of guild channels reached (${limit})`);
+/** A full category is not a JSON error code of its own: Discord reports it as a form error on `parent_id`. */
+export const categoryFull = (limit: number) =>
+  fieldError(['parent_id'], 'CHANNEL_PARENT_MAX_CHANNELS', `Maximum number of channels in category reached (${limit})`);
+
 /** A single-field Invalid Form Body, e.g. `fieldError(['parent_id'], 'CHANNEL_PARENT_INVALID_TYPE', …)`. */
 export function fieldError(path: readonly (string | number)[], code: string, message: string): DiscordApiError {
   const tree: ErrorTree = {};

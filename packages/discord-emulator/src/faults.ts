@@ -14,6 +14,11 @@ export interface StatusFault {
   retryAfter?: number;
   /** For 429s: report the global limit instead of a route bucket. */
   global?: boolean;
+  /**
+   * For bucket 429s: `X-RateLimit-Scope` (default `user`). `shared` is a resource's own limit,
+   * which Discord does not count toward the invalid-request limit.
+   */
+  scope?: 'user' | 'shared';
 }
 
 export interface HangFault {

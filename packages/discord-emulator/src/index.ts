@@ -12,6 +12,10 @@ export {
   type RateLimitMode,
   type RouteLimit,
 } from './rest/rate-limiter.ts';
+export { DISCORD_LIMITS, type ResourceLimitMode, type ResourceLimits } from './discord-limits.ts';
+export { SessionStartLimit, type SessionStartLimitOptions, type SessionStartLimitUpdate } from './gateway/index.ts';
+export { INVALID_REQUEST_BAN_BODY } from './rest/rest-api.ts';
+export { InvalidRequestLimit, type InvalidRequestCount, type InvalidRequestLimitOptions } from './rest/invalid-request-limit.ts';
 export type { EmulatorLogger } from './logger.ts';
 export type { StateSnapshot } from './control/state-snapshot.ts';
 export type { FaultCommand } from './control/control-schemas.ts';

@@ -3,11 +3,19 @@ import type { AddressInfo } from 'node:net';
 import type { APIUser } from 'discord-api-types/v10';
 import { AvatarRoute } from './avatar-route.ts';
 import { handleControl } from './control/control-api.ts';
+import { resolveResourceLimits, type ResourceLimitMode, type ResourceLimits } from './discord-limits.ts';
 import { RestFaults } from './faults.ts';
-import { createGatewayServer, gatewayUrl as gatewayUrlOf, type GatewayServer } from './gateway/index.ts';
+import {
+  createGatewayServer,
+  gatewayUrl as gatewayUrlOf,
+  SessionStartLimit,
+  type GatewayServer,
+  type SessionStartLimitOptions,
+} from './gateway/index.ts';
 import { BodyTooLargeError, redirect, sendJson } from './http/respond.ts';
 import { silentLogger, type EmulatorLogger } from './logger.ts';
 import { handleAuthorize, handleToken } from './oauth/oauth-endpoints.ts';
+import { InvalidRequestLimit, type InvalidRequestLimitOptions } from './rest/invalid-request-limit.ts';
 import { RateLimiter, type RateLimitMode, type RouteLimit } from './rest/rate-limiter.ts';
 import { RestApi } from './rest/rest-api.ts';
 import type { EmulatorSeed, TestUserName } from './seed.ts';
@@ -38,6 +46,18 @@ export interface EmulatorOptions {
   routeLimits?: Record<string, RouteLimit>;
   /** Global requests per second per bot token (default 50; with rateLimits 'off' only when set). */
   globalLimitPerSecond?: number;
+  /**
+   * Discord's resource limits, lowered for tests: channels per category (50), channels per guild
+   * (500, categories included), roles per guild (250, @everyone and managed roles included).
+   * They apply with `resourceLimits` 'discord' and 'off' alike.
+   */
+  limits?: Partial<ResourceLimits>;
+  /** 'discord' (default) enforces the three resource limits; 'off' lifts those not set in `limits` (for the bench). */
+  resourceLimits?: ResourceLimitMode;
+  /** GET /gateway/bot's `session_start_limit` (default 1000 per 24 h, max_concurrency 1); IDENTIFY spends it. */
+  sessionStartLimit?: SessionStartLimitOptions;
+  /** 401/403/429 answers allowed per credential per window before the Cloudflare-style ban (default 10,000 per 10 min). */
+  invalidRequestLimit?: InvalidRequestLimitOptions;
   logger?: EmulatorLogger;
   /** Clock for rate-limit windows, token expiry and timestamps (default Date.now). */
   now?: () => number;
@@ -61,7 +81,10 @@ export interface EmulatorHandle {
   /** Seeded users by username (alice … heidi with the default seed), as of start. */
   users: EmulatorUsers;
   state: EmulatorState;
+  /** Also `gateway.sessionStartLimit` (the identify budget) and `gateway.startOutage(ms)`. */
   gateway: GatewayServer;
+  /** The invalid-request counter: `invalidRequests.count(emu.botToken)`. */
+  invalidRequests: InvalidRequestLimit;
   close(): Promise<void>;
 }
 
@@ -76,7 +99,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? DEFAULTS.host;
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
+  // Bad limit options throw here, before a port is taken.
+  const sessionStartLimit = new SessionStartLimit(options.sessionStartLimit ?? {}, now);
+  const invalidRequests = new InvalidRequestLimit(options.invalidRequestLimit ?? {}, now);
+  const resourceLimits = resolveResourceLimits(options.resourceLimits ?? 'discord', options.limits);
   const state = new EmulatorState({
+    resourceLimits,
     ...(options.seed ? { seed: options.seed } : {}),
     extraUsers: options.extraUsers ?? 0,
     tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds,
@@ -111,11 +139,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,
     publicUrl: publicWsUrl,
     now,
+    sessionStartLimit,
   });
-  const restApi = new RestApi({ state, limiter, faults, logger, gatewayUrl });
+  const restApi = new RestApi({ state, limiter, faults, logger, gatewayUrl, sessionStartLimit, invalidRequests });
   const avatars = new AvatarRoute(state);
   const oauthDeps = { state, baseUrl: url };
-  const controlDeps = { state, faults, limiter, restApi, gateway };
+  const controlDeps = { state, faults, limiter, restApi, gateway, invalidRequests };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = new URL(req.url ?? '/', url);
@@ -178,6 +207,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     users,
     state,
     gateway,
+    invalidRequests,
     close: () => {
       closing ??= (async () => {
         restApi.releaseHung();

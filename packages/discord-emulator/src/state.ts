@@ -12,7 +12,8 @@ import {
   type RoleFlags,
   type UserFlags,
 } from 'discord-api-types/v10';
-import { unknownChannel, unknownGuild, unknownMember, unknownRole, unknownUser } from './errors.ts';
+import { DISCORD_LIMITS, type ResourceLimits } from './discord-limits.ts';
+import { categoryFull, maxGuildChannels, maxGuildRoles, unknownChannel, unknownGuild, unknownMember, unknownRole, unknownUser } from './errors.ts';
 import { OAuthStore } from './oauth-store.ts';
 import {
   channelPayload,
@@ -66,6 +67,8 @@ export interface EmulatorStateOptions {
   /** Access-token lifetime (default 604 800 s = 7 days, Discord's). */
   tokenTtlSeconds?: number;
   now?: () => number;
+  /** Channels per category and per guild, roles per guild (default Discord's: 50, 500, 250). */
+  resourceLimits?: ResourceLimits;
   /** Told when a dispatch listener throws (the mutation itself still succeeds). */
   onListenerError?: (error: unknown) => void;
 }
@@ -133,6 +136,8 @@ const APPLICATION_FLAGS = (1 << 15) | (1 << 13);
 export class EmulatorState {
   readonly now: () => number;
   readonly oauth: OAuthStore;
+  /** Enforced on every channel and role mutation, REST or not; the seed itself is exempt. */
+  readonly resourceLimits: ResourceLimits;
   /** 429s sent by the REST layer since the last reset. */
   readonly rateLimitHits: RateLimitHit[] = [];
   /** Requests served per route template (`GET /guilds/:id/channels`) since the last reset. */
@@ -152,6 +157,11 @@ export class EmulatorState {
   constructor(options: EmulatorStateOptions = {}) {
     this.#options = options;
     this.now = options.now ?? Date.now;
+    this.resourceLimits = options.resourceLimits ?? {
+      channelsPerCategory: DISCORD_LIMITS.channelsPerCategory,
+      channelsPerGuild: DISCORD_LIMITS.channelsPerGuild,
+      rolesPerGuild: DISCORD_LIMITS.rolesPerGuild,
+    };
     this.oauth = new OAuthStore(this.now, options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_S);
     this.#build();
   }
@@ -340,8 +350,12 @@ export class EmulatorState {
 
   // ---------------------------------------------------------------- channel mutations
 
+  /** Throws Discord's errors for a full category (400 50035 on parent_id) or a full guild (400 30013). */
   createChannel(guildId: string, input: ChannelInput): ChannelRecord {
     const g = this.guild(guildId);
+    const parentId = input.type === ChannelType.GuildCategory ? null : (input.parentId ?? null);
+    if (parentId !== null) this.#requireRoomInCategory(g, parentId);
+    if (g.channels.size >= this.resourceLimits.channelsPerGuild) throw maxGuildChannels(this.resourceLimits.channelsPerGuild);
     const siblings = [...g.channels.values()].filter((c) => sortGroup(c.type) === sortGroup(input.type));
     const ch: ChannelRecord = {
       id: this.#ids.next(),
@@ -349,7 +363,7 @@ export class EmulatorState {
       type: input.type,
       name: input.name,
       position: input.position ?? siblings.reduce((max, c) => Math.max(max, c.position + 1), 0),
-      parentId: input.type === ChannelType.GuildCategory ? null : (input.parentId ?? null),
+      parentId,
       overwrites: (input.overwrites ?? []).map((o) => ({ ...o })),
       topic: input.topic ?? null,
       nsfw: input.nsfw ?? false,
@@ -364,8 +378,13 @@ export class EmulatorState {
     return ch;
   }
 
+  /** Moving a channel into another full category throws 400 50035; staying in its own category never does. */
   updateChannel(channelId: string, patch: ChannelPatch): ChannelRecord {
     const ch = this.channel(channelId);
+    const target = patch.parentId;
+    if (target != null && target !== ch.parentId && ch.type !== ChannelType.GuildCategory) {
+      this.#requireRoomInCategory(this.guild(ch.guildId), target);
+    }
     if (patch.name !== undefined) ch.name = patch.name;
     if (patch.position !== undefined) ch.position = patch.position;
     if (patch.parentId !== undefined && ch.type !== ChannelType.GuildCategory) ch.parentId = patch.parentId;
@@ -407,8 +426,10 @@ export class EmulatorState {
   // ---------------------------------------------------------------- role mutations
 
   /** New roles land at position 1, just above @everyone, pushing the others up (as Discord does). */
+  /** Throws 400 30005 when the guild already has `rolesPerGuild` roles (@everyone and managed roles count). */
   createRole(guildId: string, input: RoleInput): APIRole {
     const g = this.guild(guildId);
+    if (g.roles.size >= this.resourceLimits.rolesPerGuild) throw maxGuildRoles(this.resourceLimits.rolesPerGuild);
     for (const r of g.roles.values()) if (r.id !== guildId) r.position += 1;
     const role = this.#newRole(guildId, {
       name: input.name ?? 'new role',
@@ -723,6 +744,12 @@ export class EmulatorState {
       mentionable: r.mentionable ?? false,
       flags: 0 as RoleFlags,
     };
+  }
+
+  #requireRoomInCategory(g: GuildRecord, categoryId: string): void {
+    let children = 0;
+    for (const c of g.channels.values()) if (c.parentId === categoryId) children += 1;
+    if (children >= this.resourceLimits.channelsPerCategory) throw categoryFull(this.resourceLimits.channelsPerCategory);
   }
 
   #userOrThrow(userId: string): APIUser {

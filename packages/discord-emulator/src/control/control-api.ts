@@ -3,11 +3,19 @@ import type { z } from 'zod';
 import type { GatewayServer } from '../gateway/index.ts';
 import type { RestFaults } from '../faults.ts';
 import { readBody, sendHtml, sendJson } from '../http/respond.ts';
+import type { InvalidRequestLimit } from '../rest/invalid-request-limit.ts';
 import type { RateLimiter } from '../rest/rate-limiter.ts';
 import type { RestApi } from '../rest/rest-api.ts';
 import type { EmulatorState } from '../state.ts';
 import { controlPanelHtml } from './control-panel.ts';
-import { createUserSchema, faultSchema, voiceCommandSchema, type FaultCommand } from './control-schemas.ts';
+import {
+  createUserSchema,
+  faultSchema,
+  gatewayOutageSchema,
+  sessionStartLimitSchema,
+  voiceCommandSchema,
+  type FaultCommand,
+} from './control-schemas.ts';
 import { snapshot } from './state-snapshot.ts';
 import { ControlError, applyVoiceCommand } from './voice-control.ts';
 
@@ -22,6 +30,7 @@ export interface ControlDeps {
   limiter: RateLimiter;
   restApi: RestApi;
   gateway: GatewayServer;
+  invalidRequests: InvalidRequestLimit;
 }
 
 export async function handleControl(deps: ControlDeps, req: IncomingMessage, res: ServerResponse, subpath: string): Promise<void> {
@@ -35,7 +44,7 @@ export async function handleControl(deps: ControlDeps, req: IncomingMessage, res
         return;
       case 'GET /state':
         req.resume();
-        sendJson(res, 200, snapshot(deps.state, deps.faults, deps.gateway));
+        sendJson(res, 200, snapshot(deps.state, deps.faults, deps.gateway, deps.invalidRequests));
         return;
       case 'POST /voice': {
         const cmd = await readJson(req, voiceCommandSchema);
@@ -49,6 +58,21 @@ export async function handleControl(deps: ControlDeps, req: IncomingMessage, res
       case 'POST /faults': {
         const fault = await readJson(req, faultSchema);
         sendJson(res, 200, { ok: true, affected: applyFault(deps, fault) });
+        return;
+      }
+      case 'POST /faults/gateway-outage': {
+        const { durationMs } = await readJson(req, gatewayOutageSchema);
+        sendJson(res, 200, { ok: true, affected: deps.gateway.startOutage(durationMs) });
+        return;
+      }
+      case 'POST /session-start-limit': {
+        const update = await readJson(req, sessionStartLimitSchema);
+        const total = deps.gateway.sessionStartLimit.total;
+        if (update.remaining !== undefined && update.remaining > total) {
+          throw new ControlError(400, `invalid request: remaining: must be at most total (${total})`);
+        }
+        deps.gateway.sessionStartLimit.set(stripUndefined(update));
+        sendJson(res, 200, { sessionStartLimit: deps.gateway.sessionStartLimit.snapshot() });
         return;
       }
       case 'DELETE /faults':
@@ -89,6 +113,9 @@ export function reset(deps: ControlDeps): void {
   deps.faults.clear();
   deps.limiter.reset();
   deps.restApi.releaseHung();
+  deps.invalidRequests.reset();
+  deps.gateway.sessionStartLimit.reset();
+  deps.gateway.startOutage(0);
   // Connected sessions get INVALID_SESSION(false) now; disconnected ones become unresumable.
   deps.gateway.injectFault({ kind: 'gateway.invalidSession', resumable: false });
   deps.gateway.forgetSessions();

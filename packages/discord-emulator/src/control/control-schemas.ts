@@ -39,6 +39,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
     count: z.number().int().min(1).default(1),
     retryAfter: z.number().positive().max(3600).optional(),
     global: z.boolean().optional(),
+    scope: z.enum(['user', 'shared']).optional(),
   }),
   z.strictObject({
     kind: z.literal('rest.hang'),
@@ -51,6 +52,19 @@ export const faultSchema = z.discriminatedUnion('kind', [
 ]);
 
 export type FaultCommand = z.output<typeof faultSchema>;
+
+/** `POST /_emulator/session-start-limit`: set the identify budget (e.g. `{ remaining: 0 }`). */
+export const sessionStartLimitSchema = z
+  .strictObject({
+    remaining: z.number().int().min(0).optional(),
+    resetAfterMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .refine((b) => b.remaining !== undefined || b.resetAfterMs !== undefined, { error: 'give remaining and/or resetAfterMs' });
+
+/** `POST /_emulator/faults/gateway-outage`: keep the bot off the Gateway for `durationMs` (0 ends an outage). */
+export const gatewayOutageSchema = z.strictObject({
+  durationMs: z.number().int().min(0).max(86_400_000),
+});
 
 export const createUserSchema = z.strictObject({
   username: z.string().regex(/^[a-z0-9_.]{2,32}$/, { error: 'username: 2–32 of a-z, 0-9, "_" and "."' }),

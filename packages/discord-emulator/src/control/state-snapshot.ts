@@ -1,7 +1,8 @@
 import type { GatewayServer, GatewayStats } from '../gateway/index.ts';
 import type { RestFaults } from '../faults.ts';
+import type { InvalidRequestCount, InvalidRequestLimit } from '../rest/invalid-request-limit.ts';
 import type { EmulatorState, RateLimitHit } from '../state.ts';
-import type { APIGuildMember, APIRole, APIUser, APIVoiceState } from 'discord-api-types/v10';
+import type { APIGatewaySessionStartLimit, APIGuildMember, APIRole, APIUser, APIVoiceState } from 'discord-api-types/v10';
 import type { GuildChannelPayload } from '../payloads.ts';
 
 /** The JSON of `GET /_emulator/state`: everything a test or the control panel wants to look at. */
@@ -28,10 +29,12 @@ export interface StateSnapshot {
   requestCounts: Record<string, number>;
   faults: ReturnType<RestFaults['list']>;
   latencyMs: number;
-  gateway: GatewayStats;
+  gateway: GatewayStats & { sessionStartLimit: APIGatewaySessionStartLimit };
+  /** The bot token's invalid (401/403/429) answers in the current window. */
+  invalidRequests: InvalidRequestCount;
 }
 
-export function snapshot(state: EmulatorState, faults: RestFaults, gateway: GatewayServer): StateSnapshot {
+export function snapshot(state: EmulatorState, faults: RestFaults, gateway: GatewayServer, invalidRequests: InvalidRequestLimit): StateSnapshot {
   const creds = state.credentials;
   return {
     botToken: creds.botToken,
@@ -62,6 +65,7 @@ export function snapshot(state: EmulatorState, faults: RestFaults, gateway: Gate
     requestCounts: Object.fromEntries(state.requestCounts),
     faults: faults.list(),
     latencyMs: faults.latencyMs,
-    gateway: gateway.stats(),
+    gateway: { ...gateway.stats(), sessionStartLimit: gateway.sessionStartLimit.snapshot() },
+    invalidRequests: invalidRequests.count(creds.botToken),
   };
 }

@@ -22,6 +22,7 @@ import {
 import { OutboundFrames } from './outbound-frames.ts';
 import type { DispatchSink, GatewaySession } from './session.ts';
 import type { SessionRegistry } from './session-registry.ts';
+import type { SessionStartLimit } from './session-start-limit.ts';
 import { shardOfGuild } from './sharding.ts';
 
 /** What every connection shares, handed over by the server. */
@@ -33,6 +34,8 @@ export interface ConnectionContext {
   identifyTimeoutMs: number;
   resumeGatewayUrl: string;
   now: () => number;
+  /** Each accepted IDENTIFY takes one start; at 0 the IDENTIFY is refused. */
+  sessionStartLimit: SessionStartLimit;
   onIdentify(): void;
   onResume(): void;
   onClosed(connection: GatewayConnection): void;
@@ -109,6 +112,13 @@ export class GatewayConnection implements DispatchSink {
   /** `gateway.drop`: the TCP connection vanishes; the client sees 1006 and the session stays resumable. */
   drop(): boolean {
     if (this.#closing || !this.#session) return false;
+    this.cutOff();
+    return true;
+  }
+
+  /** A gateway outage: the TCP connection vanishes whatever phase it is in; a session stays resumable. */
+  cutOff(): boolean {
+    if (this.#closing) return false;
     // The socket's 'close' event comes a tick later; the session is let go now so a second fault
     // (or a RESUME racing the close) already sees it disconnected.
     this.#closing = true;
@@ -254,6 +264,13 @@ export class GatewayConnection implements DispatchSink {
     const authorized = authorizeIdentify(parsed.data, this.#ctx.state);
     if ('code' in authorized) {
       this.#closeWith(authorized);
+      return;
+    }
+    if (!this.#ctx.sessionStartLimit.take()) {
+      // Discord answers an IDENTIFY it will not start with op 9 INVALID_SESSION d:false (its
+      // documented answer to identifying over max_concurrency); the socket may IDENTIFY again.
+      this.#out.send(OutboundFrames.invalidSession(false));
+      this.#awaitAuthentication(this.#ctx.identifyTimeoutMs);
       return;
     }
     const session = this.#ctx.sessions.create(authorized.intents, authorized.shard);

@@ -54,7 +54,7 @@ export async function startHarness(
         JSON.stringify({
           url: `${publicUrl}/gateway`,
           shards: 1,
-          session_start_limit: { total: 1000, remaining: 1000, reset_after: 86_400_000, max_concurrency: 1 },
+          session_start_limit: gateway.sessionStartLimit.snapshot(),
         }),
       );
       return;

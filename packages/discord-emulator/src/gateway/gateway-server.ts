@@ -6,6 +6,7 @@ import { GatewayConnection, type ConnectionContext } from './connection.ts';
 import { payloadForSession } from './dispatch-routing.ts';
 import type { GatewayStateSource } from './gateway-state.ts';
 import { SessionRegistry } from './session-registry.ts';
+import { SessionStartLimit } from './session-start-limit.ts';
 
 export type GatewayFaultKind = 'gateway.drop' | 'gateway.zombie' | 'gateway.reconnect' | 'gateway.invalidSession';
 
@@ -30,6 +31,8 @@ export interface GatewayServerOptions {
   tickMs?: number;
   /** Per-session replay buffer (default 10,000 dispatches). */
   maxBufferedDispatches?: number;
+  /** The identify budget GET /gateway/bot reports (default: Discord's 1000 per 24 h on `now`). */
+  sessionStartLimit?: SessionStartLimit;
 }
 
 export interface GatewaySessionStats {
@@ -45,6 +48,8 @@ export interface GatewayStats {
   /** Open sockets. */
   connections: number;
   sessions: GatewaySessionStats[];
+  /** ms left of a `startOutage` (0 when the Gateway is reachable). */
+  outageRemainingMs: number;
 }
 
 export interface GatewayServer {
@@ -55,6 +60,14 @@ export interface GatewayServer {
   /** Every existing session becomes unresumable: later RESUMEs get INVALID_SESSION d:false. */
   forgetSessions(): void;
   stats(): GatewayStats;
+  /** The identify budget: IDENTIFY takes from it, GET /gateway/bot reports it; `set({ remaining: 0 })` to exhaust it. */
+  readonly sessionStartLimit: SessionStartLimit;
+  /**
+   * The bot cannot reach the Gateway for `durationMs` (on `now`): every open socket is cut off
+   * (close 1006, sessions stay resumable for the resume window) and upgrades are answered with
+   * HTTP 503 until it ends. 0 ends an outage now. Returns how many sockets were cut off.
+   */
+  startOutage(durationMs: number): number;
   close(): Promise<void>;
 }
 
@@ -74,6 +87,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   });
   const connections = new Set<GatewayConnection>();
   const counters = { identifies: 0, resumes: 0 };
+  const sessionStartLimit = options.sessionStartLimit ?? new SessionStartLimit({}, now);
+  /** Upgrades before this instant (on `now`) are refused. */
+  let outageEndsAt = Number.NEGATIVE_INFINITY;
   // Discord never negotiates permessage-deflate (it has its own zlib-stream); 64 KiB bounds memory,
   // while the protocol's 4,096-byte limit is enforced with Discord's own close code.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
@@ -88,6 +104,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     identifyTimeoutMs: options.identifyTimeoutMs ?? DEFAULT_IDENTIFY_TIMEOUT_MS,
     resumeGatewayUrl: gatewayUrl(options.publicUrl),
     now,
+    sessionStartLimit,
     onIdentify: () => void counters.identifies++,
     onResume: () => void counters.resumes++,
     onClosed: (connection) => {
@@ -123,6 +140,13 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
         socket.destroy();
         return;
       }
+      if (now() < outageEndsAt) {
+        // What a client sees when Discord's edge is up but the Gateway behind it is not: the
+        // upgrade is answered with a 5xx instead of 101, and ws-based clients report
+        // "Unexpected server response: 503" and retry with their backoff.
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 19\r\n\r\nService Unavailable');
+        return;
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const params = parseConnectionParams(req.url);
         if ('code' in params) {
@@ -150,11 +174,23 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
       sessions.forgetAll();
     },
 
+    sessionStartLimit,
+
+    startOutage(durationMs) {
+      if (!Number.isSafeInteger(durationMs) || durationMs < 0) {
+        throw new RangeError(`outage durationMs must be a whole number of milliseconds ≥ 0 (got ${durationMs})`);
+      }
+      outageEndsAt = now() + durationMs;
+      if (durationMs === 0) return 0;
+      return affected((c) => c.cutOff());
+    },
+
     stats() {
       return {
         ...counters,
         connections: connections.size,
         sessions: [...sessions.all()].map((s) => ({ sessionId: s.id, seq: s.seq, connected: s.connected })),
+        outageRemainingMs: Math.max(0, outageEndsAt - now()),
       };
     },
 

@@ -14,3 +14,8 @@ export {
   type GatewayStats,
 } from './gateway-server.ts';
 export type { GatewayStateSource } from './gateway-state.ts';
+export {
+  SessionStartLimit,
+  type SessionStartLimitOptions,
+  type SessionStartLimitUpdate,
+} from './session-start-limit.ts';

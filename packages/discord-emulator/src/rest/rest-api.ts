@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscordApiError, invalidJson, methodNotAllowed, notFound, unauthorized } from '../errors.ts';
 import type { RestFault, RestFaults, StatusFault } from '../faults.ts';
+import type { SessionStartLimit } from '../gateway/session-start-limit.ts';
 import { readBody, sendJson, sendNoContent, type HeaderMap } from '../http/respond.ts';
 import type { EmulatorLogger } from '../logger.ts';
 import type { EmulatorState } from '../state.ts';
+import type { InvalidRequestLimit } from './invalid-request-limit.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { RouteTable, type RequestAuth, type Route } from './route-table.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
@@ -14,8 +16,9 @@ import { userRoutes } from './routes/user-routes.ts';
 
 /**
  * The REST v10 request pipeline, one straight line per request:
- * match route → count → injected fault → auth → global + bucket limits → body → handler → respond.
- * Every response of a limited route carries the X-RateLimit-* headers, errors included.
+ * invalid-request ban → match route → count → injected fault → auth → global + bucket limits → body
+ * → handler → respond. Every response of a limited route carries the X-RateLimit-* headers, errors
+ * included; every answer but the ban carries `Via` and counts toward the invalid-request limit.
  */
 
 export const restRoutes = new RouteTable([...gatewayRoutes, ...userRoutes, ...guildRoutes, ...channelRoutes, ...memberRoutes]);
@@ -26,6 +29,8 @@ export interface RestApiDeps {
   faults: RestFaults;
   logger: EmulatorLogger;
   gatewayUrl: string;
+  sessionStartLimit: SessionStartLimit;
+  invalidRequests: InvalidRequestLimit;
 }
 
 const FAULT_MESSAGES: Record<number, string> = {
@@ -39,6 +44,22 @@ const FAULT_MESSAGES: Record<number, string> = {
   504: '504: Gateway Timeout',
 };
 
+/**
+ * Every answer of Discord's API passes Google's load balancer and carries this header; the
+ * Cloudflare ban in front of it does not, which is how clients tell the two kinds of 429 apart.
+ */
+const VIA_HEADER: HeaderMap = { Via: '1.1 google' };
+
+/**
+ * The body of Discord's Cloudflare ban (discord-api-docs#5810): a static answer with no
+ * Retry-After, no X-RateLimit-* headers and no Via.
+ */
+export const INVALID_REQUEST_BAN_BODY = {
+  code: 0,
+  message:
+    'You are being blocked from accessing our API temporarily due to exceeding our rate limits frequently. Please read our docs at https://discord.com/developers/docs/topics/rate-limits to prevent this moving forward.',
+} as const;
+
 export class RestApi {
   readonly #deps: RestApiDeps;
   /** Responses held open by `rest.hang` faults; released when the client gives up or on close. */
@@ -50,14 +71,28 @@ export class RestApi {
 
   /** `path` is version-less (`/guilds/1/channels`); `/api/v10` has been stripped by the server. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
-    const { state } = this.#deps;
+    const { state, invalidRequests } = this.#deps;
     const method = (req.method ?? 'GET').toUpperCase();
+    const identity = requestIdentity(req);
+    if (invalidRequests.isBanned(identity)) {
+      req.resume();
+      state.countRequest(`${method} <banned>`);
+      sendJson(res, 429, INVALID_REQUEST_BAN_BODY);
+      return;
+    }
+    // One exit for every API answer: it is counted against the invalid-request limit and gets `Via`.
+    const send = (status: number, body: unknown, headers: HeaderMap = {}): void => {
+      invalidRequests.record(identity, status, headers['X-RateLimit-Scope']);
+      if (body === undefined) sendNoContent(res, { ...headers, ...VIA_HEADER });
+      else sendJson(res, status, body, { ...headers, ...VIA_HEADER });
+    };
+
     const match = restRoutes.match(method, path);
     if (match.kind !== 'found') {
       state.countRequest(`${method} <unmatched>`);
       req.resume();
       const err = match.kind === 'wrong-method' ? methodNotAllowed() : notFound();
-      sendJson(res, err.status, err.body());
+      send(err.status, err.body());
       return;
     }
     const { route, params } = match;
@@ -66,7 +101,7 @@ export class RestApi {
     const fault = this.#deps.faults.take(method, path);
     if (fault) {
       req.resume();
-      this.#applyFault(fault, route, method, res);
+      this.#applyFault(fault, route, method, res, send);
       return;
     }
 
@@ -74,7 +109,7 @@ export class RestApi {
     if (auth === 'denied') {
       req.resume();
       const err = unauthorized();
-      sendJson(res, err.status, err.body());
+      send(err.status, err.body());
       return;
     }
 
@@ -86,7 +121,7 @@ export class RestApi {
         req.resume();
         state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: decision.bucket, scope: decision.scope, injected: false });
         this.#deps.logger.debug?.(`[emulator] 429 ${decision.scope} ${route.key} retry_after=${decision.retryAfterS}`);
-        sendJson(res, 429, rateLimitBody(decision.retryAfterS, decision.scope === 'global'), headers);
+        send(429, rateLimitBody(decision.retryAfterS, decision.scope === 'global'), headers);
         return;
       }
     }
@@ -101,17 +136,17 @@ export class RestApi {
         auth: auth ?? { kind: 'bot', token: '' },
         state,
         gatewayUrl: this.#deps.gatewayUrl,
+        sessionStartLimit: this.#deps.sessionStartLimit,
         auditLogReason: headerValue(req, 'x-audit-log-reason'),
       });
-      if (result.body === undefined) sendNoContent(res, headers);
-      else sendJson(res, result.status, result.body, headers);
+      send(result.status, result.body, headers);
     } catch (error) {
       if (error instanceof DiscordApiError) {
-        sendJson(res, error.status, error.body(), headers);
+        send(error.status, error.body(), headers);
         return;
       }
       this.#deps.logger.error(`[emulator] ${route.key} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      sendJson(res, 500, { message: '500: Internal Server Error', code: 0 }, headers);
+      send(500, { message: '500: Internal Server Error', code: 0 }, headers);
     }
   }
 
@@ -144,41 +179,52 @@ export class RestApi {
     }
   }
 
-  #applyFault(fault: RestFault, route: Route, method: string, res: ServerResponse): void {
+  #applyFault(fault: RestFault, route: Route, method: string, res: ServerResponse, send: Send): void {
     if (fault.kind === 'rest.hang') {
       this.#hung.add(res);
       res.on('close', () => this.#hung.delete(res));
       return;
     }
     if (fault.status === 429) {
-      this.#sendInjected429(fault, route, method, res);
+      this.#sendInjected429(fault, route, method, send);
       return;
     }
     const message = FAULT_MESSAGES[fault.status] ?? `${fault.status}: Emulated failure`;
     const code = fault.status === 403 ? 50013 : 0;
-    if (fault.status === 204) sendNoContent(res);
-    else sendJson(res, fault.status, { message, code });
+    send(fault.status, fault.status === 204 ? undefined : { message, code });
   }
 
-  #sendInjected429(fault: StatusFault, route: Route, method: string, res: ServerResponse): void {
+  #sendInjected429(fault: StatusFault, route: Route, method: string, send: Send): void {
     const { state, limiter } = this.#deps;
     const retryAfter = fault.retryAfter ?? 1;
-    const global = fault.global ?? false;
+    const scope = fault.global ? 'global' : (fault.scope ?? 'user');
     const bucket = limiter.bucketHash(route.key);
-    const headers: HeaderMap = global
-      ? { 'Retry-After': String(Math.ceil(retryAfter)), 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' }
-      : {
-          'Retry-After': String(Math.ceil(retryAfter)),
-          'X-RateLimit-Scope': 'user',
-          'X-RateLimit-Limit': String(limiter.limitFor(route.key)?.limit ?? 1),
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': ((state.now() + retryAfter * 1000) / 1000).toFixed(3),
-          'X-RateLimit-Reset-After': retryAfter.toFixed(3),
-          'X-RateLimit-Bucket': bucket,
-        };
-    state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: global ? 'global' : bucket, scope: global ? 'global' : 'user', injected: true });
-    sendJson(res, 429, rateLimitBody(retryAfter, global), headers);
+    const headers: HeaderMap =
+      scope === 'global'
+        ? { 'Retry-After': String(Math.ceil(retryAfter)), 'X-RateLimit-Global': 'true', 'X-RateLimit-Scope': 'global' }
+        : {
+            'Retry-After': String(Math.ceil(retryAfter)),
+            'X-RateLimit-Scope': scope,
+            'X-RateLimit-Limit': String(limiter.limitFor(route.key)?.limit ?? 1),
+            'X-RateLimit-Remaining': '0',
+            'X-RateLimit-Reset': ((state.now() + retryAfter * 1000) / 1000).toFixed(3),
+            'X-RateLimit-Reset-After': retryAfter.toFixed(3),
+            'X-RateLimit-Bucket': bucket,
+          };
+    state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: scope === 'global' ? 'global' : bucket, scope, injected: true });
+    send(429, rateLimitBody(retryAfter, scope === 'global'), headers);
   }
+}
+
+type Send = (status: number, body: unknown, headers?: HeaderMap) => void;
+
+/**
+ * Whom the invalid-request limit counts against: the credential of the Authorization header
+ * (bot token or bearer token, without its scheme), else the client's address.
+ */
+function requestIdentity(req: IncomingMessage): string {
+  const [, token] = splitOnce((headerValue(req, 'authorization') ?? '').trim(), ' ');
+  return token !== '' ? token : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
 function rateLimitBody(retryAfterS: number, global: boolean) {

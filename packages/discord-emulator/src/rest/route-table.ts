@@ -1,4 +1,5 @@
 import type { EmulatorState } from '../state.ts';
+import type { SessionStartLimit } from '../gateway/session-start-limit.ts';
 import type { TokenGrant } from '../oauth-store.ts';
 
 /**
@@ -25,6 +26,8 @@ export interface RouteContext<P extends string = string> {
   state: EmulatorState;
   /** `ws://host:port/gateway`, for GET /gateway. */
   gatewayUrl: string;
+  /** The identify budget, for GET /gateway/bot. */
+  sessionStartLimit: SessionStartLimit;
   auditLogReason: string | undefined;
 }
 

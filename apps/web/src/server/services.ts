@@ -178,6 +178,7 @@ async function buildServices(): Promise<Services> {
     });
 
     bus.subscribe((message) => hub.deliver(message));
+    bus.onRevocation((revocation) => hub.revoke(revocation));
     const router = new GatewayRouter(rooms, cleanup, roomLog);
     gateway.on('*', (event) => {
       metrics?.gatewayEvent(event);

@@ -61,6 +61,7 @@ function setup(overrides: Partial<HubOptions> = {}) {
     ...overrides,
   });
   bus.subscribe((m) => hub.deliver(m));
+  bus.onRevocation((r) => hub.revoke(r));
   hub.start();
   return { clock, bus, hub, viewerChanges };
 }
@@ -198,7 +199,7 @@ describe('Hub: rooms', () => {
     expect(hub.viewers('r1')).toBe(1);
   });
 
-  it('stops sending after unsubscribe and after room.deleted', async () => {
+  it('stops sending after unsubscribe, and after the revocation that follows room.deleted', async () => {
     const { hub, bus, viewerChanges } = setup();
     const a = await authed(hub);
     const b = await authed(hub, 'token-bob');
@@ -206,9 +207,13 @@ describe('Hub: rooms', () => {
     await hub.message(b.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await hub.message(a.connection.id, frame({ type: 'unsubscribe', room: 'r1' }));
     await bus.publish(roomTopic('r1'), 'room.deleted', { roomId: 'r1', reason: 'closed' });
+    await bus.revoke({ topic: roomTopic('r1'), userId: null, access: 'closed' });
     await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
     expect(events(a)).not.toContain('room.deleted');
     expect(events(b).slice(-1)).toEqual(['room.deleted']);
+    // The end is announced as a subscribe to the closed room would be answered.
+    expect(b.frames.at(-1)).toMatchObject({ type: 'error', code: 'not_found', error: 'This room has been closed.', room: 'r1' });
+    expect(a.frames.filter((f) => f.type === 'error')).toEqual([]);
     expect(viewerChanges).toEqual([['r1', 1], ['r1', 2], ['r1', 1], ['r1', 0]]);
   });
 
@@ -221,6 +226,139 @@ describe('Hub: rooms', () => {
     expect(events(tab1)).toContain('lobby.rooms');
     expect(events(tab2)).toContain('lobby.rooms');
     expect(events(bob)).not.toContain('lobby.rooms');
+  });
+});
+
+describe('Hub: revocation', () => {
+  const withoutTs = (f: Record<string, unknown> | undefined) => {
+    const { ts: _ts, ...rest } = f ?? {};
+    return rest;
+  };
+
+  it('ends every tab of that user in that room, with the frame a refused subscribe gets, and nothing after it', async () => {
+    const { hub, bus } = setup({ viewAccess: async (roomId, userId) => (['r1', 'r2'].includes(roomId) && userId !== 'carol' ? 'allowed' : 'denied') });
+    const tab1 = await authed(hub);
+    const tab2 = await authed(hub);
+    const bob = await authed(hub, 'token-bob');
+    for (const s of [tab1, tab2, bob]) await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await hub.message(tab1.connection.id, frame({ type: 'subscribe', room: 'r2' }));
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+
+    await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1' });
+    await bus.publish(roomTopic('r2'), 'voice.joined', { roomId: 'r2' });
+
+    const carol = await authed(hub, 'token-carol');
+    await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    const refusal = withoutTs(carol.frames.at(-1));
+    expect(refusal).toEqual({ v: 1, type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: 'r1' });
+    for (const tab of [tab1, tab2]) {
+      expect(tab.frames.filter((f) => f.type === 'error').map(withoutTs)).toEqual([refusal]);
+      expect(tab.frames.filter((f) => (f.payload as { roomId?: string } | undefined)?.roomId === 'r1' && f.type === 'event').map((f) => f.event)).toEqual([
+        'room.snapshot',
+        'voice.joined',
+      ]);
+      expect(tab.closes).toEqual([]);
+    }
+    // The other room of that tab goes on; the other user sees no trace of the revocation, and no gap.
+    expect(events(tab1).slice(-1)).toEqual(['voice.joined']);
+    expect(bob.frames.filter((f) => f.type === 'event' && f.event !== 'gateway.status').map((f) => [f.event, (f.payload as { seq: number }).seq])).toEqual([
+      ['room.snapshot', 0],
+      ['voice.joined', 1],
+      ['voice.left', 2],
+    ]);
+    expect(bob.frames.some((f) => f.type === 'error')).toBe(false);
+    expect(hub.viewers('r1')).toBe(1);
+  });
+
+  it('touches nobody else: another user, another room, a lobby topic', async () => {
+    const { hub, bus } = setup();
+    const alice = await authed(hub);
+    await hub.message(alice.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.revoke({ topic: roomTopic('r1'), userId: 'bob', access: 'denied' });
+    await bus.revoke({ topic: roomTopic('r2'), userId: 'alice', access: 'denied' });
+    await bus.revoke({ topic: userTopic('alice'), userId: 'alice', access: 'denied' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(userTopic('alice'), 'lobby.rooms', { rooms: [] });
+    expect(events(alice).slice(-2)).toEqual(['voice.joined', 'lobby.rooms']);
+    expect(alice.frames.some((f) => f.type === 'error')).toBe(false);
+  });
+
+  it('ends a subscription whose snapshot is still being built: no ack, no snapshot, none of the held events', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { hub, bus } = setup({
+      snapshot: async (roomId) => {
+        const seq = await bus.currentSeq(roomTopic(roomId));
+        await gate;
+        return { roomId, room: { id: roomId, name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null }, players: [], spectators: [], voice: [], seq };
+      },
+    });
+    const s = await authed(hub);
+    const subscribing = hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await new Promise((r) => setImmediate(r));
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1' });
+    release();
+    await subscribing;
+    expect(s.frames.slice(2).map((f) => [f.type, f.event ?? f.code])).toEqual([['error', 'forbidden']]);
+    expect(hub.viewers('r1')).toBe(0);
+  });
+
+  it('checks access again when the revocation arrives while a subscribe is checking it', async () => {
+    const members = new Set(['alice']);
+    let firstCheck = true;
+    let readBeforeChange!: () => void;
+    const checked = new Promise<void>((r) => (readBeforeChange = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { hub, bus } = setup({
+      viewAccess: async (_roomId, userId) => {
+        const answer = members.has(userId) ? 'allowed' : 'denied';
+        if (firstCheck) {
+          // The store was read before the removal; the answer arrives after the revocation.
+          firstCheck = false;
+          readBeforeChange();
+          await gate;
+        }
+        return answer;
+      },
+    });
+    const s = await authed(hub);
+    const subscribing = hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await checked;
+    members.delete('alice');
+    await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
+    release();
+    await subscribing;
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    expect(s.frames.slice(2).map((f) => [f.type, f.event ?? f.code])).toEqual([['error', 'forbidden']]);
+    expect(hub.viewers('r1')).toBe(0);
+  });
+
+  it('lets a user whose access came back subscribe again', async () => {
+    const { hub, bus } = setup();
+    const s = await authed(hub);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    expect(s.frames.slice(2).map((f) => f.event ?? f.code)).toEqual(['subscribed', 'room.snapshot', 'forbidden', 'subscribed', 'room.snapshot', 'voice.joined']);
+  });
+
+  it('ends everyone\'s subscription when the whole topic is over (a closed room)', async () => {
+    const { hub, bus } = setup();
+    const alice = await authed(hub);
+    const bob = await authed(hub, 'token-bob');
+    for (const s of [alice, bob]) await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.revoke({ topic: roomTopic('r1'), userId: null, access: 'closed' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    for (const s of [alice, bob]) {
+      expect(s.frames.at(-1)).toMatchObject({ type: 'error', code: 'not_found', error: 'This room has been closed.', room: 'r1' });
+      expect(events(s)).not.toContain('voice.joined');
+    }
+    expect(hub.viewers('r1')).toBe(0);
   });
 });
 

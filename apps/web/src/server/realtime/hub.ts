@@ -1,7 +1,7 @@
 import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, type RoomSnapshot, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { ALL_TOPIC, type BusMessage, roomTopic, userTopic } from './event-bus.ts';
+import { ALL_TOPIC, type BusMessage, type LostAccess, type Revocation, roomTopic, userTopic } from './event-bus.ts';
 import { PreparedFrame } from './prepared-frame.ts';
 
 /** What the hub needs from a socket; crossws peers are adapted to this in ws-hooks.ts. */
@@ -42,8 +42,9 @@ export const HubDefaults = {
 export type HubTuning = { -readonly [K in keyof typeof HubDefaults]: number };
 
 const CLOSED_MESSAGE = 'This room has been closed.';
+const FORBIDDEN_MESSAGE = 'You cannot watch this room.';
 
-export type ViewAccess = 'allowed' | 'denied' | 'closed';
+export type ViewAccess = 'allowed' | LostAccess;
 
 export interface HubOptions {
   log: Logger;
@@ -84,6 +85,8 @@ interface ConnState {
   closed: boolean;
   /** Frames are handled one after another: a client may send auth and subscribe back to back. */
   inbox: Promise<void>;
+  /** A revocation arrived while this connection's subscribe was checking access: check again. */
+  recheck: boolean;
 }
 
 /**
@@ -97,6 +100,8 @@ export class Hub {
   readonly #conns = new Map<string, ConnState>();
   readonly #byUser = new Map<string, Set<ConnState>>();
   readonly #byRoom = new Map<string, Set<ConnState>>();
+  /** Connections whose subscribe to a room is waiting for its access check (not in #byRoom yet). */
+  readonly #checking = new Map<string, Set<ConnState>>();
   #stopHeartbeat: (() => void) | undefined;
   /** The heartbeat round in progress: a live iterator over the connections, and how far it got. */
   #round: { connections: Iterator<ConnState>; size: number; done: number; slice: number } | undefined;
@@ -137,6 +142,7 @@ export class Hub {
       tokensAt: this.#o.clock.now(),
       closed: false,
       inbox: Promise.resolve(),
+      recheck: false,
     };
     state.authTimer = this.#o.clock.setTimeout(() => {
       if (state.userId === null) this.#closeWith(state, CloseCodes.AuthTimeout, 'no auth message in time');
@@ -233,9 +239,26 @@ export class Hub {
     }
     const receivedAt = typeof message.payload.receivedAt === 'number' ? message.payload.receivedAt : null;
     this.#o.onStat?.({ kind: 'delivered', event: message.event, frames, latencyMs: receivedAt === null ? null : this.#o.clock.now() - receivedAt });
-    if (message.event === 'room.deleted' && roomId !== null) {
-      const viewers = this.#byRoom.get(roomId);
-      if (viewers) for (const state of [...viewers]) this.#leaveRoom(state, roomId);
+  }
+
+  /**
+   * Ends access to a room topic (R-RT3), at its place in the topic's stream: the user's connections
+   * (everyone's when `userId` is null) leave the room and get the frame a subscribe would get now.
+   * Held events of a subscription still waiting for its snapshot go with it, so nothing published
+   * after the revocation reaches them.
+   */
+  revoke(revocation: Revocation): void {
+    const { topic, userId, access } = revocation;
+    if (!topic.startsWith('room:')) return;
+    const roomId = topic.slice(5);
+    // A subscribe may have read the access before the change that caused this: it reads it again.
+    for (const state of this.#checking.get(roomId) ?? []) if (userId === null || state.userId === userId) state.recheck = true;
+    const candidates = userId === null ? this.#byRoom.get(roomId) : this.#byUser.get(userId);
+    if (!candidates) return;
+    for (const state of [...candidates]) {
+      if (!state.rooms.has(roomId)) continue;
+      this.#leaveRoom(state, roomId);
+      this.#refuse(state, roomId, access);
     }
   }
 
@@ -287,17 +310,15 @@ export class Hub {
       this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`, roomId);
       return;
     }
-    const access = await this.#o.viewAccess(roomId, userId);
+    const access = await this.#checkAccess(state, roomId, userId);
+    if (state.closed) return;
     if (access !== 'allowed') {
       // Same answer for "does not exist" and "not yours": nothing about the room leaks. A closed
       // room gets the answer a subscribe racing its closing gets below: a tab that subscribes
       // after the room.deleted went out must still learn that the room is gone.
-      if (state.closed) return;
-      if (access === 'closed') this.#sendError(state, 'not_found', CLOSED_MESSAGE, roomId);
-      else this.#sendError(state, 'forbidden', 'You cannot watch this room.', roomId);
+      this.#refuse(state, roomId, access);
       return;
     }
-    if (state.closed) return;
     // Join first and hold events until the snapshot is out, so none falls between the two.
     state.rooms.add(roomId);
     (state.pending ??= new Map()).set(roomId, []);
@@ -307,7 +328,8 @@ export class Hub {
     this.#o.onViewersChanged?.(roomId, set.size, true);
 
     const snapshot = await this.#o.snapshot(roomId);
-    if (state.closed) return;
+    // Revoked while the snapshot was built: the revocation already told the client and dropped the held events.
+    if (state.closed || !state.rooms.has(roomId)) return;
     const held = state.pending?.get(roomId) ?? [];
     state.pending?.delete(roomId);
     if (state.pending?.size === 0) state.pending = null;
@@ -325,6 +347,36 @@ export class Hub {
     }
   }
 
+  /**
+   * The access check of a subscribe. A revocation for this room and user that arrives while it
+   * runs means the answer may predate the change (the store was read before it was written), so
+   * the check runs again; the join that follows it is synchronous, so later revocations find the
+   * connection in the room.
+   */
+  async #checkAccess(state: ConnState, roomId: string, userId: string): Promise<ViewAccess> {
+    const checking = this.#checking.get(roomId) ?? new Set<ConnState>();
+    checking.add(state);
+    this.#checking.set(roomId, checking);
+    try {
+      let access: ViewAccess;
+      do {
+        state.recheck = false;
+        access = await this.#o.viewAccess(roomId, userId);
+      } while (state.recheck && access === 'allowed' && !state.closed);
+      return access;
+    } finally {
+      state.recheck = false;
+      checking.delete(state);
+      if (checking.size === 0 && this.#checking.get(roomId) === checking) this.#checking.delete(roomId);
+    }
+  }
+
+  /** The frame for a room this connection may not (or no longer) watch: the same for a refused subscribe and a revocation. */
+  #refuse(state: ConnState, roomId: string, access: LostAccess): void {
+    if (access === 'closed') this.#sendError(state, 'not_found', CLOSED_MESSAGE, roomId);
+    else this.#sendError(state, 'forbidden', FORBIDDEN_MESSAGE, roomId);
+  }
+
   #unsubscribe(state: ConnState, roomId: string): void {
     if (state.rooms.has(roomId)) this.#leaveRoom(state, roomId);
   }
@@ -332,6 +384,7 @@ export class Hub {
   #leaveRoom(state: ConnState, roomId: string): void {
     state.rooms.delete(roomId);
     state.pending?.delete(roomId);
+    if (state.pending?.size === 0) state.pending = null;
     const set = this.#byRoom.get(roomId);
     if (!set?.delete(state)) return;
     if (set.size === 0) this.#byRoom.delete(roomId);

@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, TEST_REDIS_URL, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { runFenced, StaleGatewayHolderError } from '../cluster/gateway-fence.ts';
-import { ALL_TOPIC, type BusMessage, roomTopic, userTopic } from './event-bus.ts';
+import { systemClock } from '../clock.ts';
+import { ALL_TOPIC, type BusMessage, type Revocation, roomTopic, userTopic } from './event-bus.ts';
+import { type Connection, Hub } from './hub.ts';
 import { RedisEventBus, type RedisBusTuning } from './redis-event-bus.ts';
 
 const available = await redisAvailable();
@@ -33,10 +35,20 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
     const subscriberId = Number(await subscriber.client('ID'));
     const bus = new RedisEventBus({ redis, subscriber, keys: space.keys, log: silentLog, origin: name, sharded, retainedTopics: [ALL_TOPIC], tuning });
     const received: BusMessage[] = [];
-    bus.subscribe((m) => received.push(m));
+    const revocations: Revocation[] = [];
+    /** Events and revocations as this instance saw them, in one order. */
+    const stream: string[] = [];
+    bus.subscribe((m) => {
+      received.push(m);
+      stream.push(`${m.event}:${m.seq}`);
+    });
+    bus.onRevocation((r) => {
+      revocations.push(r);
+      stream.push(`revoke:${r.userId ?? '*'}:${r.access}`);
+    });
     await bus.start();
     buses.push(bus);
-    return { bus, redis, received, subscriberId };
+    return { bus, redis, received, revocations, stream, subscriberId };
   }
 
   it('delivers every message to every instance exactly once, with contiguous room seqs from 1', async () => {
@@ -152,6 +164,111 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
       expect(b.received.slice(20).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       admin.disconnect();
+    }
+  });
+
+  it('carries a revocation to every instance at its place in the room stream, taking no seq', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('revokeroom');
+    await a.bus.publish(room, 'voice.joined', { roomId: 'revokeroom' });
+    await a.bus.revoke({ topic: room, userId: 'u1', access: 'denied' });
+    await b.bus.publish(room, 'voice.left', { roomId: 'revokeroom' });
+    await b.bus.revoke({ topic: room, userId: null, access: 'closed' });
+    const expected = ['voice.joined:1', 'revoke:u1:denied', 'voice.left:2', 'revoke:*:closed'];
+    for (const node of [a, b]) {
+      await waitFor(() => node.stream.length === 4, 'the four messages');
+      expect(node.stream).toEqual(expected);
+      expect(node.revocations[0]).toEqual({ topic: room, userId: 'u1', access: 'denied' });
+      // Subscribers of events never see it as one.
+      expect(node.received.map((m) => m.event)).toEqual(['voice.joined', 'voice.left']);
+    }
+    expect(await a.bus.currentSeq(room)).toBe(2);
+    // The wire name of a revocation is the bus's own: nobody can publish a fake one as an event.
+    await expect(a.bus.publish(room, '~revoke', { u: 'u2', a: 'denied' })).rejects.toThrow(/reserved/);
+  });
+
+  it('delivers a revocation missed while disconnected from the log, in order', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('revokelog1');
+    const admin = new Redis(TEST_REDIS_URL);
+    try {
+      await admin.client('KILL', 'ID', String(b.subscriberId));
+      await a.bus.publish(room, 'voice.joined', {});
+      await a.bus.revoke({ topic: room, userId: 'u1', access: 'denied' });
+      await a.bus.publish(room, 'voice.left', {});
+      await waitFor(() => b.stream.length === 3, 'b to catch up', 10_000);
+      expect(b.stream).toEqual(['voice.joined:1', 'revoke:u1:denied', 'voice.left:2']);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('two hubs: a revocation published on one instance ends the user\'s tabs on both, and the others see no gap', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const roomId = 'hubsroom01';
+    const room = roomTopic(roomId);
+    const hubOn = (bus: RedisEventBus) => {
+      const hub = new Hub({
+        log: silentLog,
+        clock: systemClock,
+        verifyToken: async (token) => token,
+        viewAccess: async () => 'allowed',
+        snapshot: async (id) => ({
+          roomId: id,
+          room: { id, name: 'R', creatorId: 'carol', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },
+          players: [],
+          spectators: [],
+          voice: [],
+          seq: await bus.currentSeq(roomTopic(id)),
+        }),
+        gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
+      });
+      bus.subscribe((m) => hub.deliver(m));
+      bus.onRevocation((r) => hub.revoke(r));
+      return hub;
+    };
+    const hubA = hubOn(a.bus);
+    const hubB = hubOn(b.bus);
+    let n = 0;
+    const connect = async (hub: Hub, userId: string) => {
+      const frames: Array<Record<string, unknown>> = [];
+      const connection: Connection = {
+        id: `c${n++}`,
+        send: (f) => frames.push(JSON.parse(f) as Record<string, unknown>),
+        close: () => undefined,
+        bufferedAmount: () => 0,
+        ping: () => undefined,
+        terminate: () => undefined,
+      };
+      hub.open(connection);
+      await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
+      await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room: roomId }));
+      return frames;
+    };
+    const aliceOnA = await connect(hubA, 'alice');
+    const aliceOnB = await connect(hubB, 'alice');
+    const bobOnB = await connect(hubB, 'bob');
+    try {
+      await a.bus.publish(room, 'voice.joined', { roomId });
+      await a.bus.revoke({ topic: room, userId: 'alice', access: 'denied' });
+      await a.bus.publish(room, 'voice.left', { roomId });
+      await waitFor(() => bobOnB.some((f) => f.event === 'voice.left'), 'voice.left on b');
+      for (const alice of [aliceOnA, aliceOnB]) await waitFor(() => alice.some((f) => f.type === 'error'), 'the revocation on both');
+      const roomFrames = (frames: Array<Record<string, unknown>>) =>
+        frames.slice(2).map((f) => {
+          if (f.type === 'error') return `error:${String(f.code)}:${String(f.room)}`;
+          if (f.type === 'ack') return String(f.event);
+          return `${String(f.event)}:${String((f.payload as { seq: number }).seq)}`;
+        });
+      for (const alice of [aliceOnA, aliceOnB]) expect(roomFrames(alice)).toEqual(['subscribed', 'room.snapshot:0', 'voice.joined:1', `error:forbidden:${roomId}`]);
+      expect(roomFrames(bobOnB)).toEqual(['subscribed', 'room.snapshot:0', 'voice.joined:1', 'voice.left:2']);
+      expect(hubB.viewers(roomId)).toBe(1);
+    } finally {
+      hubA.closeAll();
+      hubB.closeAll();
     }
   });
 

@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../cluster/bus-lua.ts';
 import { currentFence, StaleGatewayHolderError } from '../cluster/gateway-fence.ts';
 import type { RedisKeys } from '../cluster/redis-keys.ts';
-import { type BusHandler, type BusMessage, type EventBus, isSequenced } from './event-bus.ts';
+import {
+  type BusHandler,
+  type BusMessage,
+  type EventBus,
+  type Revocation,
+  type RevocationHandler,
+  assertPublishable,
+  isSequenced,
+} from './event-bus.ts';
 
 export const RedisBusDefaults = {
   /** Messages kept for subscribers that reconnect (a few seconds of a busy guild; ~1 MB). */
@@ -31,6 +40,11 @@ export interface WireMessage {
   e: string;
   p: Record<string, unknown>;
 }
+
+/** A revocation on the wire: event `~revoke` on the topic it ends, with this payload. */
+const REVOCATION_EVENT = '~revoke';
+const WireRevocation = z.object({ u: z.string().nullable(), a: z.enum(['denied', 'closed']) });
+type WireRevocation = z.infer<typeof WireRevocation>;
 
 /** Why listeners must reload their view of Redis state: first start, a gap the log could not fill, lost data. */
 export type ResyncReason = 'start' | 'gap' | 'reset';
@@ -96,6 +110,7 @@ export class RedisEventBus implements EventBus {
   readonly #t: RedisBusTuning;
   readonly #log: Logger;
   readonly #handlers = new Set<BusHandler>();
+  readonly #revocationHandlers = new Set<RevocationHandler>();
   readonly #internal = new Map<string, Set<(message: WireMessage) => void>>();
   readonly #resyncHooks = new Set<(reason: ResyncReason) => Promise<void>>();
   readonly #retainedTopics: ReadonlySet<string>;
@@ -132,11 +147,29 @@ export class RedisEventBus implements EventBus {
 
   async publish(topic: string, event: string, payload: Record<string, unknown>): Promise<BusMessage> {
     if (topic.startsWith('~')) throw new Error(`topic ${topic} is reserved for the cluster's own messages`);
+    assertPublishable(event);
+    const sequenced = isSequenced(topic);
+    const seq = await this.#emit(topic, event, payload, sequenced);
+    return { topic, event, payload, seq: sequenced && seq !== null ? seq : null };
+  }
+
+  /**
+   * A revocation goes out through the same script and channel as the events, so every instance
+   * applies it at the same place in the topic's stream; it takes a channel position but no room seq,
+   * so subscribers see no gap.
+   */
+  async revoke(revocation: Revocation): Promise<void> {
+    if (revocation.topic.startsWith('~')) throw new Error(`topic ${revocation.topic} is reserved for the cluster's own messages`);
+    const wire: WireRevocation = { u: revocation.userId, a: revocation.access };
+    await this.#emit(revocation.topic, REVOCATION_EVENT, wire, false);
+  }
+
+  /** The publish script; null when Redis dropped a replayed Gateway publish it had already seen. */
+  async #emit(topic: string, event: string, payload: Record<string, unknown>, sequenced: boolean): Promise<number | null> {
     const { keys } = this.#o;
     const fence = currentFence();
     const publishNumber = fence ? fence.publishes++ : 0;
-    const sequenced = isSequenced(topic);
-    const retain = this.#retainedTopics.has(topic);
+    const retain = event !== REVOCATION_EVENT && this.#retainedTopics.has(topic);
     const payloadJson = JSON.stringify(payload);
     const result = (await this.#o.redis.eval(
       PUBLISH_LUA,
@@ -162,14 +195,19 @@ export class RedisEventBus implements EventBus {
     if (verdict === 'stale') throw new StaleGatewayHolderError(fence?.token ?? 0);
     if (verdict === 'duplicate') {
       this.#log.debug({ topic, event, sequence: fence?.sequence }, 'dropped a replayed Gateway event that was already published');
-      return { topic, event, payload, seq: null };
+      return null;
     }
-    return { topic, event, payload, seq: sequenced ? seq : null };
+    return seq;
   }
 
   subscribe(handler: BusHandler): () => void {
     this.#handlers.add(handler);
     return () => this.#handlers.delete(handler);
+  }
+
+  onRevocation(handler: RevocationHandler): () => void {
+    this.#revocationHandlers.add(handler);
+    return () => this.#revocationHandlers.delete(handler);
   }
 
   /** Messages on a reserved `~` topic (the cluster's own, e.g. voice state), in channel order. */
@@ -211,6 +249,7 @@ export class RedisEventBus implements EventBus {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
     this.#handlers.clear();
+    this.#revocationHandlers.clear();
     this.#internal.clear();
     for (const waiter of this.#waiters.splice(0)) waiter.resolve();
     this.#o.subscriber.removeAllListeners('message');
@@ -278,6 +317,14 @@ export class RedisEventBus implements EventBus {
     this.#position = message.g;
     if (message.t.startsWith('~')) {
       for (const handler of this.#internal.get(message.t) ?? []) this.#safely(() => handler(message));
+    } else if (message.e === REVOCATION_EVENT) {
+      const wire = WireRevocation.safeParse(message.p);
+      if (wire.success) {
+        const revocation: Revocation = { topic: message.t, userId: wire.data.u, access: wire.data.a };
+        for (const handler of this.#revocationHandlers) this.#safely(() => handler(revocation));
+      } else {
+        this.#log.error({ topic: message.t }, 'unreadable revocation on the event bus ignored');
+      }
     } else {
       if (this.#retainedTopics.has(message.t)) this.#retain(message.t, message.e, message.p);
       const bus: BusMessage = { topic: message.t, event: message.e, payload: message.p, seq: message.s };

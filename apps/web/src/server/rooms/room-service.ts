@@ -272,8 +272,11 @@ export class RoomService {
       try {
         await this.#o.discord.addPlayer(session.userId, room.roleId);
       } catch (error) {
-        // The seat was reserved first (so two people cannot take the last one); give it back.
-        await this.#o.store.removeParticipant(room.id, session.userId);
+        // The seat was reserved first (so two people cannot take the last one); give it back. The
+        // user's own error is the one to report; a failed undo is for the operator.
+        await this.#giveBackSeat(room.id, session, membership).catch((undo: unknown) =>
+          this.#log.error({ err: undo, roomId: room.id, userId: session.userId }, 'could not give back the seat of a failed join'),
+        );
         throw error;
       }
     }
@@ -282,6 +285,24 @@ export class RoomService {
     await this.#publishRoomUpdated(updated);
     await this.#publishLobby(updated);
     return updated;
+  }
+
+  /**
+   * Undoes a player seat whose role grant failed: a spectator is a spectator again, anyone else is
+   * out. A tab of theirs may have subscribed while the seat was held (the seat is stored before the
+   * role is granted), so the access it gave ends with it.
+   */
+  async #giveBackSeat(roomId: string, session: Session, before: 'spectator' | null): Promise<void> {
+    await this.#o.store.removeParticipant(roomId, session.userId);
+    if (before === 'spectator') {
+      // Not atomic with the removal: should the freed viewer place be taken in between, they are out.
+      const restored = await this.#o.store.addParticipant(roomId, session.userId, 'spectator', profileOf(session), {
+        players: ROOM_PLAYER_LIMIT,
+        viewers: ROOM_VIEWER_LIMIT,
+      });
+      if (restored === 'added') return;
+    }
+    await this.#revoke(roomId, session.userId);
   }
 
   // ---- voice ------------------------------------------------------------------------------------
@@ -329,6 +350,8 @@ export class RoomService {
     if (!removed) return;
     this.#log.info({ roomId, reason }, 'room closed');
     await this.#o.bus.publish(roomTopic(roomId), 'room.deleted', { roomId, reason });
+    // Every subscription ends right after room.deleted in the room's stream (the hub knows no room events).
+    await this.#o.bus.revoke({ topic: roomTopic(roomId), userId: null, access: 'closed' });
     await this.#publishLobby(removed);
   }
 
@@ -343,12 +366,19 @@ export class RoomService {
     for (const room of await this.#o.store.listForUser(userId)) {
       if (room.creatorId === userId) continue;
       await this.#o.store.removeParticipant(room.id, userId);
+      // Before the update goes out: nothing of the room published from here on reaches them.
+      await this.#revoke(room.id, userId);
       const updated = await this.#o.store.get(room.id);
       if (updated) await this.#publishRoomUpdated(updated);
     }
   }
 
   // ---- events -----------------------------------------------------------------------------------
+
+  /** Ends a user's live view of a room on every instance: their tabs get the answer a subscribe would get now. */
+  async #revoke(roomId: string, userId: string): Promise<void> {
+    await this.#o.bus.revoke({ topic: roomTopic(roomId), userId, access: 'denied' });
+  }
 
   async #publishRoomUpdated(room: Room): Promise<void> {
     await this.#o.bus.publish(roomTopic(room.id), 'room.updated', { roomId: room.id, room: roomInfo(room), ...this.#people(room) });

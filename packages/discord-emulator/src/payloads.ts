@@ -186,11 +186,18 @@ export function voiceStatePayload(
   };
 }
 
-export function guildPayload(g: GuildRecord): APIGuild {
+/**
+ * The guild object as Discord sends it: its OpenAPI description requires `home_header` and the
+ * deprecated `nsfw`, which discord-api-types does not type.
+ */
+export type GuildPayload = APIGuild & { home_header: string | null; nsfw: boolean };
+
+export function guildPayload(g: GuildRecord): GuildPayload {
   return {
     id: g.id,
     name: g.name,
     icon: null,
+    home_header: null,
     splash: null,
     discovery_splash: null,
     banner: null,
@@ -222,6 +229,7 @@ export function guildPayload(g: GuildRecord): APIGuild {
     public_updates_channel_id: null,
     max_video_channel_users: 25,
     max_stage_video_channel_users: 50,
+    nsfw: false,
     nsfw_level: GuildNSFWLevel.Default,
     premium_progress_bar_enabled: false,
     hub_type: null satisfies GuildHubType | null,

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import {
   ChannelType,
   GatewayDispatchEvents,
-  type APIGuild,
   type APIGuildMember,
   type APIOverwrite,
   type APIRole,
@@ -23,6 +22,7 @@ import {
   voiceStatePayload,
   type ChannelRecord,
   type GuildChannelPayload,
+  type GuildPayload,
   type GuildRecord,
   type MemberRecord,
   type ModeledChannelType,
@@ -122,6 +122,8 @@ interface AppRecord {
   clientSecret: string;
   /** ApplicationFlags: GatewayGuildMembersLimited | GatewayPresenceLimited, like a small verified-free bot. */
   flags: number;
+  /** The developer who owns the application: the seeded guild owner. */
+  ownerUserId: string;
 }
 
 const DEFAULT_TOKEN_TTL_S = 604_800;
@@ -181,8 +183,8 @@ export class EmulatorState {
     return { ...this.#userOrThrow(this.#app.botUserId) };
   }
 
-  application(): { id: string; flags: number } {
-    return { id: this.#app.id, flags: this.#app.flags };
+  application(): { id: string; flags: number; ownerUserId: string } {
+    return { id: this.#app.id, flags: this.#app.flags, ownerUserId: this.#app.ownerUserId };
   }
 
   isValidBotToken(token: string): boolean {
@@ -265,7 +267,7 @@ export class EmulatorState {
     return g;
   }
 
-  guildPayload(guildId: string): APIGuild {
+  guildPayload(guildId: string): GuildPayload {
     return guildPayload(this.guild(guildId));
   }
 
@@ -617,14 +619,15 @@ export class EmulatorState {
     this.oauth.clear();
 
     const bot = this.#addUser({ username: seed.botUsername ?? DEFAULT_BOT_USERNAME, globalName: null }, true);
+    const owner = this.#addUser(OWNER_USER, false);
     this.#app = {
       id: bot.id,
       botUserId: bot.id,
       botToken: seed.botToken ?? botTokenFor(bot.id),
       clientSecret: seed.clientSecret ?? createHash('sha256').update(`client-secret:${bot.id}`).digest('base64url').slice(0, 32),
       flags: APPLICATION_FLAGS,
+      ownerUserId: owner.id,
     };
-    const owner = this.#addUser(OWNER_USER, false);
     const seedUsers = [...(seed.users ?? DEFAULT_USERS), ...(seed.addUsers ?? [])];
     const memberIds = [owner.id];
     for (const su of seedUsers) {
@@ -717,6 +720,8 @@ export class EmulatorState {
       public_flags: 0 as UserFlags,
       flags: 0 as UserFlags,
       avatar_decoration_data: null,
+      // Discord sends null for a user who shows no server tag; strict clients require the key.
+      primary_guild: null,
       ...(bot ? { bot: true } : {}),
     };
     this.#users.set(id, user);

@@ -40,9 +40,11 @@ export function sendInitialDispatches(
   const [shardId, shardCount] = session.shard;
   const guildIds = state.guildIds().filter((id) => shardOfGuild(id, shardCount) === shardId);
   const application = state.application();
-  const ready: GatewayReadyDispatchData = {
+  // Discord always sends `private_channels` (empty for a bot); strict clients require the key.
+  const ready: GatewayReadyDispatchData & { private_channels: [] } = {
     v: GATEWAY_VERSION,
     user: state.botUser(),
+    private_channels: [],
     guilds: guildIds.map((id) => ({ id, unavailable: true })),
     session_id: session.id,
     resume_gateway_url: resumeGatewayUrl,

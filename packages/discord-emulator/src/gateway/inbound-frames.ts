@@ -21,7 +21,8 @@ export const heartbeatSchema = z.number().int().nonnegative().nullish();
 
 const presenceSchema = z.object({
   since: z.number().nullish(),
-  activities: z.array(z.unknown()).optional(),
+  // Some clients send `activities: null` for "no activity" in IDENTIFY's presence; Discord accepts it.
+  activities: z.array(z.unknown()).nullish(),
   status: z.string().optional(),
   afk: z.boolean().optional(),
 });

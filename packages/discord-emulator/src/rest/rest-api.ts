@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscordApiError, invalidJson, methodNotAllowed, notFound, unauthorized } from '../errors.ts';
 import type { RestFault, RestFaults, StatusFault } from '../faults.ts';
 import type { SessionStartLimit } from '../gateway/session-start-limit.ts';
+import { parseJsonKeepingBigIntegers } from '../http/json-body.ts';
 import { readBody, sendJson, sendNoContent, type HeaderMap } from '../http/respond.ts';
 import type { EmulatorLogger } from '../logger.ts';
 import type { EmulatorState } from '../state.ts';
@@ -173,7 +174,7 @@ export class RestApi {
     const text = await readBody(req);
     if (text.trim() === '') return undefined;
     try {
-      return JSON.parse(text) as unknown;
+      return parseJsonKeepingBigIntegers(text);
     } catch {
       throw invalidJson();
     }

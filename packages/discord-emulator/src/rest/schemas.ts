@@ -6,7 +6,14 @@ import { z } from 'zod';
  * "unset", because discord.js sends explicit nulls.
  */
 
-export const snowflake = z.string().regex(/^\d{15,21}$/);
+/**
+ * Snowflakes are strings on the wire, but Discord also accepts JSON integers (some clients send
+ * them). Integers beyond 2^53 arrive as exact strings (http/json-body.ts); safe ones become strings here.
+ */
+export const snowflake = z.preprocess(
+  (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : v),
+  z.string().regex(/^\d{15,21}$/),
+);
 
 /** Permission bitfields travel as decimal strings; numbers are tolerated for small values. */
 export const permissionBits = z

@@ -31,7 +31,18 @@ function currentUser(state: EmulatorState, auth: RequestAuth): APIUser {
   return { ...user, ...extra };
 }
 
-function applicationPayload(state: EmulatorState): APIApplication {
+/**
+ * The application as its owner sees it (GET /applications/@me). Discord's OpenAPI description
+ * requires the keys below, some of which discord-api-types does not type yet.
+ */
+type ApplicationPayload = APIApplication & {
+  type: number | null;
+  explicit_content_filter: number;
+  eligible_oauth2_scopes: string[];
+  approximate_user_authorization_count: number;
+};
+
+function applicationPayload(state: EmulatorState): ApplicationPayload {
   const app = state.application();
   const bot = state.botUser();
   return {
@@ -40,15 +51,23 @@ function applicationPayload(state: EmulatorState): APIApplication {
     icon: null,
     description: 'Spell Rooms (Discord emulator)',
     summary: '',
+    type: null,
     bot_public: false,
     bot_require_code_grant: false,
     bot,
+    owner: state.user(app.ownerUserId),
     verify_key: createHash('sha256').update(`verify:${app.id}`).digest('hex'),
     team: null,
     flags: app.flags,
     flags_new: String(app.flags),
     approximate_guild_count: state.guildIds().length,
+    approximate_user_install_count: 0,
+    approximate_user_authorization_count: 0,
     redirect_uris: [],
+    interactions_endpoint_url: null,
+    role_connections_verification_url: null,
+    explicit_content_filter: 0, // INHERIT
+    eligible_oauth2_scopes: [],
   };
 }
 
@@ -99,7 +118,18 @@ export const userRoutes = [
     auth: 'bearer',
     handle: ({ state, auth }) => {
       if (auth.kind !== 'bearer') throw unauthorized();
-      const { bot: _bot, ...application } = applicationPayload(state);
+      // A user sees the application's public face: no bot user, no owner, no private settings.
+      const {
+        bot: _bot,
+        owner: _owner,
+        redirect_uris: _redirectUris,
+        interactions_endpoint_url: _interactions,
+        role_connections_verification_url: _roleConnections,
+        eligible_oauth2_scopes: _scopes,
+        approximate_user_install_count: _installs,
+        approximate_user_authorization_count: _authorizations,
+        ...application
+      } = applicationPayload(state);
       const body: RESTGetAPIOAuth2CurrentAuthorizationResult = {
         application,
         scopes: auth.grant.scopes as RESTGetAPIOAuth2CurrentAuthorizationResult['scopes'],

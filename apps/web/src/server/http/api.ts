@@ -1,7 +1,8 @@
 import type { Session } from '../auth/session.ts';
 import { moduleLogger, type LogModule } from '../log.ts';
 import { type Services, getServices } from '../services.ts';
-import { AppError, toErrorResponse } from './errors.ts';
+import { assertSameOriginWrite } from './csrf.ts';
+import { toErrorResponse } from './errors.ts';
 
 /**
  * The /api door: every JSON route goes through here, so errors map to HTTP in one place and an
@@ -24,11 +25,8 @@ export interface UserContext {
 /** Like apiRoute, for routes that need a signed-in user; re-issues the cookie after a refresh. */
 export function authedApiRoute(request: Request, module: LogModule, handle: (ctx: UserContext) => Promise<Response>): Promise<Response> {
   return apiRoute(module, async (services) => {
-    // Belt and braces beside SameSite=Lax: a state-changing call from another site is refused.
-    const origin = request.headers.get('origin');
-    if (request.method !== 'GET' && origin !== null && !services.config.http.allowedOrigins.includes(origin)) {
-      throw new AppError('forbidden', 'Cross-site requests are not allowed.');
-    }
+    // The server entry applies the same rule to every request; a route reached another way keeps it.
+    assertSameOriginWrite(request, services.config.http.publicUrl.origin);
     const { session, setCookie } = await services.auth.authenticate(request.headers.get('cookie'), pageOf(request));
     const response = await handle({ services, session });
     if (setCookie) response.headers.append('set-cookie', setCookie);

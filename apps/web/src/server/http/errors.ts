@@ -7,7 +7,18 @@ import { z } from 'zod';
  * Application errors and their one mapping to HTTP (R-AUTH4). Handlers throw these; `toErrorResponse`
  * turns any thrown value into a short, safe JSON body and logs the full error server-side.
  */
-export type ErrorKind = 'validation' | 'unauthenticated' | 'forbidden' | 'not_found' | 'gone' | 'conflict' | 'rate_limited' | 'upstream' | 'internal';
+export type ErrorKind =
+  | 'validation'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'gone'
+  | 'conflict'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'upstream'
+  | 'internal';
 
 const STATUS: Record<ErrorKind, number> = {
   validation: 400,
@@ -16,6 +27,8 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   gone: 410,
+  too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   upstream: 502,
   internal: 500,

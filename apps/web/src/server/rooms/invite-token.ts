@@ -4,6 +4,12 @@ import { importHmacKey } from '../auth/keys.ts';
 
 /** Invite links (R-ROOM2): HS256 JWTs under their own key, 24 h, one audience per link kind. */
 export const INVITE_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * The longest invite token any door accepts (body field or `/invite/<token>` path). Ours are about
+ * 450 characters (three base64url parts, ids and a UUID); anything past 4 KB is not one of ours
+ * and is refused before it is verified.
+ */
+export const INVITE_TOKEN_MAX_LENGTH = 4096;
 const ISSUER = 'spell-rooms';
 const AUDIENCE = 'invite';
 

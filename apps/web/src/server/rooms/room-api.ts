@@ -1,8 +1,10 @@
 import { RoomId } from '@repo/protocol';
 import { z } from 'zod';
 import type { Session } from '../auth/session.ts';
+import { readJsonBody } from '../http/body.ts';
 import { AppError, validationError } from '../http/errors.ts';
 import type { Services } from '../services.ts';
+import { INVITE_TOKEN_MAX_LENGTH } from './invite-token.ts';
 import { roomInfo } from './room.ts';
 
 /**
@@ -10,7 +12,7 @@ import { roomInfo } from './room.ts';
  * and the server functions the pages use: one service, two thin doors.
  */
 export const CreateRoomBody = z.object({ name: z.unknown() });
-export const RedeemBody = z.object({ token: z.string().min(1).max(4096) });
+export const RedeemBody = z.object({ token: z.string().min(1).max(INVITE_TOKEN_MAX_LENGTH) });
 
 export function parseRoomId(value: string): string {
   const parsed = RoomId.safeParse(value);
@@ -18,15 +20,12 @@ export function parseRoomId(value: string): string {
   return parsed.data;
 }
 
+/** JSON bodies of the rooms API: a name or a token, far below this. */
+export const API_BODY_MAX_BYTES = 16 * 1024;
+
+/** The body, bounded (413), strictly UTF-8 and JSON (400), then parsed with `schema` (400 with field errors). */
 export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
-  const text = await request.text();
-  if (text.length > 16 * 1024) throw new AppError('validation', 'The request body is too large.');
-  let json: unknown;
-  try {
-    json = text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new AppError('validation', 'The request body is not valid JSON.');
-  }
+  const json = (await readJsonBody(request, API_BODY_MAX_BYTES)) ?? {};
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;

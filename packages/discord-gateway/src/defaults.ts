@@ -14,6 +14,12 @@ export interface GatewayTuning {
   helloTimeoutMs: number;
   /** From IDENTIFY to READY. */
   readyTimeoutMs: number;
+  /**
+   * A `session_start_limit` read this recently is trusted before an IDENTIFY (our own identifies
+   * subtracted) instead of asking GET /gateway/bot again: covers the first connect, which reads it
+   * just before.
+   */
+  identifyBudgetFreshMs: number;
 }
 
 /** One object, nothing here reads the environment: the app's config module overrides what it must. */
@@ -28,4 +34,5 @@ export const gatewayDefaults: Readonly<GatewayTuning> = {
   handshakeTimeoutMs: 30_000,
   helloTimeoutMs: 60_000,
   readyTimeoutMs: 15_000,
+  identifyBudgetFreshMs: 5_000,
 };

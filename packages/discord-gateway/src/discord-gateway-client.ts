@@ -16,17 +16,20 @@ import {
   guildMemberAddSchema,
   guildMemberRemoveSchema,
   guildMemberUpdateSchema,
+  guildRoleDeleteSchema,
+  guildRoleSchema,
   voiceStateSchema,
 } from './discord-payloads.ts';
 import { FATAL_CLOSE_CODES, GatewayFatalError } from './errors.ts';
 import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap, VoiceMember } from './events.ts';
 import { GatedShardingStrategy } from './gated-sharding-strategy.ts';
 import { GatewayState, type GatewayStatus } from './gateway-state.ts';
+import { IdentifyBudget } from './identify-budget.ts';
 import { silentLogger, type Logger } from '@repo/platform';
 import { ReconnectGate } from './reconnect-backoff.ts';
 import { CachedSessionInfoStore, MemorySessionInfoStore, type SessionInfoStore } from './session-info-store.ts';
 import { TypedEmitter } from './typed-emitter.ts';
-import { VoiceStateCache, type VoiceStateView } from './voice-state-cache.ts';
+import { VoiceStateCache, type GuildInventoryView, type VoiceStateView } from './voice-state-cache.ts';
 
 /** R-GW1: what the voice cache needs, nothing more (GUILD_MEMBERS is privileged: enable it in the portal). */
 export const GATEWAY_INTENTS = GatewayIntentBits.Guilds | GatewayIntentBits.GuildVoiceStates | GatewayIntentBits.GuildMembers;
@@ -84,6 +87,8 @@ interface Run {
   strategy: GatedShardingStrategy;
   rest: REST;
   gate: ReconnectGate;
+  /** Aborted on stop or a fatal close: ends the identify budget's wait. */
+  abort: AbortController;
   started: Deferred;
   stopping: boolean;
   /** stop({ keepSession: true }): the stored session must survive the close. */
@@ -105,6 +110,8 @@ export class DiscordGatewayClient {
   readonly #sessions: CachedSessionInfoStore;
   readonly #cache = new VoiceStateCache();
   readonly #events: TypedEmitter<GatewayEventMap>;
+  /** Outlives runs: a stop and start must not forget that Discord has no session starts left. */
+  readonly #identifyBudget: IdentifyBudget;
 
   #run: Run | null = null;
   /** The gate of the current or last run: its counters stay readable after a stop or a fatal close. */
@@ -124,6 +131,7 @@ export class DiscordGatewayClient {
     this.#clock = options.clock ?? systemClock;
     this.#guildFilter = new Set(typeof options.guildIds === 'string' ? [options.guildIds] : options.guildIds);
     this.#sessions = new CachedSessionInfoStore(options.sessionStore ?? new MemorySessionInfoStore(), this.#logger);
+    this.#identifyBudget = new IdentifyBudget({ clock: this.#clock, logger: this.#logger, freshForMs: this.#tuning.identifyBudgetFreshMs });
     this.#events = new TypedEmitter<GatewayEventMap>((error, type) =>
       this.#logger.error({ module: MODULE, err: error, event: type }, '[Gateway] an event listener threw'),
     );
@@ -131,6 +139,11 @@ export class DiscordGatewayClient {
 
   /** Voice presence per guild; answers are O(1). */
   get cache(): VoiceStateView {
+    return this.#cache;
+  }
+
+  /** Channels and roles per guild, counted for Discord's resource limits (same cache, another view). */
+  get inventory(): GuildInventoryView {
     return this.#cache;
   }
 
@@ -151,6 +164,8 @@ export class DiscordGatewayClient {
       consecutiveFailures: gate?.consecutiveFailures ?? 0,
       readyGuildIds: this.#cache.guildIds().filter((id) => this.#cache.isReady(id)),
       fatalError: this.#fatal ? { code: this.#fatal.code, reason: this.#fatal.reason } : null,
+      identifyBlockedUntil: this.#identifyBudget.blockedUntil,
+      sessionStartLimit: this.#identifyBudget.last ? { ...this.#identifyBudget.last } : null,
     };
   }
 
@@ -183,13 +198,14 @@ export class DiscordGatewayClient {
           sessions: this.#sessions,
           mayClearSession: () => !run.keepSession,
           beforeConnect: (_shardId, reconnect) => (reconnect ? this.#beforeReconnect(run) : Promise.resolve(!run.stopping)),
+          beforeIdentify: () => this.#beforeIdentify(run),
           destroyWaitMs: this.#tuning.readyTimeoutMs,
         });
         return strategy;
       },
     });
     if (!strategy) throw new Error('WebSocketManager did not build its sharding strategy');
-    const run: Run = { manager, strategy, rest, gate, started: deferred(), stopping: false, keepSession: false };
+    const run: Run = { manager, strategy, rest, gate, abort: new AbortController(), started: deferred(), stopping: false, keepSession: false };
     this.#run = run;
     this.#gate = gate;
     this.#listen(run);
@@ -214,6 +230,7 @@ export class DiscordGatewayClient {
     run.stopping = true;
     run.keepSession = options.keepSession ?? false;
     run.gate.close();
+    run.abort.abort(new Error('Gateway client stopped'));
     this.#run = null;
     try {
       await run.manager.destroy(
@@ -254,6 +271,11 @@ export class DiscordGatewayClient {
       if (run.stopping) return;
       if (run.gate.attempts > 1) this.#setState(GatewayState.Reconnecting);
       try {
+        // @discordjs/ws refuses to connect when its cached session_start_limit shows none left, and
+        // caches GET /gateway/bot for reset_after (up to 24 h): read it afresh, and wait while Discord
+        // has none (a RESUME would not need one, but the library checks before it knows).
+        await this.#identifyBudget.whenAvailable(() => run.manager.fetchGatewayInformation(true), run.abort.signal, { spend: false });
+        if (run.stopping) return;
         await run.manager.connect();
         return;
       } catch (error) {
@@ -272,6 +294,19 @@ export class DiscordGatewayClient {
     this.#setState(GatewayState.Reconnecting);
     const go = await run.gate.beforeAttempt();
     return go && !run.stopping;
+  }
+
+  /** Before an IDENTIFY of this run: waits while Discord has no session start left for the bot. */
+  async #beforeIdentify(run: Run): Promise<boolean> {
+    if (run.stopping) return false;
+    try {
+      await this.#identifyBudget.whenAvailable(() => run.manager.fetchGatewayInformation(true), run.abort.signal, { spend: true });
+    } catch (error) {
+      if (run.stopping) return false;
+      // Not knowing the budget is no reason to stay offline: identify, as the library would.
+      this.#logger.warn({ module: MODULE, err: error }, '[Gateway] could not read session_start_limit before identifying; identifying anyway');
+    }
+    return !run.stopping;
   }
 
   #onAttemptFailed(failures: number, nextDelayMs: number): void {
@@ -371,6 +406,7 @@ export class DiscordGatewayClient {
     if (this.#run !== run) return;
     run.stopping = true;
     run.gate.close();
+    run.abort.abort(error);
     this.#run = null;
     this.#fatal = error;
     this.#logger.error({ module: MODULE, code: error.code }, error.message);
@@ -451,6 +487,17 @@ export class DiscordGatewayClient {
         const ch = this.#parse(channelSchema, payload);
         if (!ch?.guild_id || !this.#wants(ch.guild_id)) return [];
         return cache.deleteChannel(ch.guild_id, ch);
+      }
+      case GatewayDispatchEvents.GuildRoleCreate:
+      case GatewayDispatchEvents.GuildRoleUpdate: {
+        const r = this.#parse(guildRoleSchema, payload);
+        if (r && this.#wants(r.guild_id)) cache.upsertRole(r.guild_id, r.role.id);
+        return [];
+      }
+      case GatewayDispatchEvents.GuildRoleDelete: {
+        const r = this.#parse(guildRoleDeleteSchema, payload);
+        if (r && this.#wants(r.guild_id)) cache.deleteRole(r.guild_id, r.role_id);
+        return [];
       }
       case GatewayDispatchEvents.GuildMemberAdd: {
         const m = this.#parse(guildMemberAddSchema, payload);

@@ -46,10 +46,14 @@ export const channelSchema = z.object({
 });
 export type DiscordChannel = z.infer<typeof channelSchema>;
 
+/** Only the id: the cache counts roles (Discord allows 250 per guild), it does not keep them. */
+export const roleRefSchema = z.object({ id: snowflake });
+
 export const guildCreateSchema = z.object({
   id: snowflake,
   unavailable: z.boolean().optional(),
   channels: z.array(channelSchema).default([]),
+  roles: z.array(roleRefSchema).default([]),
   members: z.array(memberSchema).default([]),
   voice_states: z.array(voiceStateSchema).default([]),
 });
@@ -75,3 +79,8 @@ export const guildMemberRemoveSchema = z.object({
   guild_id: snowflake,
   user: z.object({ id: snowflake, username: z.string().optional() }),
 });
+
+/** GUILD_ROLE_CREATE and GUILD_ROLE_UPDATE. */
+export const guildRoleSchema = z.object({ guild_id: snowflake, role: roleRefSchema });
+
+export const guildRoleDeleteSchema = z.object({ guild_id: snowflake, role_id: snowflake });

@@ -27,6 +27,12 @@ export interface ShardGateHooks {
    * connecting at all (the client stopped).
    */
   beforeConnect(shardId: number, reconnect: boolean): Promise<boolean>;
+  /**
+   * Asked before a connection attempt that will IDENTIFY (no resumable session), after
+   * beforeConnect: the identify budget's wait goes here, before a socket is opened. Resolves false
+   * to keep the shard from connecting at all (the client stopped).
+   */
+  beforeIdentify(shardId: number): Promise<boolean>;
   /** Upper bound for each wait in destroy() (see there). */
   destroyWaitMs: number;
 }
@@ -178,6 +184,10 @@ class GatedContext implements IContextFetchingStrategy {
       return new Promise<never>(() => undefined);
     }
     const session = await this.hooks.sessions.load(shardId);
+    // The library's own rule: a stored session of the same shard count is resumed, else it identifies.
+    if (session?.shardCount !== this.options.shardCount && !(await this.hooks.beforeIdentify(shardId))) {
+      return new Promise<never>(() => undefined);
+    }
     // The library opens the socket right after this call returns.
     let resolve!: () => void;
     const promise = new Promise<void>((res) => {

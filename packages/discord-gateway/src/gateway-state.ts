@@ -28,4 +28,11 @@ export interface GatewayStatus {
   readyGuildIds: string[];
   /** Why the client stopped for good, when it did. */
   fatalError: { code: number; reason: string } | null;
+  /**
+   * Set while Discord has no session start (IDENTIFY) left for the bot: when the wait for its
+   * `session_start_limit` to reset ends (ms, the client's clock). Null otherwise.
+   */
+  identifyBlockedUntil: number | null;
+  /** The last `session_start_limit` read from GET /gateway/bot, with our identifies since subtracted. */
+  sessionStartLimit: { total: number; remaining: number; resetAfterMs: number; maxConcurrency: number; readAt: number } | null;
 }

@@ -1,5 +1,5 @@
 export { DiscordGatewayClient, GATEWAY_INTENTS, type DiscordGatewayClientOptions, type GatewayStartOptions } from './discord-gateway-client.ts';
-export { VoiceStateCache, type CachedChannel, type VoiceStateView } from './voice-state-cache.ts';
+export { VoiceStateCache, type CachedChannel, type GuildInventoryView, type VoiceStateView } from './voice-state-cache.ts';
 export type {
   ChannelDeletedEvent,
   EventMeta,

@@ -36,6 +36,7 @@ const vs = (userId: string, channelId: string | null, flags: Partial<VoiceFlags>
 const guild = (voice: Array<[string, string, Partial<VoiceFlags>?]>, channels = VOICE): DiscordGuildCreate => ({
   id: G,
   channels: channels.map((id) => ({ id, type: 2, name: `Voice ${id}`, parent_id: null })),
+  roles: [],
   members: USERS.map((u) => member(u)),
   voice_states: voice.map(([u, c, f]) => ({ ...vs(u, c, f), member: undefined, guild_id: undefined })),
 });

@@ -31,9 +31,36 @@ export interface VoiceStateView {
   member(guildId: string, userId: string): MemberProfile | null;
 }
 
+/**
+ * What the guild holds, for planning around Discord's resource limits (500 channels per guild, 50
+ * per category, 250 roles). Kept from GUILD_CREATE and the CHANNEL_* and GUILD_ROLE_* dispatches;
+ * counts are O(1), maintained as channels and roles come and go (never by a scan).
+ */
+export interface GuildInventoryView {
+  /** True once a GUILD_CREATE listed every channel and role; a voice-only seed (takeover) does not. */
+  inventoryReady(guildId: string): boolean;
+  /** Channels of every type, categories included (they count toward the 500). */
+  channelCount(guildId: string): number;
+  /** Roles, @everyone and managed roles included (they count toward the 250). */
+  roleCount(guildId: string): number;
+  /** Channels whose parent is this category. */
+  channelsUnder(guildId: string, categoryId: string): number;
+  channel(guildId: string, channelId: string): CachedChannel | null;
+  hasRole(guildId: string, roleId: string): boolean;
+  /** Every category (type 4) of the guild; a scan, for the rare caller that places a channel. */
+  categories(guildId: string): CachedChannel[];
+}
+
+const CATEGORY_TYPE = 4;
+
 interface GuildEntry {
   ready: boolean;
+  /** Channels and roles are the whole truth (a GUILD_CREATE was applied), not only what dispatches told. */
+  inventoryReady: boolean;
   channels: Map<string, CachedChannel>;
+  /** category id → how many channels it holds. */
+  childCounts: Map<string, number>;
+  roleIds: Set<string>;
   members: Map<string, MemberProfile>;
   voiceByUser: Map<string, VoiceMember>;
   /** channel id → user id → state; a channel's map is removed when its last user leaves. */
@@ -42,7 +69,10 @@ interface GuildEntry {
 
 const emptyGuild = (): GuildEntry => ({
   ready: false,
+  inventoryReady: false,
   channels: new Map(),
+  childCounts: new Map(),
+  roleIds: new Set(),
   members: new Map(),
   voiceByUser: new Map(),
   voiceByChannel: new Map(),
@@ -54,7 +84,7 @@ const emptyGuild = (): GuildEntry => ({
  * can never disagree with it. Objects handed out are replaced, never mutated, on change; the changes
  * returned are new objects that belong to the caller.
  */
-export class VoiceStateCache implements VoiceStateView {
+export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
   readonly #guilds = new Map<string, GuildEntry>();
 
   guildIds(): string[] {
@@ -89,6 +119,32 @@ export class VoiceStateCache implements VoiceStateView {
     return this.#guilds.get(guildId)?.members.get(userId) ?? null;
   }
 
+  inventoryReady(guildId: string): boolean {
+    return this.#guilds.get(guildId)?.inventoryReady ?? false;
+  }
+
+  channelCount(guildId: string): number {
+    return this.#guilds.get(guildId)?.channels.size ?? 0;
+  }
+
+  roleCount(guildId: string): number {
+    return this.#guilds.get(guildId)?.roleIds.size ?? 0;
+  }
+
+  channelsUnder(guildId: string, categoryId: string): number {
+    return this.#guilds.get(guildId)?.childCounts.get(categoryId) ?? 0;
+  }
+
+  hasRole(guildId: string, roleId: string): boolean {
+    return this.#guilds.get(guildId)?.roleIds.has(roleId) ?? false;
+  }
+
+  categories(guildId: string): CachedChannel[] {
+    const out: CachedChannel[] = [];
+    for (const ch of this.#guilds.get(guildId)?.channels.values() ?? []) if (ch.type === CATEGORY_TYPE) out.push(ch);
+    return out;
+  }
+
   /**
    * Replaces the guild with a GUILD_CREATE snapshot. The first snapshot seeds silently; a later
    * one (after a re-identify, or the guild coming back from an outage) returns the differences,
@@ -99,7 +155,9 @@ export class VoiceStateCache implements VoiceStateView {
     const previous = this.#guilds.get(guildId);
     const next = emptyGuild();
     next.ready = true;
-    for (const ch of snapshot.channels) next.channels.set(ch.id, toChannel(ch));
+    next.inventoryReady = true;
+    for (const ch of snapshot.channels) setChannel(next, toChannel(ch));
+    for (const role of snapshot.roles) next.roleIds.add(role.id);
     for (const m of snapshot.members) next.members.set(m.user.id, toProfile(m));
     for (const vs of snapshot.voice_states) {
       if (vs.channel_id === null) continue;
@@ -127,6 +185,7 @@ export class VoiceStateCache implements VoiceStateView {
    * as this cache's snapshot, silently: it is what subscribers already show, so nothing is emitted.
    * Dispatches replayed by a resume then apply on top of it and become ordinary events (R-SCALE2).
    * Channels and members not in voice are not part of it; later dispatches bring what is needed.
+   * The inventory (channels, roles) is not ready until the next GUILD_CREATE.
    */
   seedGuild(guildId: string, voiceStates: Iterable<VoiceMember>): void {
     const next = emptyGuild();
@@ -145,7 +204,10 @@ export class VoiceStateCache implements VoiceStateView {
    */
   markStale(guildId: string): void {
     const guild = this.#guilds.get(guildId);
-    if (guild) guild.ready = false;
+    if (guild) {
+      guild.ready = false;
+      guild.inventoryReady = false;
+    }
   }
 
   /** The bot left (or was removed from) the guild: everyone in voice there is gone from our view. */
@@ -168,7 +230,15 @@ export class VoiceStateCache implements VoiceStateView {
   }
 
   upsertChannel(guildId: string, ch: DiscordChannel): void {
-    this.#ensure(guildId).channels.set(ch.id, toChannel(ch));
+    setChannel(this.#ensure(guildId), toChannel(ch));
+  }
+
+  upsertRole(guildId: string, roleId: string): void {
+    this.#ensure(guildId).roleIds.add(roleId);
+  }
+
+  deleteRole(guildId: string, roleId: string): void {
+    this.#guilds.get(guildId)?.roleIds.delete(roleId);
   }
 
   /** Anyone still in the channel is disconnected by Discord; say so before the channel goes. */
@@ -180,7 +250,7 @@ export class VoiceStateCache implements VoiceStateView {
       changes.push(...transition(before, undefined));
     }
     const known = guild.channels.get(ch.id) ?? toChannel(ch);
-    guild.channels.delete(ch.id);
+    unsetChannel(guild, ch.id);
     changes.push(channelDeleted(guildId, known));
     return changes;
   }
@@ -231,6 +301,28 @@ export class VoiceStateCache implements VoiceStateView {
     const inVoice = guild.voiceByUser.get(profile.userId);
     if (inVoice) addVoice(guild, { ...inVoice, ...profile });
   }
+}
+
+/** Inserts or replaces a channel, moving it between categories' counts when its parent changed. */
+function setChannel(guild: GuildEntry, ch: CachedChannel): void {
+  const previous = guild.channels.get(ch.id);
+  guild.channels.set(ch.id, ch);
+  if (previous && previous.parentId === ch.parentId) return;
+  if (previous?.parentId) addChild(guild, previous.parentId, -1);
+  if (ch.parentId !== null) addChild(guild, ch.parentId, 1);
+}
+
+function unsetChannel(guild: GuildEntry, channelId: string): void {
+  const known = guild.channels.get(channelId);
+  if (!known) return;
+  guild.channels.delete(channelId);
+  if (known.parentId !== null) addChild(guild, known.parentId, -1);
+}
+
+function addChild(guild: GuildEntry, categoryId: string, delta: number): void {
+  const next = (guild.childCounts.get(categoryId) ?? 0) + delta;
+  if (next <= 0) guild.childCounts.delete(categoryId);
+  else guild.childCounts.set(categoryId, next);
 }
 
 function toChannel(ch: DiscordChannel): CachedChannel {

@@ -1,4 +1,4 @@
-import { startEmulator, type EmulatorHandle, type FaultCommand, type StateSnapshot } from '@repo/discord-emulator';
+import { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultCommand, type StateSnapshot } from '@repo/discord-emulator';
 import { DiscordGatewayClient, type DiscordGatewayClientOptions } from '../discord-gateway-client.ts';
 import type { GatewayDomainEvent, GatewayStateChange, VoiceFlags } from '../events.ts';
 import { GatewayState } from '../gateway-state.ts';
@@ -32,8 +32,9 @@ export class Testbed {
 
   private constructor(readonly emulator: EmulatorHandle) {}
 
-  static async start(options: { heartbeatIntervalMs?: number; resumeWindowMs?: number } = {}): Promise<Testbed> {
+  static async start(options: Omit<EmulatorOptions, 'port'> = {}): Promise<Testbed> {
     const emulator = await startEmulator({
+      ...options,
       port: 0,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 300,
       resumeWindowMs: options.resumeWindowMs ?? 30_000,
@@ -80,6 +81,16 @@ export class Testbed {
   async fault(fault: FaultCommand): Promise<number> {
     const body = (await this.#json('POST', `${this.emulator.controlUrl}/faults`, fault)) as { affected: number };
     return body.affected;
+  }
+
+  /** POST to the control API (`path` below `/_emulator/`), failing on a non-2xx answer. */
+  async control(path: string, body: unknown): Promise<unknown> {
+    return this.#json('POST', `${this.emulator.controlUrl}/${path}`, body);
+  }
+
+  /** A REST call as the bot (`path` below `/api/v10`). */
+  async rest(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.#json(method, `${this.emulator.apiUrl}/v10${path}`, body, true);
   }
 
   async snapshot(): Promise<StateSnapshot> {

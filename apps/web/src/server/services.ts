@@ -112,6 +112,7 @@ async function buildServices(): Promise<Services> {
       log: moduleLogger(log, 'Auth'),
       now: () => clock.now(),
       refreshes: infra.refreshes,
+      revocations: infra.revocations,
     });
     const wsTokens = new WsTokens(config.sessionSecret);
 

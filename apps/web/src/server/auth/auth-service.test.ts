@@ -171,6 +171,41 @@ describe('sessions', () => {
   });
 });
 
+describe('logout', () => {
+  it('ends the sign-in: the old cookie gets 401 and reads as signed out, even a copy re-issued by a refresh', async () => {
+    const auth = service();
+    const { cookie } = await signIn(auth, 'frank');
+    now += TOKEN_TTL_S * 1000 - REFRESH_MARGIN_MS + 1_000;
+    const refreshed = (await auth.authenticate(cookie, '/')).setCookie!.split(';')[0]!;
+    expect((await auth.authenticate(refreshed, '/')).session.username).toBe('frank');
+
+    const clear = await auth.logout(cookie);
+    expect(clear).toMatch(/^sr_session=; .*Max-Age=0/);
+    for (const copy of [cookie, refreshed]) {
+      await expect(auth.authenticate(copy, '/rooms/r2')).rejects.toMatchObject({ status: 401, options: { loginUrl: '/auth/discord/login?returnTo=%2Frooms%2Fr2' } });
+      expect(await auth.peek(copy)).toBeNull();
+    }
+  });
+
+  it('leaves the same user’s other sign-ins (another browser) signed in', async () => {
+    const auth = service();
+    const laptop = await signIn(auth, 'grace');
+    const phone = await signIn(auth, 'grace');
+    await auth.logout(laptop.cookie);
+    await expect(auth.authenticate(laptop.cookie, '/')).rejects.toMatchObject({ status: 401 });
+    expect((await auth.authenticate(phone.cookie, '/')).session.username).toBe('grace');
+  });
+
+  it('clears the cookie when there is no valid session, revoking nothing', async () => {
+    const auth = service();
+    const { cookie } = await signIn(auth, 'heidi');
+    for (const bad of [null, 'sr_session=garbage', `${cookie.slice(0, -3)}abc`]) {
+      expect(await auth.logout(bad)).toMatch(/^sr_session=; .*Max-Age=0/);
+    }
+    expect((await auth.authenticate(cookie, '/')).session.username).toBe('heidi');
+  });
+});
+
 function authOptionsWithSecret(secret: string) {
   return {
     cookies: new SessionCookies(secret, { secure: false }),

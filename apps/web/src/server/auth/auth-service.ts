@@ -5,7 +5,8 @@ import { type DiscordOAuth, isOAuthFailure } from './discord-oauth.ts';
 import { LoginError } from './login-failures.ts';
 import { localRefreshCoordinator, type RefreshCoordinator } from './refresh-coordinator.ts';
 import { safeReturnTo } from './return-to.ts';
-import { type Session, SessionCookies } from './session.ts';
+import { type ReadSession, type Session, SessionCookies, type SessionMeta, newSessionMeta } from './session.ts';
+import { MemorySessionRevocations, type SessionRevocations } from './session-revocations.ts';
 
 /** The Discord lookups sign-in needs (implemented by the REST client; faked nowhere). */
 export interface DiscordUserDirectory {
@@ -23,6 +24,8 @@ export interface AuthServiceOptions {
   now: () => number;
   /** Shares each refresh with the other instances (default: this process only). */
   refreshes?: RefreshCoordinator;
+  /** Sign-ins ended by logout (default: this process only). */
+  revocations?: SessionRevocations;
 }
 
 /** Refresh this long before Discord's expiry, so a token never expires mid-request. */
@@ -36,6 +39,8 @@ const REFRESH_RESULT_TTL_MS = 60_000;
 
 export interface Authenticated {
   session: Session;
+  /** Which sign-in this is, and when it ends. */
+  meta: SessionMeta;
   /** Set when the session was refreshed: the response must carry it. */
   setCookie: string | undefined;
 }
@@ -53,6 +58,7 @@ export class AuthService {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #coordinator: RefreshCoordinator;
+  readonly #revocations: SessionRevocations;
   readonly #refreshes = new Map<string, { promise: Promise<RefreshOutcome>; settledAt?: number }>();
 
   constructor(options: AuthServiceOptions) {
@@ -62,6 +68,7 @@ export class AuthService {
     this.#log = options.log;
     this.#now = options.now;
     this.#coordinator = options.refreshes ?? localRefreshCoordinator;
+    this.#revocations = options.revocations ?? new MemorySessionRevocations(options.now);
   }
 
   /** Step 1: redirect to Discord, remembering state, PKCE verifier and where to come back to. */
@@ -109,7 +116,7 @@ export class AuthService {
     };
     return {
       location: login.value.returnTo,
-      setCookies: [clearLogin, await this.cookies.sessionCookie(session, now)],
+      setCookies: [clearLogin, await this.cookies.sessionCookie(session, newSessionMeta(now), now)],
     };
   }
 
@@ -119,12 +126,12 @@ export class AuthService {
    */
   async authenticate(cookieHeader: string | null, returnTo: string): Promise<Authenticated> {
     const now = this.#now();
-    const read = await this.cookies.readSession(cookieHeader, now);
-    if (!read || !read.ok) {
+    const read = await this.#readLive(cookieHeader, now);
+    if (!read) {
       throw new AppError('unauthenticated', 'Please sign in with Discord.', { loginUrl: loginUrl(returnTo) });
     }
-    const session = read.value;
-    if (session.accessTokenExpiresAt - REFRESH_MARGIN_MS > now) return { session, setCookie: undefined };
+    const { session, meta } = read;
+    if (session.accessTokenExpiresAt - REFRESH_MARGIN_MS > now) return { session, meta, setCookie: undefined };
 
     const outcome = await this.#refreshOnce(session);
     if (!outcome.ok && outcome.reason === 'unreachable') {
@@ -134,17 +141,35 @@ export class AuthService {
     if (!outcome.ok) {
       throw new AppError('unauthenticated', 'Your Discord sign-in has expired. Please sign in again.', { loginUrl: loginUrl(returnTo) });
     }
-    return { session: outcome.session, setCookie: await this.cookies.sessionCookie(outcome.session, this.#now()) };
+    // The same sign-in, re-sealed with the new tokens: it still ends when it would have.
+    return { session: outcome.session, meta, setCookie: await this.cookies.sessionCookie(outcome.session, meta, this.#now()) };
   }
 
   /** The session, if there is a valid one, without refreshing or throwing (page headers). */
   async peek(cookieHeader: string | null): Promise<Session | null> {
-    const read = await this.cookies.readSession(cookieHeader, this.#now());
-    return read?.ok ? read.value : null;
+    return (await this.#readLive(cookieHeader, this.#now()))?.session ?? null;
   }
 
-  logout(): string {
+  /**
+   * Ends the sign-in the cookie belongs to: its id is revoked until the sign-in would have ended,
+   * so every copy of the cookie (another tab, a stolen one) stops working here and on every
+   * instance. Returns the Set-Cookie that clears it in this browser.
+   */
+  async logout(cookieHeader: string | null): Promise<string> {
+    const read = await this.cookies.readSession(cookieHeader, this.#now());
+    if (read?.ok) {
+      await this.#revocations.revoke(read.value.meta.sid, read.value.meta.expiresAt);
+      this.#log.info({ userId: read.value.session.userId }, 'signed out');
+    }
     return this.cookies.clearSessionCookie();
+  }
+
+  /** A cookie that opens, is not expired, and whose sign-in was not ended by a logout. */
+  async #readLive(cookieHeader: string | null, now: number): Promise<ReadSession | null> {
+    const read = await this.cookies.readSession(cookieHeader, now);
+    if (!read || !read.ok) return null;
+    if (await this.#revocations.isRevoked(read.value.meta.sid)) return null;
+    return read.value;
   }
 
   #refreshOnce(session: Session): Promise<RefreshOutcome> {

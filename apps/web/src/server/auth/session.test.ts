@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Session, SessionCookies, readCookie } from './session.ts';
+import { importAesGcmKey } from './keys.ts';
+import { seal } from './sealed.ts';
+import { SESSION_MAX_AGE_SECONDS, type Session, SessionCookies, newSessionMeta, readCookie } from './session.ts';
 import { WsTokens } from './ws-token.ts';
 
 const secret = 'a-test-session-secret-that-is-long-enough-0123';
@@ -13,6 +15,7 @@ const session: Session = {
   accessTokenExpiresAt: 2_000_000,
 };
 const now = 1_700_000_000_000;
+const meta = newSessionMeta(now);
 
 function cookieValue(setCookie: string): string {
   return setCookie.split(';')[0]!;
@@ -21,23 +24,48 @@ function cookieValue(setCookie: string): string {
 describe('SessionCookies', () => {
   it('round-trips a session through an encrypted, HttpOnly, SameSite=Lax cookie', async () => {
     const cookies = new SessionCookies(secret, { secure: false });
-    const header = await cookies.sessionCookie(session, now);
+    const header = await cookies.sessionCookie(session, meta, now);
     expect(header).toMatch(/^sr_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000$/);
     expect(header).not.toContain('discord-access-token');
-    expect(await cookies.readSession(cookieValue(header), now)).toEqual({ ok: true, value: session });
+    expect(await cookies.readSession(cookieValue(header), now)).toEqual({ ok: true, value: { session, meta } });
+  });
+
+  it('names the sign-in with a fresh 128-bit id that ends 30 days after sign-in', () => {
+    expect(meta.sid).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(newSessionMeta(now).sid).not.toBe(meta.sid);
+    expect(meta.expiresAt).toBe(now + SESSION_MAX_AGE_SECONDS * 1000);
+  });
+
+  it('re-issues a cookie (after a token refresh) that still ends when its sign-in does', async () => {
+    const cookies = new SessionCookies(secret, { secure: false });
+    const later = now + 10 * 24 * 3600 * 1000;
+    const header = await cookies.sessionCookie(session, meta, later);
+    expect(header).toContain(`Max-Age=${20 * 24 * 3600}`);
+    const value = cookieValue(header);
+    expect(await cookies.readSession(value, meta.expiresAt - 1_000)).toMatchObject({ ok: true, value: { meta } });
+    expect(await cookies.readSession(value, meta.expiresAt + 1_000)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('reads a cookie sealed before sessions had an id as no session', async () => {
+    const cookies = new SessionCookies(secret, { secure: false });
+    // Exactly what the previous version wrote: the session alone, under the same key.
+    const old = await seal(session, await importAesGcmKey(secret, 'session-cookie'), SESSION_MAX_AGE_SECONDS, now);
+    expect(await cookies.readSession(`sr_session=${old}`, now)).toEqual({ ok: false, reason: 'invalid' });
+    const badId = await seal({ ...session, sid: 'short', sessionExpiresAt: meta.expiresAt }, await importAesGcmKey(secret, 'session-cookie'), 60, now);
+    expect(await cookies.readSession(`sr_session=${badId}`, now)).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('uses a __Host- Secure cookie over https', async () => {
-    const header = await new SessionCookies(secret, { secure: true }).sessionCookie(session, now);
+    const header = await new SessionCookies(secret, { secure: true }).sessionCookie(session, meta, now);
     expect(header).toMatch(/^__Host-sr_session=.*; Secure$/);
   });
 
   it('rejects a tampered cookie, a cookie sealed with another key, and an expired one', async () => {
     const cookies = new SessionCookies(secret, { secure: false });
-    const value = cookieValue(await cookies.sessionCookie(session, now));
+    const value = cookieValue(await cookies.sessionCookie(session, meta, now));
     const tampered = value.slice(0, -4) + (value.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     expect(await cookies.readSession(tampered, now)).toEqual({ ok: false, reason: 'invalid' });
-    const foreign = cookieValue(await new SessionCookies(`${secret}-other`, { secure: false }).sessionCookie(session, now));
+    const foreign = cookieValue(await new SessionCookies(`${secret}-other`, { secure: false }).sessionCookie(session, meta, now));
     expect(await cookies.readSession(foreign, now)).toEqual({ ok: false, reason: 'invalid' });
     expect(await cookies.readSession(value, now + 31 * 24 * 3600 * 1000)).toEqual({ ok: false, reason: 'expired' });
     expect(await cookies.readSession(null, now)).toBeNull();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { importAesGcmKey } from './keys.ts';
 import { seal, unseal, type UnsealResult } from './sealed.ts';
@@ -38,7 +39,36 @@ export function publicUser(session: Session, cdnUrl: string): SessionUser {
   };
 }
 
+/** A session lasts this long from sign-in; a token refresh re-issues the cookie but does not extend it. */
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+/** 128 random bits, base64url: names one sign-in, so logout can revoke every copy of its cookie. */
+export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/);
+
+export function newSessionId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Which sign-in a cookie belongs to, and when that sign-in ends (ms since the epoch). */
+export interface SessionMeta {
+  sid: string;
+  expiresAt: number;
+}
+
+export function newSessionMeta(now: number): SessionMeta {
+  return { sid: newSessionId(), expiresAt: now + SESSION_MAX_AGE_SECONDS * 1000 };
+}
+
+/**
+ * What the cookie holds: the session plus its meta. Cookies sealed before sessions had an id fail
+ * this schema and read as no session: they could not be revoked, so their holders sign in once more.
+ */
+const SealedSession = Session.extend({ sid: SessionId, sessionExpiresAt: z.number() });
+
+export interface ReadSession {
+  session: Session;
+  meta: SessionMeta;
+}
 export const LOGIN_STATE_MAX_AGE_SECONDS = 10 * 60;
 
 /** The short-lived cookie that carries an OAuth attempt from /login to /callback. */
@@ -80,18 +110,24 @@ export class SessionCookies {
     this.loginName = options.secure ? '__Host-sr_login' : 'sr_login';
   }
 
-  async sessionCookie(session: Session, now: number): Promise<string> {
-    const value = await seal(session, await this.#sessionKey, SESSION_MAX_AGE_SECONDS, now);
-    return this.#serialize(this.sessionName, value, SESSION_MAX_AGE_SECONDS);
+  /** The cookie for `session`, living exactly until its sign-in ends (`meta.expiresAt`). */
+  async sessionCookie(session: Session, meta: SessionMeta, now: number): Promise<string> {
+    const ttlSeconds = Math.max(0, Math.floor((meta.expiresAt - now) / 1000));
+    const value = await seal({ ...session, sid: meta.sid, sessionExpiresAt: meta.expiresAt }, await this.#sessionKey, ttlSeconds, now);
+    return this.#serialize(this.sessionName, value, ttlSeconds);
   }
 
   clearSessionCookie(): string {
     return this.#serialize(this.sessionName, '', 0);
   }
 
-  async readSession(cookieHeader: string | null, now: number): Promise<UnsealResult<Session> | null> {
+  async readSession(cookieHeader: string | null, now: number): Promise<UnsealResult<ReadSession> | null> {
     const raw = readCookie(cookieHeader, this.sessionName);
-    return raw ? unseal(raw, await this.#sessionKey, Session, now) : null;
+    if (!raw) return null;
+    const opened = await unseal(raw, await this.#sessionKey, SealedSession, now);
+    if (!opened.ok) return opened;
+    const { sid, sessionExpiresAt, ...session } = opened.value;
+    return { ok: true, value: { session, meta: { sid, expiresAt: sessionExpiresAt } } };
   }
 
   async loginCookie(state: LoginState, now: number): Promise<string> {

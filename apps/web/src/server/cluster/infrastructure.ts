@@ -4,6 +4,7 @@ import { MemorySessionInfoStore } from '@repo/discord-gateway';
 import { InMemoryRateLimitStateStore, type RateLimitStateStore } from '@repo/discord-rest';
 import type { Logger } from 'pino';
 import { localRefreshCoordinator, type RefreshCoordinator } from '../auth/refresh-coordinator.ts';
+import { MemorySessionRevocations, type SessionRevocations } from '../auth/session-revocations.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
@@ -37,6 +38,8 @@ export interface Infrastructure {
   gatewayStartOptions(): Promise<GatewayStartOptions>;
   /** One Discord token refresh per refresh token, across instances. */
   refreshes: RefreshCoordinator;
+  /** Sign-ins ended by logout, refused by every instance. */
+  revocations: SessionRevocations;
   /** The bot token's REST budget. */
   rateLimits: RateLimitStateStore;
   /**
@@ -75,6 +78,7 @@ export async function createInfrastructure(options: { config: Config; log: Logge
     gatewaySessions: new MemorySessionInfoStore(),
     gatewayStartOptions: async () => ({}),
     refreshes: localRefreshCoordinator,
+    revocations: new MemorySessionRevocations(() => options.clock.now()),
     rateLimits: new InMemoryRateLimitStateStore(),
     voiceView: (gateway) => gateway.cache,
     routeGatewayEvent: (_event, route) => void route(),

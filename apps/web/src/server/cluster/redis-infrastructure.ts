@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
 import type { Logger } from 'pino';
+import { RedisSessionRevocations } from '../auth/redis-session-revocations.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { moduleLogger } from '../log.ts';
@@ -116,6 +117,7 @@ export async function createRedisInfrastructure(options: { config: Config; log: 
       }
     },
     refreshes: new RedisRefreshCoordinator(redis, keys, clock, moduleLogger(log, 'Auth')),
+    revocations: new RedisSessionRevocations(redis, keys, clock),
     rateLimits: new RedisRateLimitStateStore(redis, keys),
     voiceView(gateway) {
       attached = gateway;

@@ -125,6 +125,10 @@ export class RedisKeys {
   refreshOutcome(hash: string): string {
     return `${this.#base}refresh:${hash}:outcome`;
   }
+  /** A sign-in ended by logout (its session id, never the cookie), until the sign-in would have ended. */
+  revokedSession(sid: string): string {
+    return `${this.#base}revoked:${sid}`;
+  }
 
   // ---- jobs and limits --------------------------------------------------------------------------
   lock(name: string): string {

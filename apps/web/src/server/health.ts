@@ -21,6 +21,32 @@ export interface Health {
 }
 
 /**
+ * What anyone may see: readiness and its reasons (the Gateway's state, whether this instance holds
+ * it, Redis), and what the lobby shows anyway (instance id, open connections). The Gateway session
+ * id (enough, with the bot token, to resume the bot's session), sequence numbers, latencies, uptime
+ * and room counts are for operators: `Authorization: Bearer $METRICS_TOKEN`, as for /api/metrics.
+ */
+export interface PublicHealth {
+  status: Health['status'];
+  instanceId: string;
+  gateway: { state: string; holder: boolean };
+  connections: number;
+  redis?: Health['redis'];
+  emulatorUrl?: string;
+}
+
+export function publicHealth(health: Health): PublicHealth {
+  return {
+    status: health.status,
+    instanceId: health.instanceId,
+    gateway: { state: health.gateway.state, holder: health.gateway.holder },
+    connections: health.connections,
+    ...(health.redis ? { redis: health.redis } : {}),
+    ...(health.emulatorUrl ? { emulatorUrl: health.emulatorUrl } : {}),
+  };
+}
+
+/**
  * Liveness + readiness (R-OPS2, R-GW6): ready when the Gateway is CONNECTED, or when this instance
  * is a healthy standby (another holds the lease and Redis answers).
  */

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createFileRoute } from '@tanstack/react-router';
+import { bearerMatches } from '../../server/http/bearer.ts';
 import { getServices } from '../../server/services.ts';
 
 /** `GET /api/metrics`: Prometheus text. With METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
@@ -18,9 +18,3 @@ export const Route = createFileRoute('/api/metrics')({
     },
   },
 });
-
-function bearerMatches(header: string | null, expected: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const want = Buffer.from(expected);
-  return given.length === want.length && timingSafeEqual(given, want);
-}

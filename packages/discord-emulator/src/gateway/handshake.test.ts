@@ -29,7 +29,9 @@ describe('connecting and identifying', () => {
       resume_gateway_url: h.url,
       shard: [0, 1],
       application: { id: h.state.application().id, flags: h.state.application().flags },
+      private_channels: [],
     });
+    expect(ready.d.user.primary_guild).toBeNull();
     expect(ready.d.session_id).toMatch(/^[0-9a-f]{32}$/);
 
     const guild = await c.next();
@@ -40,7 +42,19 @@ describe('connecting and identifying', () => {
     );
     expect(guild.d.members.length).toBe(h.state.guildCreatePayload(h.guildId).members.length);
     expect(guild.d.voice_states).toEqual([]);
+    expect(guild.d).toMatchObject({ home_header: null, nsfw: false });
+    expect(guild.d.members.every((m: { user: { primary_guild?: unknown } }) => m.user.primary_guild === null)).toBe(true);
     expect(h.gateway.stats()).toMatchObject({ identifies: 1, connections: 1 });
+  });
+
+  it('accepts an IDENTIFY whose presence has activities: null (and still refuses a non-array)', async () => {
+    const c = await h.connect();
+    const ready = await c.handshake(h.token, { presence: { since: null, activities: null, status: 'online', afk: false } });
+    expect(ready.t).toBe('READY');
+    const bad = await h.connect();
+    await bad.next();
+    bad.identify(h.token, { presence: { activities: 'playing' } });
+    expect((await bad.closed).code).toBe(GatewayCloseCodes.DecodeError);
   });
 
   it('accepts a token sent with the "Bot " prefix', async () => {

@@ -41,7 +41,8 @@ describe("the emulator's answers validate against Discord's OpenAPI schemas", ()
 
   it('application (both routes)', async () => {
     await conforms('PrivateApplicationResponse', 'GET', '/applications/@me');
-    await conforms('PrivateApplicationResponse', 'GET', '/oauth2/applications/@me');
+    const res = await conforms('PrivateApplicationResponse', 'GET', '/oauth2/applications/@me');
+    expect(res.body).toMatchObject({ id: emu.clientId, owner: { username: 'guild_owner', primary_guild: null }, bot: { id: emu.clientId } });
   });
 
   it('gateway/bot', async () => {

@@ -10,13 +10,14 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (result.success) return result.data;
   const tree: ErrorTree = {};
   for (const issue of result.error.issues) {
-    addFieldError(tree, issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), discordFieldError(issue));
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    addFieldError(tree, path, discordFieldError(issue, valueAt(body, path)));
   }
   throw invalidFormBody(tree);
 }
 
 /** Schemas may set a Discord code in a custom issue's params (`{ params: { code } }`). */
-function discordFieldError(issue: z.core.$ZodIssue): { code: string; message: string } {
+function discordFieldError(issue: z.core.$ZodIssue, sent: unknown): { code: string; message: string } {
   switch (issue.code) {
     case 'invalid_type':
       if (issue.input === undefined) return { code: 'BASE_TYPE_REQUIRED', message: 'This field is required' };
@@ -36,7 +37,8 @@ function discordFieldError(issue: z.core.$ZodIssue): { code: string; message: st
     case 'invalid_value':
       return { code: 'BASE_TYPE_CHOICES', message: `Value must be one of {${issue.values.map(String).join(', ')}}.` };
     case 'invalid_format':
-      return { code: 'NUMBER_TYPE_COERCE', message: `Value "${String(issue.input)}" is not snowflake.` };
+      // zod leaves `input` out of format issues; the message names what the client sent.
+      return { code: 'NUMBER_TYPE_COERCE', message: `Value "${String(issue.input ?? sent)}" is not snowflake.` };
     case 'custom': {
       const code = typeof issue.params?.code === 'string' ? issue.params.code : 'BASE_TYPE_INVALID';
       return { code, message: issue.message };
@@ -44,4 +46,13 @@ function discordFieldError(issue: z.core.$ZodIssue): { code: string; message: st
     default:
       return { code: 'BASE_TYPE_INVALID', message: issue.message };
   }
+}
+
+function valueAt(body: unknown, path: readonly (string | number)[]): unknown {
+  let node = body;
+  for (const key of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return node;
 }

@@ -7,12 +7,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createUpgradeRouter } from '../../../server/ws-upgrade.ts';
 import { systemClock } from '../clock.ts';
+import { loadConfig } from '../config.ts';
 import type { Services } from '../services.ts';
 import { MemoryEventBus, roomTopic } from './event-bus.ts';
-import { Hub, type HubTuning } from './hub.ts';
+import { Hub, type HubStat, type HubTuning } from './hub.ts';
 import { TickWriter, createWebSocketHooks } from './ws-hooks.ts';
 
-const ORIGIN = 'http://127.0.0.1:3000';
+const ORIGIN = 'http://localhost:3000';
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
@@ -21,6 +22,7 @@ afterEach(async () => {
 /** The production wiring in miniature: node:http → createUpgradeRouter (crossws) → our hooks → a real Hub. */
 async function start(tuning: Partial<HubTuning> = {}) {
   const bus = new MemoryEventBus();
+  const stats: HubStat[] = [];
   const hub = new Hub({
     log: pino({ level: 'silent' }),
     clock: systemClock,
@@ -35,15 +37,32 @@ async function start(tuning: Partial<HubTuning> = {}) {
       seq: await bus.currentSeq(roomTopic(roomId)),
     }),
     gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
+    onStat: (stat) => stats.push(stat),
     tuning,
   });
   bus.subscribe((m) => hub.deliver(m));
   hub.start();
-  const services = { hub, config: { http: { allowedOrigins: [ORIGIN] } } } as unknown as Services;
+  // The close codes the hub chose, seen on the real connections ws-hooks hands it.
+  const closes: number[] = [];
+  const open = hub.open.bind(hub);
+  hub.open = (connection) => {
+    const close = connection.close.bind(connection);
+    connection.close = (code, reason) => {
+      closes.push(code);
+      close(code, reason);
+    };
+    open(connection);
+  };
+  // The app's own Origin list, as config.ts builds it from PUBLIC_URL.
+  const config = loadConfig({ PUBLIC_URL: ORIGIN });
+  const services = { hub, config } as unknown as Services;
   const hooks = createWebSocketHooks(services);
   const router = createUpgradeRouter({ path: '/api/ws', resolveHooks: async () => hooks });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
+  /** The server side of each upgraded connection, in connection order: the sockets the hub writes to. */
+  const serverSockets: Socket[] = [];
   server.on('upgrade', (req, socket, head) => {
+    serverSockets.push(socket as Socket);
     if (!router.handle(req, socket, head)) socket.destroy();
   });
   server.listen(0, '127.0.0.1');
@@ -54,7 +73,7 @@ async function start(tuning: Partial<HubTuning> = {}) {
     await new Promise((resolve) => server.close(resolve));
   });
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws`;
-  return { bus, hub, url };
+  return { bus, hub, url, stats, closes, serverSockets };
 }
 
 /** A client that records every text frame as parsed JSON. */
@@ -102,12 +121,29 @@ describe('WebSocket hooks over crossws (prepared frames written to the socket)',
     expect(hub.connectionCount).toBe(1);
   });
 
-  it('refuses a foreign Origin before upgrading', async () => {
-    const { url } = await start();
-    const ws = new WebSocket(url, { headers: { origin: 'https://evil.example' } });
-    ws.on('error', () => undefined);
-    const [, response] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number }];
-    expect(response.statusCode).toBe(403);
+  it('upgrades the app\'s exact Origin and a client with none; refuses every look-alike with 403', async () => {
+    const { url, hub } = await start();
+    expect(await upgradeStatus(url, ORIGIN)).toBe(101);
+    expect(await upgradeStatus(url, undefined)).toBe(101);
+    const lookAlikes = [
+      'https://evil.example',
+      'http://localhost:3000.evil.com',
+      'http://localhost:30000',
+      'http://localhost:300',
+      'http://localhost:3000/',
+      'https://localhost:3000',
+      'http://LOCALHOST:3000',
+      'HTTP://localhost:3000',
+      'http://localhost',
+      'http://127.0.0.1:3000',
+      'http://localhost:3000@evil.com',
+      'null',
+    ];
+    const refused: Record<string, number> = {};
+    for (const origin of lookAlikes) refused[origin] = await upgradeStatus(url, origin);
+    expect(refused).toEqual(Object.fromEntries(lookAlikes.map((origin) => [origin, 403])));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(hub.connectionCount).toBe(2);
   });
 
   it('forgets a connection the client closed', async () => {
@@ -120,6 +156,107 @@ describe('WebSocket hooks over crossws (prepared frames written to the socket)',
     await once(c.ws, 'close');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(hub.connectionCount).toBe(0);
+  });
+});
+
+/** 101 when the upgrade succeeded (the socket is left open for the test's cleanup), else the HTTP status. */
+async function upgradeStatus(url: string, origin: string | undefined): Promise<number> {
+  const ws = new WebSocket(url, origin === undefined ? {} : { headers: { origin } });
+  cleanups.push(() => ws.terminate());
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(101));
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('error', reject);
+  });
+}
+
+/**
+ * A binary frame of exactly `bytes` bytes on the wire (10-byte header, 64-bit length): filler the
+ * client's ws parses and ignores, written to the server's socket beside the hub's own frames.
+ */
+function binaryFrame(bytes: number): Buffer {
+  const payload = bytes - 10;
+  if (payload <= 0xffff) throw new Error('a 64-bit length frame carries more than 65,535 bytes');
+  const frame = Buffer.alloc(bytes);
+  frame[0] = 0x82; // FIN + binary
+  frame[1] = 127;
+  frame.writeBigUInt64BE(BigInt(payload), 2);
+  return frame;
+}
+
+/** R-RT6 and the spec: "more than 1 MB queued" closes. Written out, not read from HubDefaults, so changing the default fails here. */
+const ONE_MB = 1024 * 1024;
+
+describe('slow consumer at its edge, over a real socket (R-RT6)', () => {
+  /**
+   * One subscribed client that stops reading, one that keeps reading. The paused client's kernel
+   * buffers are filled until the server's socket holds bytes it cannot hand to the kernel; from then
+   * on every byte written stays in `socket.writableLength`, which is what ws's `bufferedAmount` (read
+   * by the hub) reports. In one synchronous step the test tops the queue up to `queued` bytes and
+   * publishes an event, so the hub's check sees exactly that many.
+   */
+  async function publishWithQueued(queued: (limit: number) => number) {
+    const server = await start({ heartbeatIntervalMs: 3_600_000 });
+    const { bus, serverSockets } = server;
+    const slow = new WebSocket(server.url);
+    const slowText: Array<Record<string, unknown>> = [];
+    slow.on('message', (data, isBinary) => {
+      if (!isBinary) slowText.push(JSON.parse(data.toString()) as Record<string, unknown>);
+    });
+    slow.on('error', () => undefined);
+    cleanups.push(() => slow.terminate());
+    await once(slow, 'open');
+    const socket = serverSockets[0]!;
+    const fast = await client(server.url);
+    for (const ws of [slow, fast.ws]) {
+      ws.send(JSON.stringify({ v: 1, ts: Date.now(), type: 'auth', token: 'good' }));
+      ws.send(JSON.stringify({ v: 1, ts: Date.now(), type: 'subscribe', room: 'r1' }));
+    }
+    await fast.until(4);
+    while (slowText.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    slow.pause();
+    const chunk = binaryFrame(128 * 1024);
+    let written = 0;
+    while (socket.writableLength === 0) {
+      socket.write(chunk);
+      written += chunk.length;
+      if (written > 256 * ONE_MB) throw new Error('the kernel never stopped taking bytes');
+    }
+    // From here to the publish nothing yields to the event loop: no write can complete in between.
+    const target = queued(ONE_MB);
+    socket.write(binaryFrame(target - socket.writableLength));
+    const before = socket.writableLength;
+    void bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: { userId: 'u1' } });
+    return { ...server, slow, slowText, fast, socket, before, after: socket.writableLength };
+  }
+
+  it('keeps a connection with exactly 1 MB queued: the event is written and arrives once it reads again', async () => {
+    const { hub, closes, stats, slow, slowText, before, after } = await publishWithQueued((limit) => limit);
+    expect(before).toBe(ONE_MB);
+    expect(after).toBeGreaterThan(ONE_MB); // the frame went into the queue
+    expect(closes).toEqual([]);
+    expect(stats.some((s) => s.kind === 'slow-consumer')).toBe(false);
+    slow.resume();
+    while (!slowText.some((f) => f.event === 'voice.joined')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(slow.readyState).toBe(WebSocket.OPEN);
+    expect(hub.connectionCount).toBe(2);
+  });
+
+  it('closes a connection with 1 MB + 1 byte queued with 1008, and the others still get the event', async () => {
+    const { hub, closes, stats, slow, slowText, fast, before } = await publishWithQueued((limit) => limit + 1);
+    expect(before).toBe(ONE_MB + 1);
+    expect(closes).toEqual([1008]);
+    expect(stats.filter((s) => s.kind === 'slow-consumer')).toHaveLength(1);
+    expect(hub.connectionCount).toBe(1);
+    await fast.until(5);
+    expect(fast.frames[4]).toMatchObject({ event: 'voice.joined', payload: { seq: 1 } });
+    // Cut, not waited for: the socket is dropped at once (its backlog would hold the close frame
+    // too); reading again, the client finds the end of what the kernel had, and no event.
+    const closed = once(slow, 'close');
+    slow.resume();
+    await closed;
+    expect(slowText.some((f) => f.event === 'voice.joined')).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@ import type { Hooks, Peer } from 'crossws';
 import type { Services } from '../services.ts';
 import type { Connection } from './hub.ts';
 import type { PreparedFrame } from './prepared-frame.ts';
+import { createUpgradeOriginCheck } from './upgrade-origin.ts';
 
 /**
  * crossws hooks for `/api/ws`. crossws owns the upgrade and the socket; the hub owns what the
@@ -14,6 +15,7 @@ import type { PreparedFrame } from './prepared-frame.ts';
  */
 export function createWebSocketHooks(services: Services): Partial<Hooks> {
   const { hub, config } = services;
+  const originAllowed = createUpgradeOriginCheck(config.http.allowedOrigins);
   const connections = new WeakMap<Peer, Connection>();
   const writer = new TickWriter();
   // Our own ids, not crossws's `peer.id`: that is a lazily made UUID which V8 keeps as a chain of
@@ -23,11 +25,8 @@ export function createWebSocketHooks(services: Services): Partial<Hooks> {
 
   return {
     upgrade(request) {
-      // Browsers always send Origin; refusing foreign origins stops cross-site WebSocket hijacking.
-      const origin = request.headers.get('origin');
-      if (origin !== null && !config.http.allowedOrigins.includes(origin)) {
-        return new Response('Origin not allowed', { status: 403 });
-      }
+      // Exactly an allowed origin, or no Origin header at all (not a browser): see upgrade-origin.ts.
+      if (!originAllowed(request.headers.get('origin'))) return new Response('Origin not allowed', { status: 403 });
       return undefined;
     },
     open(peer) {

@@ -81,6 +81,20 @@ export function controlPanelHtml(): string {
         <label><input type="checkbox" id="resumable"> resumable</label>
         <button data-fault="gateway.forgetSessions">Forget sessions</button>
       </div>
+      <form class="row" id="outage-form" style="margin-top:8px">
+        <label>Outage (ms) <input id="outage-ms" type="number" value="30000" min="0" max="86400000" style="width:7em"></label>
+        <button type="submit">Keep the bot off the Gateway</button>
+        <span class="empty" id="outage-left"></span>
+      </form>
+    </section>
+    <section aria-labelledby="limits-h">
+      <h2 id="limits-h">Discord limits</h2>
+      <p class="empty" id="limits-status"></p>
+      <form class="row" id="identify-form">
+        <label>Identify budget: remaining <input id="ssl-remaining" type="number" value="0" min="0" style="width:6em"></label>
+        <label>reset after (ms) <input id="ssl-reset" type="number" min="0" style="width:8em" placeholder="unchanged"></label>
+        <button type="submit">Set session_start_limit</button>
+      </form>
     </section>
     <section aria-labelledby="rest-h">
       <h2 id="rest-h">REST faults</h2>
@@ -164,6 +178,12 @@ function render(s) {
   $('gw-connections').textContent = s.gateway.connections;
   $('gw-sessions').textContent = s.gateway.sessions.length;
   $('ratelimits').textContent = s.rateLimitHits.length;
+  const ssl = s.gateway.sessionStartLimit;
+  const inv = s.invalidRequests;
+  $('limits-status').textContent = 'session_start_limit: ' + ssl.remaining + ' of ' + ssl.total + ' left, resets in ' +
+    Math.round(ssl.reset_after / 1000) + ' s. Invalid requests (401/403/429) of the bot: ' + inv.count + ' of ' + inv.limit +
+    (inv.banned ? ' — BANNED for ' + Math.round(inv.resetAfterMs / 1000) + ' s' : '') + '.';
+  $('outage-left').textContent = s.gateway.outageRemainingMs > 0 ? 'Gateway down for ' + Math.ceil(s.gateway.outageRemainingMs / 1000) + ' s more' : '';
   const voice = guild.channels.filter((c) => c.type === 2 || c.type === 13).sort((a, b) => a.position - b.position);
   const byChannel = new Map(voice.map((c) => [c.id, []]));
   for (const vs of guild.voiceStates) byChannel.get(vs.channel_id)?.push(vs);
@@ -254,6 +274,16 @@ $('latency-form').addEventListener('submit', (e) => {
   call('POST', 'faults', { kind: 'latency', ms: Number($('latency').value) });
 });
 $('clear-faults').addEventListener('click', () => call('DELETE', 'faults'));
+$('outage-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  call('POST', 'faults/gateway-outage', { durationMs: Number($('outage-ms').value) });
+});
+$('identify-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const body = { remaining: Number($('ssl-remaining').value) };
+  if ($('ssl-reset').value !== '') body.resetAfterMs = Number($('ssl-reset').value);
+  call('POST', 'session-start-limit', body);
+});
 $('reset').addEventListener('click', () => { if (confirm('Reset the emulator to its seed? Rooms and sessions are lost.')) call('POST', 'reset'); });
 
 refresh();

@@ -20,6 +20,7 @@ import type { Clock } from '../clock.ts';
 import { AppError, validationError } from '../http/errors.ts';
 import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
 import type { ViewAccess } from '../realtime/hub.ts';
+import { type InviteTarget, openInvite } from './invite-check.ts';
 import { type InviteKind, InviteTokens } from './invite-token.ts';
 import { type Profile, type Room, type RoomView, membershipOf, roomInfo } from './room.ts';
 import type { RoomDiscord } from './room-discord.ts';
@@ -241,17 +242,7 @@ export class RoomService {
    * spectator gets nothing in Discord. The fifth player gets 409 and Discord is not touched.
    */
   async redeem(session: Session, token: string): Promise<Room> {
-    const verified = await this.#o.invites.verify(token, this.#o.clock.now());
-    if (!verified.ok) {
-      if (verified.reason === 'expired') throw new AppError('gone', 'This invite link has expired. Ask for a new one.', { reason: 'invite_expired' });
-      throw new AppError('validation', 'This invite link is not valid.', { reason: 'invite_invalid' });
-    }
-    const claims = verified.claims;
-    if (claims.guildId !== this.#o.guildId) throw new AppError('validation', 'This invite link is for another Discord server.', { reason: 'invite_invalid' });
-    const room = await this.#o.store.get(claims.roomId);
-    if (!room || room.channelId !== claims.channelId || room.roleId !== claims.roleId) {
-      throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
-    }
+    const { claims, room } = await this.openInvite(token);
     const membership = membershipOf(room, session.userId);
     if (membership === 'creator' || membership === 'player') return room;
     if (claims.kind === 'spectator' && membership === 'spectator') return room;
@@ -303,6 +294,11 @@ export class RoomService {
       if (restored === 'added') return;
     }
     await this.#revoke(roomId, session.userId);
+  }
+
+  /** The invite's room, checked as redeem checks it (invite-check.ts); changes nothing (the invite page's preview). */
+  openInvite(token: string): Promise<InviteTarget> {
+    return openInvite(token, { invites: this.#o.invites, store: this.#o.store, guildId: this.#o.guildId }, this.#o.clock.now());
   }
 
   // ---- voice ------------------------------------------------------------------------------------

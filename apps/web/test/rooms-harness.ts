@@ -9,7 +9,10 @@ import { CleanupJob } from '../src/server/rooms/cleanup-job.ts';
 import { GatewayRouter } from '../src/server/rooms/gateway-router.ts';
 import { InviteTokens } from '../src/server/rooms/invite-token.ts';
 import { SingleInstanceLeader } from '../src/server/rooms/leader.ts';
+import { type CapacityLimits, GuildCapacity } from '../src/server/rooms/guild-capacity.ts';
+import { GuildInventory } from '../src/server/rooms/guild-inventory.ts';
 import { RoomDiscord } from '../src/server/rooms/room-discord.ts';
+import { RoomPlacement, ensureRoomsCategory } from '../src/server/rooms/room-placement.ts';
 import { RoomService } from '../src/server/rooms/room-service.ts';
 import { MemoryRoomStore, type RoomStore } from '../src/server/rooms/room-store.ts';
 
@@ -29,8 +32,12 @@ export interface RoomsHarness {
   store: RoomStore;
   rooms: RoomService;
   cleanup: CleanupJob;
+  /** The first rooms category ("Spell Rooms"). */
   categoryId: string;
   botUserId: string;
+  roomDiscord: RoomDiscord;
+  placement: RoomPlacement;
+  inventory: GuildInventory;
   session(name: string): Session;
   /** A fresh service graph over the same Discord (a restart), with the given store. */
   restart(store: RoomStore): RoomService;
@@ -47,7 +54,10 @@ export interface DiscordState {
   voiceStates: Array<{ user_id: string; channel_id: string | null }>;
 }
 
-export async function roomsHarness(options: EmulatorOptions = {}): Promise<RoomsHarness> {
+/** Discord's numbers and the default reserve, as config.ts sets them. */
+export const DEFAULT_CAPACITY: CapacityLimits = { channelsPerCategory: 50, channelsPerGuild: 500, rolesPerGuild: 250, reserveChannels: 5, reserveRoles: 5 };
+
+export async function roomsHarness(options: EmulatorOptions = {}, app: { capacity?: Partial<CapacityLimits> } = {}): Promise<RoomsHarness> {
   // Discord-like rate limits would only make these tests wait; the REST package proves we obey them.
   const emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', ...options });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -56,8 +66,17 @@ export async function roomsHarness(options: EmulatorOptions = {}): Promise<Rooms
   const gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl });
   await gateway.start();
   const botUserId = (await rest.getBotUser()).id;
-  const roomDiscord = new RoomDiscord(rest, emulator.guildId, botUserId, log);
-  const categoryId = await roomDiscord.ensureCategory(undefined);
+  const categoryId = await ensureRoomsCategory(rest, emulator.guildId, undefined, log);
+  const inventory = new GuildInventory({ guildId: emulator.guildId, gateway: gateway.inventory, rest, clock });
+  const placement = new RoomPlacement({
+    guildId: emulator.guildId,
+    rest,
+    inventory,
+    capacity: new GuildCapacity({ ...DEFAULT_CAPACITY, ...app.capacity }),
+    firstCategoryId: categoryId,
+    log,
+  });
+  const roomDiscord = new RoomDiscord({ rest, guildId: emulator.guildId, botUserId, placement, inventory, log });
   const bus = new MemoryEventBus();
   const published: BusMessage[] = [];
   bus.subscribe((m) => published.push(m));
@@ -70,7 +89,6 @@ export async function roomsHarness(options: EmulatorOptions = {}): Promise<Rooms
       bus,
       invites: new InviteTokens(SECRET),
       guildId: emulator.guildId,
-      categoryId,
       publicUrl: new URL('http://rooms.test'),
       cdnUrl: emulator.url,
       clock,
@@ -100,6 +118,9 @@ export async function roomsHarness(options: EmulatorOptions = {}): Promise<Rooms
     cleanup,
     categoryId,
     botUserId,
+    roomDiscord,
+    placement,
+    inventory,
     session(name) {
       const user = emulator.users[name];
       if (!user) throw new Error(`no test user ${name}`);

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/server/http/errors.ts';
 import { InviteTokens } from '../src/server/rooms/invite-token.ts';
 import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
-import { RoomDiscord } from '../src/server/rooms/room-discord.ts';
 import { MemoryRoomStore } from '../src/server/rooms/room-store.ts';
 import { type RoomsHarness, SECRET, roomsHarness } from './rooms-harness.ts';
 import pino from 'pino';
@@ -282,8 +281,7 @@ describe('restart', () => {
     const restarted = h.restart(store);
     const result = await reconcileRooms({
       rooms: restarted,
-      discord: new RoomDiscord(h.rest, h.emulator.guildId, h.botUserId, pino({ level: 'silent' })),
-      categoryId: h.categoryId,
+      discord: h.roomDiscord,
       botUserId: h.botUserId,
       clock: h.clock,
       log: pino({ level: 'silent' }),

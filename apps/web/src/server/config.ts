@@ -1,4 +1,4 @@
-import { discordRestDefaults } from '@repo/discord-rest';
+import { discordResourceLimits, discordRestDefaults } from '@repo/discord-rest';
 import { z } from 'zod';
 
 /**
@@ -41,6 +41,27 @@ const EnvSchema = z.object({
   DISCORD_ROOMS_CATEGORY_ID: optionalString.pipe(snowflake('DISCORD_ROOMS_CATEGORY_ID').optional()),
   DISCORD_API_URL: optionalString.pipe(z.url({ message: 'DISCORD_API_URL must be a URL such as https://discord.com/api' }).optional()),
   DISCORD_REST_GLOBAL_RPS: z.coerce.number().int().min(1).max(100_000).default(discordRestDefaults.globalRequestsPerSecond),
+  // Discord's own limits: lower them (a test guild, an emulator with lowered limits), never raise them.
+  DISCORD_MAX_CHANNELS_PER_CATEGORY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(discordResourceLimits.channelsPerCategory, `DISCORD_MAX_CHANNELS_PER_CATEGORY cannot exceed Discord's limit of ${discordResourceLimits.channelsPerCategory}`)
+    .default(discordResourceLimits.channelsPerCategory),
+  DISCORD_MAX_GUILD_CHANNELS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(discordResourceLimits.channelsPerGuild, `DISCORD_MAX_GUILD_CHANNELS cannot exceed Discord's limit of ${discordResourceLimits.channelsPerGuild}`)
+    .default(discordResourceLimits.channelsPerGuild),
+  DISCORD_MAX_GUILD_ROLES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(discordResourceLimits.rolesPerGuild, `DISCORD_MAX_GUILD_ROLES cannot exceed Discord's limit of ${discordResourceLimits.rolesPerGuild}`)
+    .default(discordResourceLimits.rolesPerGuild),
+  DISCORD_CAPACITY_RESERVE_CHANNELS: z.coerce.number().int().min(0).default(5),
+  DISCORD_CAPACITY_RESERVE_ROLES: z.coerce.number().int().min(0).default(5),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4100),
   REDIS_URL: optionalString.pipe(z.url({ message: 'REDIS_URL must look like redis://127.0.0.1:6379' }).optional()),
   REDIS_KEY_PREFIX: optionalString.pipe(
@@ -103,6 +124,18 @@ export interface Config {
    * the emulator or a bot Discord granted a higher limit.
    */
   discordRestGlobalRps: number;
+  /**
+   * Discord's per-guild limits the rooms are placed within (defaults: Discord's 50 channels per
+   * category, 500 per guild, 250 roles), and the free channels and roles left to the server's own
+   * admins (5 each by default).
+   */
+  discordLimits: {
+    channelsPerCategory: number;
+    channelsPerGuild: number;
+    rolesPerGuild: number;
+    reserveChannels: number;
+    reserveRoles: number;
+  };
   redisUrl: string | undefined;
   /** Prepended to every Redis key and channel, so deployments (or test runs) can share one Redis. */
   redisKeyPrefix: string;
@@ -165,6 +198,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     discord = { kind: 'embedded-emulator', emulatorPort: e.EMULATOR_PORT, roomsCategoryId: e.DISCORD_ROOMS_CATEGORY_ID };
   }
 
+  // A reserve that leaves not even one room (a channel, plus one for a category, and a role) is a typo.
+  if (e.DISCORD_CAPACITY_RESERVE_CHANNELS + 2 > e.DISCORD_MAX_GUILD_CHANNELS) {
+    problems.push(`DISCORD_CAPACITY_RESERVE_CHANNELS: ${e.DISCORD_CAPACITY_RESERVE_CHANNELS} leaves no room for rooms under DISCORD_MAX_GUILD_CHANNELS ${e.DISCORD_MAX_GUILD_CHANNELS}.`);
+  }
+  if (e.DISCORD_CAPACITY_RESERVE_ROLES + 1 > e.DISCORD_MAX_GUILD_ROLES) {
+    problems.push(`DISCORD_CAPACITY_RESERVE_ROLES: ${e.DISCORD_CAPACITY_RESERVE_ROLES} leaves no room for rooms under DISCORD_MAX_GUILD_ROLES ${e.DISCORD_MAX_GUILD_ROLES}.`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -174,6 +215,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionSecret,
     discord,
     discordRestGlobalRps: e.DISCORD_REST_GLOBAL_RPS,
+    discordLimits: {
+      channelsPerCategory: e.DISCORD_MAX_CHANNELS_PER_CATEGORY,
+      channelsPerGuild: e.DISCORD_MAX_GUILD_CHANNELS,
+      rolesPerGuild: e.DISCORD_MAX_GUILD_ROLES,
+      reserveChannels: e.DISCORD_CAPACITY_RESERVE_CHANNELS,
+      reserveRoles: e.DISCORD_CAPACITY_RESERVE_ROLES,
+    },
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX ?? 'sr:',
     metricsToken: e.METRICS_TOKEN,

@@ -1,4 +1,5 @@
 import { GatewayState } from '@repo/discord-gateway';
+import type { CapacityStatus } from './rooms/guild-capacity.ts';
 import type { Services } from './services.ts';
 
 export interface Health {
@@ -13,9 +14,13 @@ export interface Health {
     seq: number | null;
     heartbeatAckMs: number | null;
     reconnects: number;
+    /** Discord has no session start (IDENTIFY) left for the bot: the client waits until then (ISO time). */
+    identifyBlockedUntil?: string;
   };
   connections: number;
   rooms: number;
+  /** Channels and roles of the Discord server and how many more rooms fit; null when Discord could not be asked. */
+  capacity: CapacityStatus | null;
   redis?: 'ok' | 'unreachable';
   emulatorUrl?: string;
 }
@@ -29,7 +34,7 @@ export interface Health {
 export interface PublicHealth {
   status: Health['status'];
   instanceId: string;
-  gateway: { state: string; holder: boolean };
+  gateway: { state: string; holder: boolean; identifyBlockedUntil?: string };
   connections: number;
   redis?: Health['redis'];
   emulatorUrl?: string;
@@ -39,7 +44,12 @@ export function publicHealth(health: Health): PublicHealth {
   return {
     status: health.status,
     instanceId: health.instanceId,
-    gateway: { state: health.gateway.state, holder: health.gateway.holder },
+    gateway: {
+      state: health.gateway.state,
+      holder: health.gateway.holder,
+      // A reason the instance is not ready, like the state: public.
+      ...(health.gateway.identifyBlockedUntil ? { identifyBlockedUntil: health.gateway.identifyBlockedUntil } : {}),
+    },
     connections: health.connections,
     ...(health.redis ? { redis: health.redis } : {}),
     ...(health.emulatorUrl ? { emulatorUrl: health.emulatorUrl } : {}),
@@ -67,9 +77,11 @@ export async function health(services: Services): Promise<{ ok: boolean; body: H
       seq: status.sequence,
       heartbeatAckMs: status.heartbeatLatencyMs,
       reconnects: status.reconnectCount,
+      ...(status.identifyBlockedUntil !== null ? { identifyBlockedUntil: new Date(status.identifyBlockedUntil).toISOString() } : {}),
     },
     connections: services.hub.connectionCount,
     rooms: await services.rooms.store.count(),
+    capacity: await services.placement.status().catch(() => null),
     ...(services.infra.kind === 'redis' ? { redis: redisOk ? ('ok' as const) : ('unreachable' as const) } : {}),
     // Only in development, where the emulator runs inside this process.
     ...(services.discord.emulatorUrl ? { emulatorUrl: services.discord.emulatorUrl } : {}),

@@ -2,6 +2,7 @@ import type { DiscordGatewayClient, GatewayDomainEvent } from '@repo/discord-gat
 import type { RateLimitEvent, RequestEvent, RetryEvent } from '@repo/discord-rest';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HubStat } from './realtime/hub.ts';
+import type { CapacityStatus } from './rooms/guild-capacity.ts';
 
 /**
  * Prometheus metrics (R-OPS2). One registry per services graph (never prom-client's global one, so
@@ -28,6 +29,10 @@ export class Metrics {
     subscriptions(): number;
     rooms(): Promise<number>;
     gateway: DiscordGatewayClient;
+    /** The Discord server's channels and roles, and how many more rooms fit. */
+    capacity(): Promise<CapacityStatus>;
+    /** Answers counted toward Discord's invalid-request limit over its 10-minute window. */
+    restInvalidRequests(): number;
   }) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: 'spellrooms_' });
@@ -60,6 +65,51 @@ export class Metrics {
       collect() {
         const ms = gateway.status().heartbeatLatencyMs;
         if (ms !== null) this.set(ms / 1000);
+      },
+    });
+
+    // Cheap from the Gateway's cache; a standby instance lists the guild at most every 15 s. When
+    // Discord cannot be asked, the gauges keep their last values rather than fail the scrape.
+    const readCapacity = (): Promise<CapacityStatus | null> => sources.capacity().catch(() => null);
+    new Gauge({
+      name: 'spellrooms_discord_resources_used',
+      help: "The Discord server's channels and roles in use (rooms and everything else)",
+      labelNames: ['resource'],
+      registers: [registry],
+      async collect() {
+        const status = await readCapacity();
+        if (!status) return;
+        this.set({ resource: 'channels' }, status.channels.used);
+        this.set({ resource: 'roles' }, status.roles.used);
+      },
+    });
+    new Gauge({
+      name: 'spellrooms_discord_resources_limit',
+      help: "Discord's limit per server for each resource",
+      labelNames: ['resource'],
+      registers: [registry],
+      async collect() {
+        const status = await readCapacity();
+        if (!status) return;
+        this.set({ resource: 'channels' }, status.channels.limit);
+        this.set({ resource: 'roles' }, status.roles.limit);
+      },
+    });
+    new Gauge({
+      name: 'spellrooms_rooms_available',
+      help: 'More rooms that fit in the Discord server, keeping the admins reserve free',
+      registers: [registry],
+      async collect() {
+        const status = await readCapacity();
+        if (status) this.set(status.roomsAvailable);
+      },
+    });
+    new Gauge({
+      name: 'spellrooms_rest_invalid_requests',
+      help: 'Discord REST answers 401, 403 and non-shared 429 in the last 10 minutes (Discord bans the IP at 10,000)',
+      registers: [registry],
+      collect() {
+        this.set(sources.restInvalidRequests());
       },
     });
 

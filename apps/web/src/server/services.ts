@@ -16,7 +16,10 @@ import { Hub } from './realtime/hub.ts';
 import { CleanupJob } from './rooms/cleanup-job.ts';
 import { GatewayRouter } from './rooms/gateway-router.ts';
 import { InviteTokens } from './rooms/invite-token.ts';
+import { GuildCapacity } from './rooms/guild-capacity.ts';
+import { GuildInventory } from './rooms/guild-inventory.ts';
 import { RoomDiscord } from './rooms/room-discord.ts';
+import { RoomPlacement, ensureRoomsCategory } from './rooms/room-placement.ts';
 import { RoomService } from './rooms/room-service.ts';
 import { reconcileRooms } from './rooms/reconcile.ts';
 
@@ -49,6 +52,8 @@ export interface Services {
   readonly bus: EventBus;
   readonly hub: Hub;
   readonly rooms: RoomService;
+  /** Where rooms go and how many more fit (Discord's channel and role limits). */
+  readonly placement: RoomPlacement;
   readonly cleanup: CleanupJob;
   readonly metrics: Metrics;
   readonly infra: { kind: 'memory' | 'redis'; isGatewayHolder(): boolean; ping(): Promise<boolean> };
@@ -128,8 +133,18 @@ async function buildServices(): Promise<Services> {
 
     const roomLog = moduleLogger(log, 'Room');
     const botUser = await rest.getBotUser();
-    const roomDiscord = new RoomDiscord(rest, discord.guildId, botUser.id, roomLog);
-    const categoryId = await roomDiscord.ensureCategory(config.discord.roomsCategoryId);
+    const categoryId = await ensureRoomsCategory(rest, discord.guildId, config.discord.roomsCategoryId, roomLog);
+    // The Gateway's cache counts channels and roles when this instance holds it; otherwise REST does.
+    const inventory = new GuildInventory({ guildId: discord.guildId, gateway: gateway.inventory, rest, clock });
+    const placement = new RoomPlacement({
+      guildId: discord.guildId,
+      rest,
+      inventory,
+      capacity: new GuildCapacity(config.discordLimits),
+      firstCategoryId: categoryId,
+      log: roomLog,
+    });
+    const roomDiscord = new RoomDiscord({ rest, guildId: discord.guildId, botUserId: botUser.id, placement, inventory, log: roomLog });
 
     const bus = infra.bus;
     const rooms = new RoomService({
@@ -139,7 +154,6 @@ async function buildServices(): Promise<Services> {
       bus,
       invites: new InviteTokens(config.sessionSecret),
       guildId: discord.guildId,
-      categoryId,
       publicUrl: config.http.publicUrl,
       cdnUrl: discord.cdnUrl,
       clock,
@@ -176,6 +190,8 @@ async function buildServices(): Promise<Services> {
       subscriptions: () => hub.subscriptionCount,
       rooms: () => infra.roomStore.count(),
       gateway,
+      capacity: () => placement.status(),
+      restInvalidRequests: () => rest.invalidRequestCount(),
     });
 
     bus.subscribe((message) => hub.deliver(message));
@@ -217,7 +233,7 @@ async function buildServices(): Promise<Services> {
     // Rooms are reconciled against Discord once the voice cache is seeded (R-ROOM8).
     if (firstConnection) await Promise.race([firstConnection, new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10_000))]).catch(() => undefined);
     await infra.leader.runExclusive('reconcile', 60_000, async () => {
-      await reconcileRooms({ rooms, discord: roomDiscord, categoryId, botUserId: botUser.id, clock, log: roomLog });
+      await reconcileRooms({ rooms, discord: roomDiscord, botUserId: botUser.id, clock, log: roomLog });
     });
 
     cleanup.start();
@@ -237,6 +253,7 @@ async function buildServices(): Promise<Services> {
       bus,
       hub,
       rooms,
+      placement,
       cleanup,
       metrics,
       infra: { kind: infra.kind, isGatewayHolder: () => infra.gatewayLease.isHolder(), ping: () => infra.ping() },

@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'unsupported_media_type'
   | 'rate_limited'
   | 'upstream'
+  | 'unavailable'
   | 'internal';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -31,6 +32,8 @@ const STATUS: Record<ErrorKind, number> = {
   unsupported_media_type: 415,
   rate_limited: 429,
   upstream: 502,
+  // Our own capacity (the Discord server has no room left for another room): not Discord failing.
+  unavailable: 503,
   internal: 500,
 };
 

@@ -23,7 +23,8 @@ import type { ViewAccess } from '../realtime/hub.ts';
 import { type InviteTarget, openInvite } from './invite-check.ts';
 import { type InviteKind, InviteTokens } from './invite-token.ts';
 import { type Profile, type Room, type RoomView, membershipOf, roomInfo } from './room.ts';
-import type { RoomDiscord } from './room-discord.ts';
+import { ROOMS_FULL_MESSAGE, ROOMS_FULL_RETRY_AFTER_SECONDS, RoomCapacityError } from './guild-capacity.ts';
+import type { RoomDiscord, RoomResources } from './room-discord.ts';
 import type { RoomStore } from './room-store.ts';
 
 export interface RoomServiceOptions {
@@ -34,7 +35,6 @@ export interface RoomServiceOptions {
   bus: EventBus;
   invites: InviteTokens;
   guildId: string;
-  categoryId: string;
   publicUrl: URL;
   cdnUrl: string;
   clock: Clock;
@@ -118,7 +118,7 @@ export class RoomService {
       throw new AppError('conflict', `You already have ${OPEN_ROOMS_PER_USER} open rooms. Close one to create another.`);
     }
     const id = newRoomId();
-    const { roleId, channelId } = await this.#o.discord.create(id, name, this.#o.categoryId, session.userId);
+    const { roleId, channelId } = await this.#discordCreate(id, name, session.userId);
     const now = this.#o.clock.now();
     const room: Room = {
       id,
@@ -137,12 +137,26 @@ export class RoomService {
     try {
       await this.#o.store.insert(room);
     } catch (error) {
-      await this.#o.discord.destroy({ roleId, channelId }).catch(() => undefined);
+      // The room is not stored, so nothing would ever close it: Discord's side goes now.
+      await this.#o.discord.destroy({ roleId, channelId }).catch((undoError: unknown) => {
+        this.#log.error({ err: undoError, roleId, channelId }, 'could not undo a room the store refused; it is left in Discord until the next start reconciles it');
+      });
       throw error;
     }
     this.#log.info({ roomId: id, channelId, roleId, creatorId: session.userId }, 'room created');
     await this.#publishLobby(room);
     return this.#withLinks(room);
+  }
+
+  /** The Discord side; a server with no room left is a 503 the create form shows, never a 502. */
+  async #discordCreate(id: string, name: string, creatorId: string): Promise<RoomResources> {
+    try {
+      return await this.#o.discord.create(id, name, creatorId);
+    } catch (error) {
+      if (!(error instanceof RoomCapacityError)) throw error;
+      this.#log.warn({ limit: error.limit, detail: error.message, creatorId }, 'room refused: the Discord server is full');
+      throw new AppError('unavailable', ROOMS_FULL_MESSAGE, { retryAfterSeconds: ROOMS_FULL_RETRY_AFTER_SECONDS, retryable: true, reason: 'rooms_full', cause: error });
+    }
   }
 
   async #withLinks(room: Room): Promise<CreatedRoom> {

@@ -15,8 +15,8 @@ import { monoMs, sleep } from './clock.ts';
 import { CpuMeter } from './cpu-meter.ts';
 import { watchGc } from './gc-watch.ts';
 import { type EventSource, pace, type PhaseResult, ReferenceEvents, runPhase, VoiceChanges } from './driver.ts';
-import { type ConnectSummary, Fleet } from './fleet.ts';
-import { type BenchOptions, HELP, parseOptions } from './options.ts';
+import { type ConnectSummary, Fleet, ROOM_SIZE } from './fleet.ts';
+import { type BenchOptions, emulatorLimitsProblem, HELP, parseOptions } from './options.ts';
 import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
 import { kb, mb, ms, num, ratio, type Row, Table } from './report.ts';
 import { summarize } from './stats.ts';
@@ -29,6 +29,12 @@ if (parsed === 'help') {
   process.exit(0);
 }
 const opts: BenchOptions = parsed;
+const limitsProblem = emulatorLimitsProblem(opts, ROOM_SIZE);
+if (limitsProblem) {
+  console.error(limitsProblem);
+  process.exit(1);
+}
+const LIMITS_OFF_NOTE = "emulator resource limits: OFF (Discord's limits not enforced)";
 
 process.on('exit', killAllChildren);
 process.on('SIGINT', () => {
@@ -70,7 +76,8 @@ async function main(): Promise<void> {
   });
   log(`${opts.scenario}: ${opts.connections} connections, ${opts.rate} events/s for ${opts.duration} s${placement ? ` (bench on CPU ${placement.bench}, servers on CPU ${placement.server})` : ''}`);
 
-  const emulator = await startEmulator({ port: 0, extraUsers: opts.connections, rateLimits: 'off' });
+  if (opts.emulatorLimits === 'off') log(LIMITS_OFF_NOTE);
+  const emulator = await startEmulator({ port: 0, extraUsers: opts.connections, rateLimits: 'off', resourceLimits: opts.emulatorLimits });
   let app: AppProcess | undefined;
   let ref: ReferenceProcess | null = null;
   let fleet: Fleet | undefined;
@@ -130,7 +137,10 @@ async function main(): Promise<void> {
   }
 
   results.worstOtherCpuPct = worstOtherCpu;
+  results.emulatorResourceLimits = opts.emulatorLimits;
   table.print();
+  // No run with the limits lifted may pass for a measurement of something a real guild can hold.
+  if (opts.emulatorLimits === 'off') console.log(`${LIMITS_OFF_NOTE}\n`);
   if (worstOtherCpu > 15) {
     console.log(`WARNING: other processes on this machine used up to ${worstOtherCpu} % of a core during a measured phase; latencies and rates above include that interference.\n`);
   }

@@ -1,8 +1,17 @@
 import { parseArgs } from 'node:util';
+import { DISCORD_LIMITS } from '@repo/discord-emulator';
 import { z } from 'zod';
 
 export const SCENARIOS = ['rooms', 'lobby', 'connect', 'idle', 'slow', 'all'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * Each room is one role and one voice channel. Discord's 250 roles per guild include @everyone
+ * and the bot's own role, so no guild holds more than 248 rooms, whatever the app does.
+ */
+export const MAX_ROOMS_PER_GUILD = DISCORD_LIMITS.rolesPerGuild - 2;
+/** What the README suggests for runs within one guild: the "about 240 rooms" of issue 14. */
+const ROOMS_THAT_FIT = 240;
 
 /** Every knob with its default and unit; `pnpm bench --help` prints this table. */
 export const BenchDefaults = {
@@ -29,6 +38,12 @@ export const BenchDefaults = {
   lobbyRate: 50,
   /** Extra voice changes per second into the slow consumer's room (scenario slow). */
   slowRate: 1_000,
+  /**
+   * The emulator's Discord resource limits (50 channels per category, 500 per guild, 250 roles).
+   * 'discord' holds the bench to what one real guild can hold (~240 rooms); runs with more rooms
+   * need 'off', and their results say so.
+   */
+  emulatorLimits: 'discord' as 'discord' | 'off',
   /** Compare against the bare-`ws` reference server. */
   reference: true,
   /** Pin the bench to CPU 0 and the servers to CPU 1 (taskset). */
@@ -62,6 +77,8 @@ const HELP = `pnpm bench [flags]
   --workers <n>         client worker processes                            (default ${BenchDefaults.workers})
   --setup-concurrency <n>  sign-in/room requests in flight per worker      (default ${BenchDefaults.setupConcurrency})
   --storm-concurrency <n>  connect: connection attempts in flight per worker (default ${BenchDefaults.stormConcurrency})
+  --emulator-limits <discord|off>  Discord's channel/role limits in the emulator (default ${BenchDefaults.emulatorLimits});
+                        one guild holds at most ${MAX_ROOMS_PER_GUILD} rooms (${MAX_ROOMS_PER_GUILD * 4} connections in rooms of 4); more need "off"
   --no-reference        skip the bare-ws reference server
   --no-pin              do not pin processes to CPUs
   --cpu-prof            run the app with --cpu-prof (profile in apps/bench/results/profiles/)
@@ -74,6 +91,19 @@ const HELP = `pnpm bench [flags]
 `;
 
 const positiveInt = z.coerce.number().int().positive();
+
+
+/** Why these options cannot run (a scenario a real guild could not hold), or null. */
+export function emulatorLimitsProblem(o: Pick<BenchOptions, 'connections' | 'emulatorLimits'>, roomSize: number): string | null {
+  const rooms = Math.ceil(o.connections / roomSize);
+  if (o.emulatorLimits === 'off' || rooms <= MAX_ROOMS_PER_GUILD) return null;
+  return (
+    `${o.connections} connections make ${rooms} rooms, more than one Discord guild can hold ` +
+    `(${DISCORD_LIMITS.rolesPerGuild} roles, ${DISCORD_LIMITS.channelsPerGuild} channels: at most ${MAX_ROOMS_PER_GUILD} rooms). ` +
+    'Run with --emulator-limits off to lift Discord\'s limits in the emulator (the results then say so), ' +
+    `or with fewer connections (${ROOMS_THAT_FIT * roomSize} make ${ROOMS_THAT_FIT} rooms, which fit beside the app's reserve for the server's admins).`
+  );
+}
 
 export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -91,6 +121,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       workers: { type: 'string' },
       'setup-concurrency': { type: 'string' },
       'storm-concurrency': { type: 'string' },
+      'emulator-limits': { type: 'string' },
       'no-reference': { type: 'boolean' },
       'no-pin': { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
@@ -119,6 +150,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     maxP99Ms: z.coerce.number().positive().parse(values['max-p99'] ?? d.maxP99Ms),
     lobbyRate: z.coerce.number().positive().max(10_000).parse(values['lobby-rate'] ?? d.lobbyRate),
     slowRate: z.coerce.number().positive().max(100_000).parse(values['slow-rate'] ?? d.slowRate),
+    emulatorLimits: z.enum(['discord', 'off']).parse(values['emulator-limits'] ?? d.emulatorLimits),
     reference: !values['no-reference'],
     pin: !values['no-pin'],
     cpuProf: values['cpu-prof'] ?? d.cpuProf,

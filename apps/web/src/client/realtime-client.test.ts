@@ -411,11 +411,14 @@ describe('RealtimeClient: rooms, lobby and Discord status', () => {
     expect(h.sockets).toHaveLength(1);
   });
 
-  it('marks a refused subscription failed (errors answer the oldest subscribe in flight)', async () => {
+  it('marks a refused subscription failed (an error naming no room answers the oldest subscribe in flight)', async () => {
     h.client.watchRoom(ROOM);
+    h.client.watchRoom('room-2');
     const s = await connect(h);
+    s.frame({ type: 'error', code: 'rate_limited', error: 'At most 20 rooms per connection.' });
+    expect(h.client.room(ROOM)).toMatchObject({ sync: 'failed', error: { code: 'rate_limited' } });
     s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.' });
-    expect(h.client.room(ROOM)).toMatchObject({ sync: 'failed', error: { code: 'forbidden' } });
+    expect(h.client.room('room-2')).toMatchObject({ sync: 'revoked', error: { code: 'forbidden' } });
   });
 
   it('fails the room an error names, whichever subscribe was sent first', async () => {
@@ -423,8 +426,44 @@ describe('RealtimeClient: rooms, lobby and Discord status', () => {
     h.client.watchRoom('room-2');
     const s = await connect(h);
     s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: 'room-2' });
-    expect(h.client.room('room-2')).toMatchObject({ sync: 'failed', error: { code: 'forbidden' } });
-    expect(h.client.room(ROOM)).not.toMatchObject({ sync: 'failed' });
+    expect(h.client.room('room-2')).toMatchObject({ sync: 'revoked', error: { code: 'forbidden' } });
+    expect(h.client.room(ROOM)).toMatchObject({ sync: 'pending' });
+  });
+
+  it('ends a live room the server revoked: no more events applied, no unsubscribe when leaving', async () => {
+    const stop = h.client.watchRoom(ROOM);
+    h.client.watchRoom('room000002');
+    const s = await connect(h);
+    answerSubscribe(s, snapshot(2, [member('bob')]));
+    // the other room's subscribe is still in flight: the error names ROOM, so it must not be taken for the other room's answer.
+    s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: ROOM });
+    expect(h.client.room(ROOM)).toMatchObject({ sync: 'revoked', error: { code: 'forbidden', message: 'You cannot watch this room.' } });
+    expect(h.client.room('room000002')).toMatchObject({ sync: 'pending', error: null });
+    s.frame({ type: 'event', event: 'voice.left', payload: { roomId: ROOM, seq: 3, userId: 'bob' } });
+    expect(voiceIds(h)).toEqual(['bob']);
+    answerSubscribe(s, snapshot(0, [], 'room000002'));
+    expect(h.client.room('room000002')).toMatchObject({ sync: 'live' });
+    stop();
+    expect(s.types()).not.toContain(`unsubscribe:${ROOM}`);
+  });
+
+  it('ignores an error for a room this tab does not watch', async () => {
+    h.client.watchRoom(ROOM);
+    const s = await connect(h);
+    answerSubscribe(s, snapshot(1));
+    const before = h.client.room(ROOM);
+    s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: 'elsewhere' });
+    expect(h.client.room(ROOM)).toBe(before);
+    expect(h.client.room('elsewhere')).toBeUndefined();
+  });
+
+  it('keeps a closed room closed when the end of its subscription follows room.deleted', async () => {
+    h.client.watchRoom(ROOM);
+    const s = await connect(h);
+    answerSubscribe(s, snapshot(2));
+    s.frame({ type: 'event', event: 'room.deleted', payload: { roomId: ROOM, seq: 3, reason: 'idle' } });
+    s.frame({ type: 'error', code: 'not_found', error: 'This room has been closed.', room: ROOM });
+    expect(h.client.room(ROOM)).toMatchObject({ sync: 'deleted', deleted: 'idle' });
   });
 
   it('ends a room at room.deleted without unsubscribing (the server already ended it)', async () => {

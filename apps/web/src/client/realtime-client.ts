@@ -223,7 +223,9 @@ export class RealtimeClient {
       if (watched.watchers > 0 || this.#rooms.get(roomId) !== watched) return;
       this.#rooms.delete(roomId);
       this.#pendingSubscribes = this.#pendingSubscribes.filter((r) => r !== roomId);
-      if (this.#authed && watched.channel.sync !== 'deleted') this.#send({ type: 'unsubscribe', room: roomId });
+      // A room that was deleted or revoked has no subscription left on the server.
+      const ended = watched.channel.sync === 'deleted' || watched.channel.sync === 'revoked';
+      if (this.#authed && !ended) this.#send({ type: 'unsubscribe', room: roomId });
       this.#emit();
     };
   }
@@ -448,12 +450,16 @@ export class RealtimeClient {
   }
 
   #onError(msg: Extract<ServerMessage, { type: 'error' }>): void {
-    // A subscribe refusal names its room (a server from before `room` existed: the oldest in flight).
-    if ((msg.code === 'forbidden' || msg.code === 'not_found' || msg.code === 'rate_limited') && this.#pendingSubscribes.length > 0) {
-      const roomId = msg.room !== undefined && this.#pendingSubscribes.includes(msg.room) ? msg.room : this.#pendingSubscribes[0]!;
-      this.#pendingSubscribes = this.#pendingSubscribes.filter((r) => r !== roomId);
-      this.#dispatch(roomId, { type: 'failed', code: msg.code, message: msg.error });
-      return;
+    // An error naming a room refuses its subscribe, or ends its live subscription (a revocation:
+    // the same frame). One naming none answers the oldest subscribe in flight (a server from
+    // before `room` existed).
+    if (msg.code === 'forbidden' || msg.code === 'not_found' || msg.code === 'rate_limited') {
+      const roomId = msg.room ?? this.#pendingSubscribes[0];
+      if (roomId !== undefined && this.#rooms.has(roomId)) {
+        this.#pendingSubscribes = this.#pendingSubscribes.filter((r) => r !== roomId);
+        this.#dispatch(roomId, { type: 'failed', code: msg.code, message: msg.error });
+        return;
+      }
     }
     this.#env.warn?.(`realtime: server error ${msg.code}: ${msg.error}`);
   }

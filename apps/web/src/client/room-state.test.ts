@@ -143,10 +143,31 @@ describe('room state', () => {
   });
 
   it('records a refused subscription', () => {
-    const failed = reduceRoom(emptyChannel(ROOM), { type: 'failed', code: 'forbidden', message: 'You cannot watch this room.' }).channel;
+    const failed = reduceRoom(emptyChannel(ROOM), { type: 'failed', code: 'rate_limited', message: 'At most 20 rooms per connection.' }).channel;
     expect(failed.sync).toBe('failed');
-    expect(failed.error).toEqual({ code: 'forbidden', message: 'You cannot watch this room.' });
+    expect(failed.error).toEqual({ code: 'rate_limited', message: 'At most 20 rooms per connection.' });
     expect(reduceRoom(failed, { type: 'subscribing' }).channel.sync).toBe('pending');
+  });
+
+  it('takes "forbidden" as this user being out of the room: the view stays, events stop applying, access coming back revives it', () => {
+    const before = live(3, [member('bob')]);
+    const revoked = reduceRoom(before, { type: 'failed', code: 'forbidden', message: 'You cannot watch this room.' }).channel;
+    expect(revoked).toMatchObject({ sync: 'revoked', error: { code: 'forbidden', message: 'You cannot watch this room.' }, deleted: null });
+    expect(revoked.view).toEqual(before.view);
+    const after = apply(revoked, left(4, 'bob'), joined(9, member('zed')));
+    expect(after.channel).toBe(revoked);
+    expect(after.resubscribes).toBe(0);
+    // Refused before any snapshot (access lost between the page load and the subscribe): the same.
+    expect(reduceRoom(emptyChannel(ROOM), { type: 'failed', code: 'forbidden', message: 'x' }).channel.sync).toBe('revoked');
+    const again = reduceRoom(reduceRoom(revoked, { type: 'subscribing' }).channel, { type: 'snapshot', snapshot: snapshot(7) }).channel;
+    expect(again).toMatchObject({ sync: 'live', error: null, view: { seq: 7 } });
+  });
+
+  it('keeps a deleted room deleted, with its reason, whatever error follows', () => {
+    const deleted = apply(live(4), { event: 'room.deleted', payload: { roomId: ROOM, seq: 5, reason: 'idle' } }).channel;
+    for (const code of ['not_found', 'forbidden', 'rate_limited']) {
+      expect(reduceRoom(deleted, { type: 'failed', code, message: 'x' }).channel).toBe(deleted);
+    }
   });
 
   it('takes a subscribe refused because the room was closed as the room being gone', () => {

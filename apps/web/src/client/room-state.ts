@@ -21,10 +21,14 @@ export interface RoomView {
  * - `live`: snapshot applied, events flowing.
  * - `resyncing`: a resubscribe was sent (gap, reconnect, Discord back); events wait for its snapshot.
  * - `failed`: the server refused the subscription (`error` says why); a refusal because the room
- *   was closed (`not_found`) is `deleted` instead.
+ *   was closed (`not_found`) is `deleted` instead, one because this user may not watch it
+ *   (`forbidden`) is `revoked`.
+ * - `revoked`: this user is no longer in the room: a live subscription ended by the server (their
+ *   seat given back, removed, gone from the Discord server), or a subscribe refused as forbidden
+ *   after the page had shown the room. A later snapshot (access came back) makes it live again.
  * - `deleted`: the room is gone (`deleted` says why).
  */
-export type RoomSync = 'pending' | 'live' | 'resyncing' | 'failed' | 'deleted';
+export type RoomSync = 'pending' | 'live' | 'resyncing' | 'failed' | 'revoked' | 'deleted';
 
 export interface RoomChannel {
   roomId: string;
@@ -41,6 +45,7 @@ export type RoomAction =
   | { type: 'event'; event: RoomEvent }
   /** An event for this room that did not parse: we cannot apply it, so we must resync. */
   | { type: 'unreadable' }
+  /** An `error` frame for this room: a refused subscribe, or a live subscription the server ended. */
   | { type: 'failed'; code: string; message: string };
 
 export interface RoomStep {
@@ -84,7 +89,7 @@ export function reduceRoom(channel: RoomChannel, action: RoomAction): RoomStep {
       // A subscribe that reached the server after the room closed: it is gone (the server does not
       // keep why; "closed" is the common case).
       if (action.code === 'not_found') return same({ ...channel, sync: 'deleted', deleted: 'closed', error: null });
-      return same({ ...channel, sync: 'failed', error: { code: action.code, message: action.message } });
+      return same({ ...channel, sync: action.code === 'forbidden' ? 'revoked' : 'failed', error: { code: action.code, message: action.message } });
     case 'unreadable':
       if (channel.sync !== 'live') return same(channel);
       return { channel: { ...channel, sync: 'resyncing' }, resubscribe: true };

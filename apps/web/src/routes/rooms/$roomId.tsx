@@ -58,6 +58,18 @@ function RoomUnavailable({ error }: { error: PageError }) {
   );
 }
 
+/** The server ended this tab's view of the room (its seat given back, removed, gone from the Discord server). */
+function NoLongerInRoom({ roomName }: { roomName: string }) {
+  return (
+    <MessagePage eyebrow="Private room" title="You are no longer in this room">
+      <p>
+        You can no longer watch “{roomName}”: your place in it was withdrawn. This happens when joining could not be completed in
+        Discord, or when you left the Discord server. Ask the host for a new invite link to come back.
+      </p>
+    </MessagePage>
+  );
+}
+
 function ReloadButton() {
   return (
     <button type="button" className={buttonSecondary} onClick={() => window.location.reload()}>
@@ -89,6 +101,8 @@ function Room({ data }: { data: RoomData }) {
   }, [channel.sync, channel.deleted, navigate, view.room.name]);
 
   const dropped = useVoiceDrop(role !== 'spectator' && channel.sync === 'live', inVoice);
+
+  if (channel.sync === 'revoked') return <NoLongerInRoom roomName={view.room.name} />;
 
   const host = view.players.find((p) => p.creator);
   return (

@@ -135,6 +135,7 @@ describe('the ban, over HTTP', () => {
       const res = await api('GET', '/users/@me');
       expect(res.status).toBe(429);
       expect(res.headers.get('x-ratelimit-scope')).toBe('shared');
+      expect(res.body).toEqual({ message: 'The resource is being rate limited.', retry_after: 1, global: false });
     }
     expect(emu.invalidRequests.count(emu.botToken).count).toBe(0);
     expect((await api('GET', '/users/@me')).status).toBe(200);

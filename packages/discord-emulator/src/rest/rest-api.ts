@@ -122,7 +122,7 @@ export class RestApi {
         req.resume();
         state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: decision.bucket, scope: decision.scope, injected: false });
         this.#deps.logger.debug?.(`[emulator] 429 ${decision.scope} ${route.key} retry_after=${decision.retryAfterS}`);
-        send(429, rateLimitBody(decision.retryAfterS, decision.scope === 'global'), headers);
+        send(429, rateLimitBody(decision.retryAfterS, decision.scope), headers);
         return;
       }
     }
@@ -213,7 +213,7 @@ export class RestApi {
             'X-RateLimit-Bucket': bucket,
           };
     state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: scope === 'global' ? 'global' : bucket, scope, injected: true });
-    send(429, rateLimitBody(retryAfter, scope === 'global'), headers);
+    send(429, rateLimitBody(retryAfter, scope), headers);
   }
 }
 
@@ -228,8 +228,11 @@ function requestIdentity(req: IncomingMessage): string {
   return token !== '' ? token : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
-function rateLimitBody(retryAfterS: number, global: boolean) {
-  return { message: 'You are being rate limited.', retry_after: retryAfterS, global, ...(global ? { code: 0 } : {}) };
+/** Discord's 429 bodies; a shared resource limit words it differently (rate-limits#exceeding-a-rate-limit). */
+function rateLimitBody(retryAfterS: number, scope: 'user' | 'global' | 'shared') {
+  const global = scope === 'global';
+  const message = scope === 'shared' ? 'The resource is being rate limited.' : 'You are being rate limited.';
+  return { message, retry_after: retryAfterS, global, ...(global ? { code: 0 } : {}) };
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -1,4 +1,4 @@
-import { ApiErrorBody as ErrorBody, CreatedRoom, VoiceAction, WsTokenResponse as WsToken } from '@repo/protocol';
+import { ApiErrorBody as ErrorBody, CreatedRoom, RoomInfo, VoiceAction, WsTokenResponse as WsToken } from '@repo/protocol';
 import { z } from 'zod';
 import type { TokenResult } from './realtime-client.ts';
 
@@ -23,9 +23,14 @@ const UNREACHABLE: ApiError = {
   retryable: true,
 };
 
-/** Same-origin only: a login URL from anywhere else is not followed. */
+/** Same-origin only: a login URL from anywhere else (or no URL at all) is not followed. */
 export function goToSignIn(loginUrl: string): void {
-  const url = new URL(loginUrl, window.location.href);
+  let url: URL;
+  try {
+    url = new URL(loginUrl, window.location.href);
+  } catch {
+    return; // `http://our-host:3000.evil.com/…` is not even a URL
+  }
   if (url.origin !== window.location.origin) return;
   window.location.assign(url.pathname + url.search);
 }
@@ -57,8 +62,11 @@ export async function callApi<T>(method: 'GET' | 'POST' | 'DELETE', path: string
   return { ok: false, error };
 }
 
+const RedeemedInvite = z.object({ room: RoomInfo });
+
 export const api = {
   createRoom: (name: string) => callApi('POST', '/api/rooms', CreatedRoom, { name }),
+  redeemInvite: (token: string) => callApi('POST', '/api/invites/redeem', RedeemedInvite, { token }),
   joinVoice: (roomId: string) => callApi('POST', `/api/rooms/${encodeURIComponent(roomId)}/voice`, VoiceAction, {}),
   closeRoom: (roomId: string) => callApi('DELETE', `/api/rooms/${encodeURIComponent(roomId)}`, null),
 };

@@ -1,10 +1,12 @@
 import type { RoomSnapshot } from '@repo/protocol';
 import { createServerFn, createServerOnlyFn } from '@tanstack/react-start';
 import { z } from 'zod';
-import { requireSession } from './auth/request-session.ts';
+import { loginUrl } from './auth/auth-service.ts';
+import { optionalSession, requireSession } from './auth/request-session.ts';
 import { errorBody, logAppError } from './http/errors.ts';
 import { moduleLogger } from './log.ts';
-import { parseRoomId, redeemInvite, roomDetails, roomInvites } from './rooms/room-api.ts';
+import { type InvitePreview, alreadyJoined, invitePreview } from './rooms/invite-preview.ts';
+import { parseRoomId, roomDetails, roomInvites } from './rooms/room-api.ts';
 import { type Services, getServices } from './services.ts';
 
 /**
@@ -22,8 +24,6 @@ export interface PageError {
   /** Stable code where `kind` is not precise enough (`invite_expired`, `room_closed`, `room_full`, …). */
   reason?: string;
 }
-
-export type InviteFailure = 'expired' | 'invalid' | 'full' | 'closed' | 'other';
 
 const pageError = createServerOnlyFn((services: Services, thrown: unknown): PageError => {
   const error = logAppError(thrown, moduleLogger(services.log, 'Room'));
@@ -46,7 +46,7 @@ export type RoomPageData =
 
 /** `/rooms/$roomId`: the snapshot the page renders with, the viewer's role and (for players) invite links. */
 export const getRoomPage = createServerFn({ method: 'GET' })
-  .validator((input: unknown) => z.object({ roomId: z.string().max(64) }).parse(input))
+  .validator(input(z.object({ roomId: z.string() })))
   .handler(async ({ data }): Promise<RoomPageData> => {
     const services = await getServices();
     try {
@@ -62,35 +62,39 @@ export const getRoomPage = createServerFn({ method: 'GET' })
     }
   });
 
-export type RedeemResult = { ok: true; roomId: string } | { ok: false; error: PageError; failure: InviteFailure };
+export type InviteViewer = { signedIn: false; loginUrl: string } | { signedIn: true; joined: boolean };
 
-/** `/invite/$token`: join the room the link points to (signing in first, and coming back). */
-export const redeemInvitePage = createServerFn({ method: 'POST' })
-  .validator((input: unknown) => z.object({ token: z.string().min(1).max(4096) }).parse(input))
-  .handler(async ({ data }): Promise<RedeemResult> => {
+export type InvitePageData = { ok: true; preview: InvitePreview; viewer: InviteViewer } | { ok: false; error: PageError };
+
+/**
+ * `/invite/$token`: the preview (invite-preview.ts) and what the viewer can do. A GET that changes
+ * nothing: joining is the page's "Join room" button, a POST to /api/invites/redeem.
+ */
+export const getInvitePage = createServerFn({ method: 'GET' })
+  .validator(input(z.object({ token: z.string() })))
+  .handler(async ({ data }): Promise<InvitePageData> => {
     const services = await getServices();
     try {
-      const me = await requireSession(services, `/invite/${encodeURIComponent(data.token)}`);
-      const { room } = await redeemInvite(services, me, data.token);
-      return { ok: true, roomId: room.id };
+      const target = await services.rooms.openInvite(data.token);
+      const session = await optionalSession(services);
+      const viewer: InviteViewer = session
+        ? { signedIn: true, joined: alreadyJoined(target, session.userId) }
+        : { signedIn: false, loginUrl: loginUrl(`/invite/${data.token}`) };
+      return { ok: true, preview: invitePreview(target, services.discord.cdnUrl), viewer };
     } catch (error) {
-      const page = pageError(services, error);
-      return { ok: false, error: page, failure: inviteFailure(page) };
+      return { ok: false, error: pageError(services, error) };
     }
   });
 
-/** Which invite page to show, from the service's stable reason codes. */
-function inviteFailure(error: PageError): InviteFailure {
-  switch (error.reason) {
-    case 'invite_invalid':
-      return 'invalid';
-    case 'room_full':
-      return 'full';
-    case 'invite_expired':
-      return 'expired';
-    case 'room_closed':
-      return 'closed';
-    default:
-      return error.status === 400 ? 'invalid' : 'other';
-  }
+/**
+ * A validator that refuses bad input with 400: Start answers a thrown error with its `status`, and
+ * with 500 without one (a bare ZodError). Validators run in the browser bundle's code too, so this
+ * stays free of server modules.
+ */
+function input<T>(schema: z.ZodType<T>): (value: unknown) => T {
+  return (value) => {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw Object.assign(new Error('The input is not valid.'), { status: 400 });
+    return parsed.data;
+  };
 }

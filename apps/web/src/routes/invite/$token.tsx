@@ -1,73 +1,97 @@
-import { createFileRoute, redirect } from '@tanstack/react-router';
-import { MessagePage } from '../../components/message-page.tsx';
-import { buttonSecondary } from '../../components/styles.ts';
-import { type InviteFailure, redeemInvitePage } from '../../server/rooms.functions.ts';
+import { Link, createFileRoute, useHydrated, useNavigate } from '@tanstack/react-router';
+import { useRef, useState } from 'react';
+import { type ApiError, api } from '../../client/api.ts';
+import { InviteCard, InviteFailurePage, inviteFailure } from '../../components/invite-card.tsx';
+import { buttonPrimary } from '../../components/styles.ts';
+import { type InvitePageData, getInvitePage } from '../../server/rooms.functions.ts';
 
 /**
- * An invite link (R-ROOM3): sign in if needed (coming back here), join, land in the room. Every
- * way it can fail has its own page.
+ * An invite link (R-ROOM3). Opening it changes nothing: the page shows who invites you to which
+ * room, and joining is a click on "Join room" (a POST with the same CSRF rule as every write), so a
+ * link on another site cannot put a signed-in visitor into a room. Signed out, the button signs in
+ * first and comes back here, still waiting for the click. Every way it can fail has its own page.
  */
 export const Route = createFileRoute('/invite/$token')({
-  loader: async ({ params }) => {
-    const result = await redeemInvitePage({ data: { token: params.token } });
-    if (result.ok) throw redirect({ to: '/rooms/$roomId', params: { roomId: result.roomId }, replace: true });
-    if (result.error.status === 401 && result.error.loginUrl) throw redirect({ href: result.error.loginUrl, reloadDocument: true });
-    return result;
-  },
-  // Redeeming is not something to repeat in the background.
-  staleTime: Number.POSITIVE_INFINITY,
-  head: () => ({ meta: [{ title: 'Invite · Spell Rooms' }] }),
+  loader: ({ params }) => getInvitePage({ data: { token: params.token } }),
+  head: ({ loaderData }) => ({ meta: [{ title: loaderData?.ok ? `Invite to ${loaderData.preview.room.name} · Spell Rooms` : 'Invite · Spell Rooms' }] }),
   component: InvitePage,
 });
 
-const PAGES: Record<InviteFailure, { eyebrow: string; title: string; body: string }> = {
-  expired: {
-    eyebrow: 'Invite expired',
-    title: 'This invite link has expired',
-    body: 'Invite links work for 24 hours. Ask the room’s host for a new one.',
-  },
-  invalid: {
-    eyebrow: 'Invalid invite',
-    title: 'This invite link is not valid',
-    body: 'The link may be incomplete or changed. Check that you copied all of it, or ask the host for a new one.',
-  },
-  full: {
-    eyebrow: 'Room full',
-    title: 'Room full',
-    body: 'All four seats are taken, and nothing changed in Discord. Ask the host for a spectator link if you want to watch.',
-  },
-  closed: {
-    eyebrow: 'Room closed',
-    title: 'This room has been closed',
-    body: 'The game this link was for is over. Ask your friends for a link to their new room.',
-  },
-  other: {
-    eyebrow: 'Something went wrong',
-    title: 'Could not join the room',
-    body: '',
-  },
-};
-
 function InvitePage() {
-  const result = Route.useLoaderData();
-  if (result.ok) return null; // redirected
-  const page = PAGES[result.failure];
+  const data = Route.useLoaderData();
+  if (!data.ok) return <InviteFailurePage failure={inviteFailure(data.error)} message={data.error.message} onRetry={() => window.location.reload()} />;
+  return <Invite data={data} />;
+}
+
+function Invite({ data }: { data: Extract<InvitePageData, { ok: true }> }) {
+  const { token } = Route.useParams();
+  const navigate = useNavigate();
+  const hydrated = useHydrated();
+  const [pending, setPending] = useState(false);
+  const [failed, setFailed] = useState<ApiError | null>(null);
+  const inFlight = useRef(false);
+  const { preview, viewer } = data;
+
+  async function join() {
+    // A ref, not state: a double click lands before React re-renders the disabled button.
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setPending(true);
+    setFailed(null);
+    // A 401 sends the browser to sign in (callApi), returning here.
+    const result = await api.redeemInvite(token);
+    if (result.ok) {
+      await navigate({ to: '/rooms/$roomId', params: { roomId: result.data.room.id }, replace: true });
+      return;
+    }
+    inFlight.current = false;
+    setPending(false);
+    setFailed(result.error);
+  }
+
+  // A refusal with its own page (full, closed, expired, invalid) replaces the card; others can be retried.
+  const failure = failed ? inviteFailure(failed) : null;
+  if (failed && failure && failure !== 'other') return <InviteFailurePage failure={failure} message={failed.message} />;
+
+  let action;
+  if (!viewer.signedIn) {
+    action = (
+      <a href={viewer.loginUrl} className={buttonPrimary}>
+        Sign in with Discord to join
+      </a>
+    );
+  } else if (viewer.joined) {
+    action = (
+      <Link to="/rooms/$roomId" params={{ roomId: preview.room.id }} className={buttonPrimary}>
+        You are in this room: open it
+      </Link>
+    );
+  } else {
+    action = (
+      <button type="button" className={buttonPrimary} onClick={() => void join()} disabled={!hydrated || pending} aria-busy={pending}>
+        Join room
+      </button>
+    );
+  }
+
   return (
-    <MessagePage
-      eyebrow={page.eyebrow}
-      title={page.title}
-      actions={
-        result.failure === 'other' ? (
-          <button type="button" className={buttonSecondary} onClick={() => window.location.reload()}>
-            Retry
-          </button>
+    <InviteCard
+      kind={preview.kind}
+      roomName={preview.room.name}
+      host={preview.host}
+      seats={preview.seats}
+      action={action}
+      status={
+        pending ? (
+          <p role="status" className="text-sm text-zinc-400">
+            Joining…
+          </p>
+        ) : failed ? (
+          <p role="alert" className="rounded-md border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-200">
+            {failed.message}
+          </p>
         ) : null
       }
-    >
-      <p>{page.body || result.error.message}</p>
-      {result.failure === 'full' ? (
-        <p className="mt-2 text-sm text-zinc-500">{result.error.message}</p>
-      ) : null}
-    </MessagePage>
+    />
   );
 }

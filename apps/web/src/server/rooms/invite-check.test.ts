@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../http/errors.ts';
+import { openInvite } from './invite-check.ts';
+import { INVITE_TOKEN_MAX_LENGTH, INVITE_TTL_SECONDS, InviteTokens } from './invite-token.ts';
+import type { Room } from './room.ts';
+import { MemoryRoomStore } from './room-store.ts';
+import { WsTokens } from '../auth/ws-token.ts';
+
+const SECRET = 'invite-check-test-secret-0123456789abcdef';
+const GUILD = '100000000000000001';
+const now = Date.UTC(2026, 10, 25, 12);
+
+function room(n: number): Room {
+  return {
+    id: `room00000${n}`,
+    name: `Room ${n}`,
+    guildId: GUILD,
+    channelId: `20000000000000000${n}`,
+    roleId: `30000000000000000${n}`,
+    creatorId: '400000000000000001',
+    players: ['400000000000000001'],
+    spectators: [],
+    profiles: {},
+    createdAt: now,
+    lastActiveAt: now,
+    closingAt: null,
+  };
+}
+
+const invites = new InviteTokens(SECRET);
+const [a, b] = [room(1), room(2)];
+const store = new MemoryRoomStore(() => now);
+await store.insert(a);
+await store.insert(b);
+const deps = { invites, store, guildId: GUILD };
+
+type Claims = Parameters<InviteTokens['issue']>[0];
+const claimsOf = (r: Room, kind: 'player' | 'spectator' = 'player'): Claims => ({ roomId: r.id, guildId: r.guildId, channelId: r.channelId, roleId: r.roleId, creatorId: r.creatorId, kind });
+const tokenFor = async (claims: Claims, at = now) => (await invites.issue(claims, at)).token;
+
+async function refusal(token: string, at = now): Promise<{ status: number; reason: string | undefined }> {
+  try {
+    await openInvite(token, deps, at);
+  } catch (error) {
+    if (error instanceof AppError) return { status: error.status, reason: error.options.reason };
+    throw error;
+  }
+  throw new Error('expected the invite to be refused');
+}
+
+describe('openInvite', () => {
+  it('opens an invite for its own room, player or spectator, and changes nothing', async () => {
+    const target = await openInvite(await tokenFor(claimsOf(a)), deps, now);
+    expect(target.room.id).toBe(a.id);
+    expect(target.claims.kind).toBe('player');
+    expect((await openInvite(await tokenFor(claimsOf(b, 'spectator')), deps, now)).claims.kind).toBe('spectator');
+    expect(await store.get(a.id)).toEqual(a);
+  });
+
+  it('refuses a correctly signed invite whose room id is one room’s and channel or role another’s', async () => {
+    const closed = { status: 410, reason: 'room_closed' };
+    expect(await refusal(await tokenFor({ ...claimsOf(a), channelId: b.channelId }))).toEqual(closed);
+    expect(await refusal(await tokenFor({ ...claimsOf(a), roleId: b.roleId }))).toEqual(closed);
+    expect(await refusal(await tokenFor({ ...claimsOf(b), channelId: a.channelId, roleId: a.roleId }))).toEqual(closed);
+    // Look-alikes: the right ids with one digit changed.
+    expect(await refusal(await tokenFor({ ...claimsOf(a), channelId: `${a.channelId.slice(0, -1)}9` }))).toEqual(closed);
+    expect(await refusal(await tokenFor({ ...claimsOf(a), roleId: `${a.roleId}0` }))).toEqual(closed);
+    // A room that does not exist (closed, or never was).
+    expect(await refusal(await tokenFor({ ...claimsOf(a), roomId: 'room000009' }))).toEqual(closed);
+  });
+
+  it('refuses an invite for another Discord server with 400', async () => {
+    expect(await refusal(await tokenFor({ ...claimsOf(a), guildId: '100000000000000002' }))).toEqual({ status: 400, reason: 'invite_invalid' });
+  });
+
+  it('is valid until its 24 hours are up and expired from then on (410)', async () => {
+    const token = await tokenFor(claimsOf(a));
+    expect((await openInvite(token, deps, now + INVITE_TTL_SECONDS * 1000 - 1_000)).room.id).toBe(a.id);
+    expect(await refusal(token, now + INVITE_TTL_SECONDS * 1000)).toEqual({ status: 410, reason: 'invite_expired' });
+  });
+
+  it('refuses tampered, foreign-key, other-purpose and over-long tokens as invalid (400)', async () => {
+    const invalid = { status: 400, reason: 'invite_invalid' };
+    const token = await tokenFor(claimsOf(a));
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    expect(await refusal(`${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`)).toEqual(invalid);
+    // The payload of room b under room a's signature.
+    const other = (await tokenFor(claimsOf(b))).split('.')[1]!;
+    expect(await refusal(`${header}.${other}.${signature}`)).toEqual(invalid);
+    expect(await refusal((await new InviteTokens(`${SECRET}-other`).issue(claimsOf(a), now)).token)).toEqual(invalid);
+    expect(await refusal((await new WsTokens(SECRET).issue('400000000000000001', now)).token)).toEqual(invalid);
+    expect(await refusal(`${token}${'A'.repeat(INVITE_TOKEN_MAX_LENGTH + 1 - token.length)}`)).toEqual(invalid);
+    expect(await refusal('not-a-token')).toEqual(invalid);
+  });
+});

@@ -19,6 +19,8 @@ function api(user: string | null, path: string, init: RequestInit = {}): Promise
   const headers = new Headers(init.headers);
   if (user) headers.set('cookie', cookies[user]!);
   if (init.body) headers.set('content-type', 'application/json');
+  // Writes come from the app's own pages (the CSRF rule, specs/auth.md).
+  if (init.method && init.method !== 'GET' && !headers.has('origin')) headers.set('origin', stack.baseUrl);
   return fetch(`${stack.baseUrl}${path}`, { ...init, headers });
 }
 
@@ -107,7 +109,8 @@ describe('live presence over the WebSocket', () => {
 
 describe('operations endpoints', () => {
   it('reports readiness with the Gateway state', async () => {
-    const res = await fetch(`${stack.baseUrl}/api/health`);
+    // The reconnect count is an internal: operators see it with the metrics token.
+    const res = await fetch(`${stack.baseUrl}/api/health`, { headers: { authorization: 'Bearer metrics-secret-token' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', gateway: { state: 'CONNECTED', holder: true, reconnects: 0 }, rooms: expect.any(Number) });
   });

@@ -55,7 +55,7 @@ describe('sign-in over HTTP', () => {
   });
 
   it('signs out by clearing the cookie', async () => {
-    const res = await fetch(`${stack.baseUrl}/auth/logout`, { method: 'POST', redirect: 'manual' });
+    const res = await fetch(`${stack.baseUrl}/auth/logout`, { method: 'POST', headers: { origin: stack.baseUrl }, redirect: 'manual' });
     expect(res.status).toBe(303);
     expect(res.headers.getSetCookie()[0]).toMatch(/^sr_session=; .*Max-Age=0/);
   });

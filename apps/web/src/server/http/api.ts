@@ -1,8 +1,9 @@
 import type { Session } from '../auth/session.ts';
 import { moduleLogger, type LogModule } from '../log.ts';
 import { type Services, getServices } from '../services.ts';
-import { assertSameOriginWrite } from './csrf.ts';
+import { checkSameOrigin, isWrite } from './csrf.ts';
 import { toErrorResponse } from './errors.ts';
+import { crossSiteRefusal } from './request-guard.ts';
 
 /**
  * The /api door: every JSON route goes through here, so errors map to HTTP in one place and an
@@ -32,6 +33,13 @@ export function authedApiRoute(request: Request, module: LogModule, handle: (ctx
     if (setCookie) response.headers.append('set-cookie', setCookie);
     return response;
   });
+}
+
+/** Throws 403 for a write that fails the CSRF rule (csrf.ts); reads and same-origin writes pass. */
+export function assertSameOriginWrite(request: Request, appOrigin: string): void {
+  if (!isWrite(request.method)) return;
+  const verdict = checkSameOrigin(request.headers, appOrigin);
+  if (!verdict.ok) throw crossSiteRefusal(verdict.reason);
 }
 
 /**

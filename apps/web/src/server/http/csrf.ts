@@ -1,9 +1,8 @@
-import { AppError } from './errors.ts';
-
 /**
  * The one CSRF rule, for every write on every door: the JSON API (`authedApiRoute`), server
- * functions and `POST /auth/logout` (the server entry applies it to every request before Start
- * sees it). SameSite=Lax already keeps the session cookie off cross-site POSTs; this refuses what
+ * functions (Start's CSRF middleware, src/start.ts) and `POST /auth/logout`; the server entry
+ * applies it to every request before Start sees it (request-guard.ts). Free of imports: the
+ * browser bundle loads src/start.ts. SameSite=Lax already keeps the session cookie off cross-site POSTs; this refuses what
  * Lax lets through (same-site subdomains, top-level navigations, browsers without SameSite).
  *
  * - `Origin` present: it must be the app's own origin, character for character (scheme, host,
@@ -34,11 +33,4 @@ export function checkSameOrigin(headers: Headers, appOrigin: string): CsrfVerdic
   }
   if (fetchSite === null) return { ok: false, reason: 'no_origin' };
   return fetchSite === 'same-origin' ? { ok: true } : { ok: false, reason: 'cross_site' };
-}
-
-/** Throws 403 for a write that fails the rule; reads and same-origin writes pass. */
-export function assertSameOriginWrite(request: Request, appOrigin: string): void {
-  if (!isWrite(request.method)) return;
-  const verdict = checkSameOrigin(request.headers, appOrigin);
-  if (!verdict.ok) throw new AppError('forbidden', 'Cross-site requests are not allowed.', { reason: verdict.reason });
 }

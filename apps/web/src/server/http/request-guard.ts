@@ -1,6 +1,6 @@
 import { INVITE_TOKEN_MAX_LENGTH } from '../rooms/invite-token.ts';
 import { decodeUtf8, parseJsonText, readBodyBytes } from './body.ts';
-import { checkSameOrigin, isWrite } from './csrf.ts';
+import { type CsrfRefusal, checkSameOrigin, isWrite } from './csrf.ts';
 import { AppError } from './errors.ts';
 import { isPlainServerFnPayload } from './server-fn-payload.ts';
 
@@ -72,7 +72,7 @@ async function guard(request: Request, options: RequestGuardOptions): Promise<Re
 
   if (isWrite(request.method)) {
     const verdict = checkSameOrigin(request.headers, options.appOrigin);
-    if (!verdict.ok) throw new AppError('forbidden', 'Cross-site requests are not allowed.', { reason: verdict.reason });
+    if (!verdict.ok) throw crossSiteRefusal(verdict.reason);
   }
 
   if (path.startsWith(SERVER_FN_BASE)) return guardServerFn(request, url, options);
@@ -128,6 +128,10 @@ function decodeQueryValue(raw: string): string {
   } catch {
     throw new AppError('validation', 'The call’s payload is not valid UTF-8.', { reason: 'invalid_utf8' });
   }
+}
+
+export function crossSiteRefusal(reason: CsrfRefusal): AppError {
+  return new AppError('forbidden', 'Cross-site requests are not allowed.', { reason });
 }
 
 function noSuchPage(): AppError {

@@ -118,5 +118,9 @@ describe('guild inventory (what room placement counts)', () => {
     await waitFor(() => !client.inventory.hasRole(g, role.id) && client.inventory.channel(g, voice.id)?.parentId === null, 'the deletes');
     expect(client.inventory.channelsUnder(g, category.id)).toBe(0);
     expect(counts()).toEqual(await truth());
+
+    // Stopped, nothing keeps the counts current: they no longer claim to be the whole truth.
+    await client.stop();
+    expect(client.inventory.inventoryReady(g)).toBe(false);
   });
 });

@@ -242,6 +242,7 @@ export class DiscordGatewayClient {
       this.#logger.warn({ module: MODULE, err: error }, '[Gateway] error while closing the connection');
     }
     this.#disposeRest(run);
+    this.#inventoryGoesStale();
     await this.#sessions.flush();
     run.started.resolve();
     this.#setState(GatewayState.Disconnected);
@@ -413,8 +414,14 @@ export class DiscordGatewayClient {
     // The library already left the shard idle for these codes; destroy() just releases the manager.
     void Promise.resolve(run.manager.destroy()).catch(() => undefined);
     this.#disposeRest(run);
+    this.#inventoryGoesStale();
     run.started.reject(error);
     this.#setState(GatewayState.Disconnected, error);
+  }
+
+  /** Nothing keeps channels and roles current once the connection is gone for good. */
+  #inventoryGoesStale(): void {
+    for (const guildId of this.#cache.guildIds()) this.#cache.markInventoryStale(guildId);
   }
 
   #disposeRest(run: Run): void {

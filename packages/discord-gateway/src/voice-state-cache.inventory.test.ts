@@ -66,6 +66,8 @@ describe('guild inventory (channels and roles counted for Discord’s limits)', 
     cache.upsertChannel(G, ch('v1', 2));
     expect(cache.inventoryReady(G)).toBe(false);
     const ready = seeded();
+    ready.markInventoryStale(G);
+    expect([ready.inventoryReady(G), ready.isReady(G)]).toEqual([false, true]);
     ready.markStale(G);
     expect(ready.inventoryReady(G)).toBe(false);
     ready.seedGuild(G, []);

@@ -210,6 +210,15 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
     }
   }
 
+  /**
+   * No dispatch will keep the channels and roles current any more (the client stopped): answers
+   * about them are not the whole truth until the next GUILD_CREATE. Voice presence is left as is.
+   */
+  markInventoryStale(guildId: string): void {
+    const guild = this.#guilds.get(guildId);
+    if (guild) guild.inventoryReady = false;
+  }
+
   /** The bot left (or was removed from) the guild: everyone in voice there is gone from our view. */
   removeGuild(guildId: string): DomainChange[] {
     const previous = this.#guilds.get(guildId);

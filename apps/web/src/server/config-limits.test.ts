@@ -46,4 +46,14 @@ describe('Discord limits in the configuration', () => {
     expect(problemsOf({ DISCORD_MAX_GUILD_CHANNELS: '30', DISCORD_CAPACITY_RESERVE_CHANNELS: '28' })).toEqual([]);
     expect(problemsOf({ DISCORD_MAX_GUILD_CHANNELS: '30', DISCORD_CAPACITY_RESERVE_CHANNELS: '29' })[0]).toMatch(/^DISCORD_CAPACITY_RESERVE_CHANNELS: 29 leaves no room/);
   });
+
+  it('DISCORD_RESOURCE_LIMITS=off plans without limits, only against an emulator', () => {
+    const remote = { DISCORD_BOT_TOKEN: 't', DISCORD_CLIENT_ID: '123456789012345678', DISCORD_CLIENT_SECRET: 's', DISCORD_GUILD_ID: '223456789012345678' };
+    const emulator = loadConfig({ ...remote, DISCORD_API_URL: 'http://127.0.0.1:4100/api', DISCORD_RESOURCE_LIMITS: 'off' });
+    expect(emulator.discordLimits).toMatchObject({ channelsPerCategory: 1e9, channelsPerGuild: 1e9, rolesPerGuild: 1e9, reserveChannels: 5 });
+    expect(loadConfig({ DISCORD_RESOURCE_LIMITS: 'off' }).discordLimits.rolesPerGuild).toBe(1e9);
+    expect(problemsOf({ ...remote, DISCORD_RESOURCE_LIMITS: 'off' })).toEqual(['DISCORD_RESOURCE_LIMITS: off is for an emulator with its limits off; discord.com enforces its limits whatever we plan.']);
+    expect(problemsOf({ DISCORD_RESOURCE_LIMITS: 'none' })).toEqual(['DISCORD_RESOURCE_LIMITS: DISCORD_RESOURCE_LIMITS must be discord or off']);
+    expect(loadConfig({ DISCORD_RESOURCE_LIMITS: 'discord' }).discordLimits.rolesPerGuild).toBe(250);
+  });
 });

@@ -60,6 +60,8 @@ const EnvSchema = z.object({
     .min(1)
     .max(discordResourceLimits.rolesPerGuild, `DISCORD_MAX_GUILD_ROLES cannot exceed Discord's limit of ${discordResourceLimits.rolesPerGuild}`)
     .default(discordResourceLimits.rolesPerGuild),
+  // `off`: plan with no limit at all, for an emulator whose resource limits are off (the bench).
+  DISCORD_RESOURCE_LIMITS: z.enum(['discord', 'off'], { message: 'DISCORD_RESOURCE_LIMITS must be discord or off' }).default('discord'),
   DISCORD_CAPACITY_RESERVE_CHANNELS: z.coerce.number().int().min(0).default(5),
   DISCORD_CAPACITY_RESERVE_ROLES: z.coerce.number().int().min(0).default(5),
   EMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4100),
@@ -127,7 +129,7 @@ export interface Config {
   /**
    * Discord's per-guild limits the rooms are placed within (defaults: Discord's 50 channels per
    * category, 500 per guild, 250 roles), and the free channels and roles left to the server's own
-   * admins (5 each by default).
+   * admins (5 each by default). With DISCORD_RESOURCE_LIMITS=off the three limits are 1e9.
    */
   discordLimits: {
     channelsPerCategory: number;
@@ -148,6 +150,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** The "limit" with DISCORD_RESOURCE_LIMITS=off: finite, so capacity arithmetic stays exact. */
+const UNLIMITED = 1_000_000_000;
 
 // A fixed secret is fine for a developer's machine talking to the emulator, never for production.
 const DEV_SESSION_SECRET = 'dev-only-session-secret-do-not-use-in-production-0123456789';
@@ -206,6 +211,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push(`DISCORD_CAPACITY_RESERVE_ROLES: ${e.DISCORD_CAPACITY_RESERVE_ROLES} leaves no room for rooms under DISCORD_MAX_GUILD_ROLES ${e.DISCORD_MAX_GUILD_ROLES}.`);
   }
 
+  if (e.DISCORD_RESOURCE_LIMITS === 'off' && discord.kind === 'remote' && new URL(discord.apiUrl).hostname === 'discord.com') {
+    problems.push('DISCORD_RESOURCE_LIMITS: off is for an emulator with its limits off; discord.com enforces its limits whatever we plan.');
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -216,9 +225,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     discord,
     discordRestGlobalRps: e.DISCORD_REST_GLOBAL_RPS,
     discordLimits: {
-      channelsPerCategory: e.DISCORD_MAX_CHANNELS_PER_CATEGORY,
-      channelsPerGuild: e.DISCORD_MAX_GUILD_CHANNELS,
-      rolesPerGuild: e.DISCORD_MAX_GUILD_ROLES,
+      channelsPerCategory: e.DISCORD_RESOURCE_LIMITS === 'off' ? UNLIMITED : e.DISCORD_MAX_CHANNELS_PER_CATEGORY,
+      channelsPerGuild: e.DISCORD_RESOURCE_LIMITS === 'off' ? UNLIMITED : e.DISCORD_MAX_GUILD_CHANNELS,
+      rolesPerGuild: e.DISCORD_RESOURCE_LIMITS === 'off' ? UNLIMITED : e.DISCORD_MAX_GUILD_ROLES,
       reserveChannels: e.DISCORD_CAPACITY_RESERVE_CHANNELS,
       reserveRoles: e.DISCORD_CAPACITY_RESERVE_ROLES,
     },

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import type { Hooks } from 'crossws';
 import { serve } from 'srvx';
+import { withBaseSecurityHeaders } from '../src/server/http/security-headers.ts';
 import { clientAssets } from './client-assets.ts';
 import { createUpgradeRouter } from './ws-upgrade.ts';
 
@@ -45,7 +46,9 @@ if (heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${heapGro
 
 const server = serve({
   fetch: (request) => entry.default.fetch(request),
-  middleware: [clientAssets(`${distDir}client`)],
+  // The server entry sets the security headers on its own answers; the client assets (scripts,
+  // styles) get nosniff and the rest here.
+  middleware: [async (request, next) => withBaseSecurityHeaders(await next()), clientAssets(`${distDir}client`)],
   hostname: host,
   port,
   // Node's default backlog is 511: a storm of ~1,000 simultaneous connects overflowed it and the

@@ -241,7 +241,8 @@ describe('logout', () => {
 
   it('cannot be triggered by another site: a cross-site or header-less POST is refused and the session lives', async () => {
     const { cookie } = await signInAs(app, 'grace');
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: `${app}.evil.com` }, { 'sec-fetch-site': 'cross-site' }, {}]) {
+    const attempts: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { origin: `${app}.evil.com` }, { 'sec-fetch-site': 'cross-site' }, {}];
+    for (const headers of attempts) {
       const res = await fetch(`${app}/auth/logout`, { method: 'POST', headers: { cookie, ...headers }, redirect: 'manual' });
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(res.headers.getSetCookie()).toEqual([]);
@@ -341,8 +342,14 @@ describe('security headers on every route', () => {
     expect(nonces.size).toBe((await pagePaths()).length);
   });
 
-  it('JSON, redirects and refusals: nosniff, same-origin referrers, no framing', async () => {
+  it('JSON, redirects, refusals and client assets: nosniff, same-origin referrers, no framing', async () => {
+    const lobby = await (await call(null, '/')).text();
+    const script = /<script type="module"[^>]*src="(\/assets\/[^"]+\.js)"/.exec(lobby)?.[1];
+    const stylesheet = /<link rel="stylesheet" href="(\/assets\/[^"]+\.css)"/.exec(lobby)?.[1];
+    expect(script && stylesheet, 'the lobby links its script and stylesheet').toBeTruthy();
     const answers = [
+      await call(null, script!),
+      await call(null, stylesheet!),
       await call('alice', '/api/me'),
       await call(null, '/api/me'),
       await call('alice', '/api/rooms'),

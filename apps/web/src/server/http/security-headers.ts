@@ -60,15 +60,27 @@ export function cspSources(publicUrl: URL, cdnUrl: string, development: boolean)
  */
 export function withSecurityHeaders(response: Response, page: { nonce: string; sources: CspSources }): Response {
   const html = (response.headers.get('content-type') ?? '').toLowerCase().startsWith('text/html');
-  const set = (headers: Headers) => {
-    headers.set('x-content-type-options', 'nosniff');
-    headers.set('referrer-policy', 'same-origin');
-    headers.set('x-frame-options', 'DENY');
+  return setHeaders(response, (headers) => {
+    setBaseHeaders(headers);
     if (html) {
       headers.set('content-security-policy', contentSecurityPolicy(page.nonce, page.sources));
       headers.set('cache-control', 'no-store');
     }
-  };
+  });
+}
+
+/** The headers every answer gets, pages or not: for the client assets the production server serves itself. */
+export function withBaseSecurityHeaders(response: Response): Response {
+  return setHeaders(response, setBaseHeaders);
+}
+
+function setBaseHeaders(headers: Headers): void {
+  headers.set('x-content-type-options', 'nosniff');
+  headers.set('referrer-policy', 'same-origin');
+  headers.set('x-frame-options', 'DENY');
+}
+
+function setHeaders(response: Response, set: (headers: Headers) => void): Response {
   try {
     set(response.headers);
     return response;

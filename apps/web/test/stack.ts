@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
 import { freePort } from '@repo/platform/free-port';
+import { assertWebBuildFresh } from './build-freshness.ts';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -42,9 +42,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   let command: string[];
   if (options.mode === 'production') {
-    if (!existsSync(`${appDir}dist/server/server.js`) || !existsSync(`${appDir}dist/prod.mjs`)) {
-      throw new Error('apps/web is not built: run `pnpm build` first (pnpm test does).');
-    }
+    await assertWebBuildFresh();
     emulator = await startEmulator({ port: 0 });
     Object.assign(env, {
       NODE_ENV: 'production',

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '@repo/discord-emulator';
 import { freePort } from '@repo/platform/free-port';
 import { Redis } from 'ioredis';
+import { assertWebBuildFresh } from '../build-freshness.ts';
 import { redisMajorVersion } from '../../src/server/cluster/redis-client.ts';
 import { RedisKeys } from '../../src/server/cluster/redis-keys.ts';
 import type { WireMessage } from '../../src/server/realtime/redis-event-bus.ts';
@@ -112,7 +112,7 @@ export class Cluster {
   ) {}
 
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
-    if (!existsSync(`${appDir}dist/server/server.js`) || !existsSync(`${appDir}dist/prod.mjs`)) throw new Error('apps/web is not built: run `pnpm build` first (pnpm test does).');
+    await assertWebBuildFresh();
     const emulator = await startEmulator({ port: 0, rateLimits: 'off', ...options.emulator });
     const cluster = new Cluster(emulator, options.env ?? {});
     try {

@@ -1,3 +1,4 @@
+import { startEmulator } from '@repo/discord-emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CannedDiscord, discordError, tooManyRequests } from '../test/canned-discord.ts';
 import { FakeClock } from '../test/fake-clock.ts';
@@ -108,5 +109,26 @@ describe('invalid-request budget (Discord bans an IP at 10,000 per 10 minutes)',
     await failure(rest.createRole(guildId, { name: 'room' }));
     expect(alerts()).toHaveLength(1);
     expect(JSON.stringify(logger.lines)).not.toContain('bot-token');
+  });
+});
+
+describe('invalid-request budget against the emulator', () => {
+  it('counts its 401 (bad token), an injected 403 and an injected 429, each 401/403 sent once', async () => {
+    const emu = await startEmulator({ port: 0, rateLimits: 'off' });
+    try {
+      const good = client({ botToken: emu.botToken, apiBaseUrl: emu.apiUrl });
+      const bad = client({ botToken: 'not-the-token', apiBaseUrl: emu.apiUrl });
+      expect(await failure(bad.getBotUser())).toMatchObject({ status: 401, attempts: 1 });
+      expect(bad.invalidRequestCount()).toBe(1);
+
+      const inject = (fault: Record<string, unknown>) => fetch(`${emu.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+      await inject({ kind: 'rest.status', method: 'POST', route: '/guilds/:id/roles', status: 403, count: 1 });
+      expect(await failure(good.createRole(emu.guildId, { name: 'room' }))).toMatchObject({ status: 403, attempts: 1 });
+      await inject({ kind: 'rest.status', method: 'POST', route: '/guilds/:id/roles', status: 429, retryAfter: 0.01, count: 1 });
+      await good.createRole(emu.guildId, { name: 'room' });
+      expect(good.invalidRequestCount()).toBe(2);
+    } finally {
+      await emu.close();
+    }
   });
 });

@@ -37,6 +37,7 @@ Discord emulator running
   Client secret ${emulator.clientSecret}
   Guild id      ${emulator.guildId}
   Test users    ${Object.keys(emulator.users).join(', ')}
+  Limits        ${describeLimits(emulator)}
 
 Point the app at it:
 DISCORD_API_URL=${emulator.apiUrl}
@@ -46,6 +47,17 @@ DISCORD_CLIENT_SECRET=${emulator.clientSecret}
 DISCORD_GUILD_ID=${emulator.guildId}
 DISCORD_ROOMS_CATEGORY_ID=${category?.id ?? ''}
 `);
+
+/** One line of the Discord limits in force (specs/discord-limits.md), so a lowered limit is never a surprise. */
+function describeLimits(emu: EmulatorHandle): string {
+  const { channelsPerCategory, channelsPerGuild, rolesPerGuild } = emu.state.resourceLimits;
+  const n = (v: number) => (Number.isFinite(v) ? String(v) : 'no limit');
+  const ssl = emu.gateway.sessionStartLimit.snapshot();
+  return (
+    `channels per category ${n(channelsPerCategory)}, channels per guild ${n(channelsPerGuild)}, roles ${n(rolesPerGuild)}; ` +
+    `identify ${ssl.remaining}/${ssl.total} per 24 h; invalid requests ${emu.invalidRequests.limit} per ${emu.invalidRequests.windowMs / 60_000} min`
+  );
+}
 
 let stopping = false;
 const stop = (signal: string) => {

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const cpuProfDir = opts.cpuProf ? `${resultsDir}profiles/` : undefined;
     if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
     const nodeArgs = opts.appNodeArgs.split(/\s+/).filter(Boolean);
-    app = await startApp({ emulator, port: await freePort(), cpu: placement?.server, cpuProfDir, nodeArgs, entry: opts.appEntry, logFile: opts.appLog || undefined, logLevel: opts.logLevel });
+    app = await startApp({ emulator, port: await freePort(), cpu: placement?.server, cpuProfDir, nodeArgs, entry: opts.appEntry, logFile: opts.appLog || undefined, logLevel: opts.logLevel, resourceLimits: opts.emulatorLimits });
     log(`app pid ${app.pid} at ${app.baseUrl}`);
     const wantsRef = opts.reference && ['rooms', 'idle', 'all'].includes(opts.scenario);
     ref = wantsRef ? await startReference(placement?.server) : null;

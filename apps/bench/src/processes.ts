@@ -81,6 +81,8 @@ export async function startApp(options: {
   entry?: string;
   logFile?: string;
   logLevel: string;
+  /** 'off' with an emulator whose limits are lifted: the app then plans rooms without Discord's caps too. */
+  resourceLimits: 'discord' | 'off';
 }): Promise<AppProcess> {
   if (!existsSync(`${webDir}dist/server/server.js`) || !existsSync(`${webDir}dist/prod.mjs`)) {
     throw new Error('apps/web is not built: run `pnpm build` first (the bench measures the production build).');
@@ -105,6 +107,9 @@ export async function startApp(options: {
     // The emulator runs with rate limits off; at Discord's 50/s global limit the app's bot REST
     // calls would make setup take ~N/20 s.
     DISCORD_REST_GLOBAL_RPS: '5000',
+    // The app refuses rooms a real guild could not hold before asking Discord; the bench's
+    // --emulator-limits off lifts that too, or the emulator's lifted limits would never be reached.
+    DISCORD_RESOURCE_LIMITS: options.resourceLimits,
   };
   const entry = options.entry ?? 'dist/prod.mjs';
   // The production flags too: the bench measures what `pnpm start` runs.

@@ -165,7 +165,8 @@ export class DiscordGatewayClient {
       readyGuildIds: this.#cache.guildIds().filter((id) => this.#cache.isReady(id)),
       fatalError: this.#fatal ? { code: this.#fatal.code, reason: this.#fatal.reason } : null,
       identifyBlockedUntil: this.#identifyBudget.blockedUntil,
-      sessionStartLimit: this.#identifyBudget.last ? { ...this.#identifyBudget.last } : null,
+      // Not copied: status() runs per event in the Redis deployment (the event gate reads sessionId).
+      sessionStartLimit: this.#identifyBudget.last,
     };
   }
 

@@ -34,5 +34,5 @@ export interface GatewayStatus {
    */
   identifyBlockedUntil: number | null;
   /** The last `session_start_limit` read from GET /gateway/bot, with our identifies since subtracted. */
-  sessionStartLimit: { total: number; remaining: number; resetAfterMs: number; maxConcurrency: number; readAt: number } | null;
+  sessionStartLimit: Readonly<{ total: number; remaining: number; resetAfterMs: number; maxConcurrency: number; readAt: number }> | null;
 }

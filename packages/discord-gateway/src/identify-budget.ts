@@ -53,8 +53,8 @@ export class IdentifyBudget {
     this.#o = options;
   }
 
-  /** The last reading, with our own identifies since subtracted. */
-  get last(): SessionStartLimit | null {
+  /** The last reading, with our own identifies since subtracted (a live object: read, don't keep). */
+  get last(): Readonly<SessionStartLimit> | null {
     return this.#last;
   }
 

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { connection, signedInPage } from './support.ts';
+import { expect } from '@playwright/test';
+import { connection, signedInPage, test } from './support.ts';
 
 test('the lobby renders, hydrates, and its page holds a live WebSocket on the same port', async ({ page, browser }) => {
   await page.goto('/');
@@ -41,4 +41,25 @@ test('an unknown page shows the not-found page with a way back', async ({ page }
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
   await page.getByRole('link', { name: 'Back to the lobby' }).click();
   await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+});
+
+test('the page’s CSP blocks an inline script it did not write, and the watcher sees it', async ({ page, cspViolations }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
+  // Start's own inline scripts ran (they carry the nonce): the page hydrated without a violation.
+  await expect(page.getByRole('link', { name: 'Sign in with Discord' })).toBeVisible();
+  expect(cspViolations).toEqual([]);
+  // A script injected without the nonce (what an XSS would do) does not run.
+  const ran = await page.evaluate(async () => {
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = true';
+    document.body.append(script);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return (window as unknown as { __injected?: boolean }).__injected === true;
+  });
+  expect(ran).toBe(false);
+  await expect.poll(() => cspViolations.length).toBe(1);
+  expect(cspViolations[0]).toMatch(/script-src(-elem)? blocked inline/);
+  // Seen and expected: the test's own injection is not a failure of the app.
+  cspViolations.length = 0;
 });

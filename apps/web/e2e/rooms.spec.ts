@@ -1,4 +1,4 @@
-import { type BrowserContext, type Page, expect, test } from '@playwright/test';
+import { type BrowserContext, type Page, expect } from '@playwright/test';
 import {
   connection,
   continueAs,
@@ -8,8 +8,10 @@ import {
   percentile,
   players,
   seat,
+  sameOrigin,
   setVoice,
   signedInPage,
+  test,
   watchFor,
 } from './support.ts';
 
@@ -230,7 +232,7 @@ test('a dropped connection shows "Reconnecting…", then converges to changes ma
     const dialog = page.getByRole('dialog', { name: 'You left the voice channel' });
     await dialog.getByRole('button', { name: 'Leave game' }).click();
     await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
-    expect((await page.request.delete(`/api/rooms/${room.id}`)).status()).toBe(204);
+    expect((await page.request.delete(`/api/rooms/${room.id}`, sameOrigin(page))).status()).toBe(204);
   } finally {
     await context.close();
   }
@@ -279,13 +281,25 @@ test('room and invite pages: sign in and come back; clear pages for not allowed,
     await page.getByRole('link', { name: 'Back to the lobby' }).click();
     await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
 
-    // Not signed in on an invite: sign-in first, returning to the invite.
+    // Not signed in, a broken invite says so at once; a good one shows the room and changes nothing…
     const fresh = await browser.newContext();
     const p2 = await fresh.newPage();
     await p2.goto('/invite/not-a-real-token');
-    await expect(p2).toHaveURL(/\/oauth2\/authorize\?/);
-    await continueAs(p2, 'heidi');
     await expect(p2.getByRole('heading', { level: 1, name: 'This invite link is not valid' })).toBeVisible();
+    const inviteUrl = await host.getByRole('textbox', { name: 'Invite link' }).inputValue();
+    await p2.goto(inviteUrl);
+    await expect(p2.getByRole('heading', { level: 1, name: 'Private table' })).toBeVisible();
+    await expect(p2.getByText('1 of 4 seats taken')).toBeVisible();
+    // …signing in comes back to the invite, still waiting for the click…
+    await p2.getByRole('link', { name: 'Sign in with Discord to join' }).click();
+    await continueAs(p2, 'heidi');
+    await expect(p2).toHaveURL(inviteUrl);
+    await expect(p2.getByLabel('Signed in as Heidi')).toBeVisible();
+    await expect(seat(host, 'Heidi')).toHaveCount(0);
+    // …and the click joins.
+    await p2.getByRole('button', { name: 'Join room' }).click();
+    await expect(p2).toHaveURL(new RegExp(`${roomPath}$`));
+    await expect(seat(host, 'Heidi')).toBeVisible();
     await fresh.close();
 
     await host.getByRole('button', { name: 'Close room' }).click();

@@ -1,4 +1,5 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './support.ts';
 
 test('a person signs in with Discord (the emulator), comes back where they were, and signs out', async ({ page }) => {
   await page.goto('/?from=e2e');

@@ -1,6 +1,47 @@
-import { type Browser, type BrowserContext, type Page, expect } from '@playwright/test';
+import { type Browser, type BrowserContext, type Page, test as base, expect } from '@playwright/test';
 
 /** Helpers for the end-to-end tests: real sign-in through the emulator's page, and its control API. */
+
+/**
+ * Every spec uses this `test`: it fails a test in which any page reported a Content-Security-Policy
+ * violation (a blocked script or style breaks hydration silently, so the pages' CSP is checked in
+ * the real browser). It watches the default context and every context a test opens itself.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ browser, context }, use) => {
+      const violations: string[] = [];
+      await watchCsp(context, violations);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const opened = await newContext(options);
+        await watchCsp(opened, violations);
+        return opened;
+      };
+      try {
+        await use(violations);
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(violations, 'Content-Security-Policy violations reported by the browser').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`[csp-violation] ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} in ${event.sourceFile}:${event.lineNumber}`);
+    });
+  });
+  context.on('console', (message) => {
+    const text = message.text();
+    // One line per violation, from the page's own securitypolicyviolation event (Chrome's console
+    // text for the same violation would count it twice).
+    if (text.startsWith('[csp-violation]')) violations.push(`${message.location().url}: ${text}`);
+  });
+}
 
 export function emulatorUrl(): string {
   const url = process.env.E2E_EMULATOR_URL;
@@ -47,13 +88,24 @@ export async function signedInPage(browser: Browser, user: string, path = '/'): 
   return { context, page };
 }
 
-/** Opens an invite link in a fresh profile: sign in on the way, land in the room. */
+/**
+ * Opens an invite link in a fresh profile: the page shows the room and changes nothing; "Sign in"
+ * goes through Discord and back to the invite, and only the "Join room" click joins.
+ */
 export async function openInvite(browser: Browser, user: string, inviteUrl: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(inviteUrl);
+  await page.getByRole('link', { name: 'Sign in with Discord to join' }).click();
   await continueAs(page, user);
+  await expect(page).toHaveURL(inviteUrl);
+  await page.getByRole('button', { name: 'Join room' }).click();
   return { context, page };
+}
+
+/** The app's own Origin, which every write from a test's request context must carry (the CSRF rule). */
+export function sameOrigin(page: Page): { headers: { origin: string } } {
+  return { headers: { origin: new URL(page.url()).origin } };
 }
 
 export function players(page: Page) {

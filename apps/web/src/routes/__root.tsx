@@ -15,6 +15,11 @@ export const Route = createRootRoute({
       { name: 'description', content: 'Game rooms for remote card games, wired live to Discord voice.' },
     ],
     links: [{ rel: 'stylesheet', href: appCss }],
+    // Zod compiles object parsers with `new Function` where it may, deciding as each schema is
+    // built, and its probe for eval (a caught `Function('')`) is itself a CSP violation under our
+    // policy. This runs before the app's modules (an inline script, stamped with the page's nonce),
+    // so the browser's zod never tries; the server keeps its compiled parsers.
+    scripts: [{ children: 'globalThis.__zod_globalConfig = Object.assign(globalThis.__zod_globalConfig || {}, { jitless: true })' }],
   }),
   loader: () => getCurrentUser(),
   component: RootComponent,

@@ -131,6 +131,8 @@ export interface Config {
    * category, 500 per guild, 250 roles), and the free channels and roles left to the server's own
    * admins (5 each by default). With DISCORD_RESOURCE_LIMITS=off the three limits are 1e9.
    */
+  /** DISCORD_RESOURCE_LIMITS: 'off' only against an emulator whose limits are off too (the bench). */
+  discordResourceLimits: 'discord' | 'off';
   discordLimits: {
     channelsPerCategory: number;
     channelsPerGuild: number;
@@ -224,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionSecret,
     discord,
     discordRestGlobalRps: e.DISCORD_REST_GLOBAL_RPS,
+    discordResourceLimits: e.DISCORD_RESOURCE_LIMITS,
     discordLimits: {
       channelsPerCategory: e.DISCORD_RESOURCE_LIMITS === 'off' ? UNLIMITED : e.DISCORD_MAX_CHANNELS_PER_CATEGORY,
       channelsPerGuild: e.DISCORD_RESOURCE_LIMITS === 'off' ? UNLIMITED : e.DISCORD_MAX_GUILD_CHANNELS,

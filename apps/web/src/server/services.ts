@@ -288,7 +288,14 @@ async function resolveDiscord(config: Config, log: Logger, cleanups: Array<() =>
   }
   // Loaded lazily so a production deployment with a real bot token never starts (or even loads) it.
   const { startEmulator } = await import('@repo/discord-emulator');
-  const emulator = await startEmulator({ port: target.emulatorPort, host: '127.0.0.1' });
+  // The embedded emulator enforces the limits the app plans within, so lowering DISCORD_MAX_* in
+  // development shows spill-over and a full server by hand; DISCORD_RESOURCE_LIMITS=off lifts both.
+  const { channelsPerCategory, channelsPerGuild, rolesPerGuild } = config.discordLimits;
+  const emulator = await startEmulator({
+    port: target.emulatorPort,
+    host: '127.0.0.1',
+    ...(config.discordResourceLimits === 'off' ? { resourceLimits: 'off' } : { limits: { channelsPerCategory, channelsPerGuild, rolesPerGuild } }),
+  });
   cleanups.push(() => emulator.close());
   moduleLogger(log, 'Emulator').info(
     { url: emulator.url, controlPanel: `${emulator.url}/_emulator/` },

@@ -2,7 +2,7 @@ import { getServerFnById } from '#tanstack-start-server-fn-resolver';
 import handler, { createServerEntry } from '@tanstack/react-start/server-entry';
 import { toErrorResponse } from './server/http/errors.ts';
 import { guardRequest } from './server/http/request-guard.ts';
-import { cspSources, newNonce, withSecurityHeaders } from './server/http/security-headers.ts';
+import { cspSources, newNonce, withBaseSecurityHeaders, withSecurityHeaders } from './server/http/security-headers.ts';
 import { isWsTokenRequest, wsTokenResponse } from './server/http/ws-token-route.ts';
 import { moduleLogger } from './server/log.ts';
 import { getServices } from './server/services.ts';
@@ -19,11 +19,11 @@ import { getServices } from './server/services.ts';
  */
 export default createServerEntry({
   async fetch(request) {
+    // Once per WebSocket connection: served without building Start's per-request router (JSON, no page).
+    if (isWsTokenRequest(request)) return withBaseSecurityHeaders(await wsTokenResponse(request));
     const services = await getServices();
     const { publicUrl } = services.config.http;
     const page = { nonce: newNonce(), sources: cspSources(publicUrl, services.discord.cdnUrl, services.config.env === 'development') };
-    // Once per WebSocket connection: served without building Start's per-request router.
-    if (isWsTokenRequest(request)) return withSecurityHeaders(await wsTokenResponse(request), page);
     const guarded = await guardRequest(request, { appOrigin: publicUrl.origin, serverFnExists });
     if (!guarded.ok) return withSecurityHeaders(toErrorResponse(guarded.error, moduleLogger(services.log, 'Internal')), page);
     return withSecurityHeaders(await handler.fetch(guarded.request, { context: { nonce: page.nonce } }), page);

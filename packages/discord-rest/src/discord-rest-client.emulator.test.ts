@@ -284,6 +284,48 @@ describe('operations (Discord-like buckets on)', () => {
     expect(await rateLimitHits(emu)).toEqual([]);
   });
 
+  it('pages through the members in user id order (limit 1–1000, after), in one rate-limit bucket whatever the cursor', async () => {
+    const emu = await emulator({ extraUsers: 5 });
+    const rest = clientFor(emu);
+    const all = emu.state.members(emu.guildId, 1000);
+    expect(all.length).toBeGreaterThan(6);
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await rest.listGuildMembers(emu.guildId, after === undefined ? { limit: 3 } : { limit: 3, after });
+      expect(page.length).toBeLessThanOrEqual(3);
+      if (page.length === 0) break;
+      seen.push(...page.map((m) => m.user!.id));
+      after = page.at(-1)!.user!.id;
+    }
+    expect(seen).toEqual(all.map((m) => m.user.id));
+    const alice = (await rest.listGuildMembers(emu.guildId, { limit: 1000 })).find((m) => m.user?.id === emu.users.alice.id);
+    expect(alice?.joined_at).toBe(emu.state.memberPayload(emu.guildId, emu.users.alice.id).joined_at);
+    // The cursor is a query string, not part of the route: every page counts against one bucket.
+    expect([...emu.state.requestCounts.keys()].filter((k) => k.includes('/members'))).toEqual(['GET /guilds/:id/members']);
+    await expect(rest.listGuildMembers(emu.guildId, { limit: 0 })).rejects.toThrow(RangeError);
+    await expect(rest.listGuildMembers(emu.guildId, { limit: 1001 })).rejects.toThrow('limit must be an integer from 1 to 1000, got 1001');
+    await expect(rest.listGuildMembers(emu.guildId, { limit: 1000 })).resolves.toHaveLength(all.length);
+  });
+
+  it('sets and removes one member overwrite on a channel, leaving the others alone', async () => {
+    const emu = await emulator();
+    const rest = clientFor(emu);
+    const { guildId } = emu;
+    const channel = await rest.createVoiceChannel(guildId, { name: 'Table', userLimit: 4, permissionOverwrites: [{ id: guildId, type: 'role', deny: 1n << 20n }] });
+    const alice = emu.users.alice.id;
+    await rest.editChannelPermission(channel.id, { id: alice, type: 'member', allow: 1n << 8n });
+    const overwrites = () => emu.state.channelPayload(channel.id).permission_overwrites;
+    expect(overwrites()).toEqual([
+      { id: guildId, type: 0, allow: '0', deny: String(1n << 20n) },
+      { id: alice, type: 1, allow: String(1n << 8n), deny: '0' },
+    ]);
+    await expect(rest.deleteChannelPermission(channel.id, alice)).resolves.toBe('deleted');
+    expect(overwrites()).toEqual([{ id: guildId, type: 0, allow: '0', deny: String(1n << 20n) }]);
+    await rest.deleteChannel(channel.id);
+    await expect(rest.deleteChannelPermission(channel.id, alice, { alreadyGoneIsSuccess: true })).resolves.toBe('already_gone');
+  });
+
   it('OAuth2: looks the user up with their bearer token and adds them to the guild (guilds.join)', async () => {
     const emu = await emulator();
     const rest = clientFor(emu);

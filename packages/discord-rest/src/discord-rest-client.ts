@@ -99,6 +99,8 @@ interface Call<T> {
   path: `/${string}`;
   auth?: Auth;
   body?: unknown;
+  /** The query string, kept out of `path` so the route's rate-limit bucket does not depend on it. */
+  query?: URLSearchParams;
   options: CallOptions | undefined;
   parse: (status: number, body: unknown) => T;
 }
@@ -110,6 +112,9 @@ const requestMethods: Record<HttpMethod, RequestMethod> = {
   PATCH: RequestMethod.Patch,
   DELETE: RequestMethod.Delete,
 };
+
+/** Discord's largest page of List Guild Members. */
+export const GUILD_MEMBERS_PAGE_MAX = 1000;
 
 // setTimeout's ceiling: @discordjs/rest's own timeout must never fire (ours, in the transport, does the job).
 const neverMs = 2 ** 31 - 1;
@@ -322,6 +327,38 @@ export class DiscordRestClient {
     });
   }
 
+  /**
+   * Creates or replaces one permission overwrite (a role's or a member's) on a channel. Discord lets
+   * a bot allow or deny only bits it holds in the guild (or the channel's parent), unless it has a
+   * MANAGE_ROLES overwrite in the channel itself.
+   */
+  async editChannelPermission(channelId: string, overwrite: PermissionOverwriteInput, options?: CallOptions): Promise<void> {
+    const { id, ...body } = overwriteBody(overwrite);
+    return this.#call({
+      operation: 'editChannelPermission',
+      method: 'PUT',
+      route: '/channels/:channelId/permissions/:overwriteId',
+      path: Routes.channelPermission(snowflake('channelId', channelId), id),
+      body,
+      options,
+      parse: noContent,
+    });
+  }
+
+  /** Removes one overwrite; Discord answers 204 whether or not the channel had it. */
+  async deleteChannelPermission(channelId: string, overwriteId: string, options?: DeleteOptions): Promise<DeleteOutcome> {
+    return this.#delete(
+      {
+        operation: 'deleteChannelPermission',
+        method: 'DELETE',
+        route: '/channels/:channelId/permissions/:overwriteId',
+        path: Routes.channelPermission(snowflake('channelId', channelId), snowflake('overwriteId', overwriteId)),
+        options,
+      },
+      [RESTJSONErrorCodes.UnknownChannel],
+    );
+  }
+
   async deleteChannel(channelId: string, options?: DeleteOptions): Promise<DeleteOutcome> {
     return this.#delete(
       { operation: 'deleteChannel', method: 'DELETE', route: '/channels/:channelId', path: Routes.channel(snowflake('channelId', channelId)), options },
@@ -341,6 +378,27 @@ export class DiscordRestClient {
   }
 
   // ── Members ─────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One page of the guild's members, in user id order, after the user id `after` (Discord's List
+   * Guild Members: `limit` 1–1000). Needs the privileged GUILD_MEMBERS intent enabled for the bot.
+   */
+  async listGuildMembers(guildId: string, page: { limit: number; after?: string }, options?: CallOptions): Promise<DiscordGuildMember[]> {
+    if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > GUILD_MEMBERS_PAGE_MAX) {
+      throw new RangeError(`limit must be an integer from 1 to ${GUILD_MEMBERS_PAGE_MAX}, got ${page.limit}`);
+    }
+    const query = new URLSearchParams({ limit: String(page.limit) });
+    if (page.after !== undefined) query.set('after', snowflake('after', page.after));
+    return this.#call({
+      operation: 'listGuildMembers',
+      method: 'GET',
+      route: '/guilds/:guildId/members',
+      path: Routes.guildMembers(snowflake('guildId', guildId)),
+      query,
+      options,
+      parse: json(guildMemberSchema.array()),
+    });
+  }
 
   /** The member, or null when the user is not in the guild (Discord's Unknown Member, 10007). */
   async getGuildMember(guildId: string, userId: string, options?: CallOptions): Promise<DiscordGuildMember | null> {
@@ -486,6 +544,7 @@ export class DiscordRestClient {
       auth: false,
       headers: { Authorization: auth.kind === 'bot' ? `Bot ${this.#botToken}` : `Bearer ${auth.token}` },
       body: call.body,
+      ...(call.query ? { query: call.query } : {}),
       reason: call.options?.auditLogReason,
       signal,
     };

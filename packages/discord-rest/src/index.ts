@@ -1,4 +1,4 @@
-export { DiscordRestClient } from './discord-rest-client.ts';
+export { DiscordRestClient, GUILD_MEMBERS_PAGE_MAX } from './discord-rest-client.ts';
 export type {
   AddGuildMemberInput,
   AddGuildMemberOutcome,

@@ -49,6 +49,8 @@ export const guildMemberSchema = z.looseObject({
   user: userSchema.optional(),
   nick: z.string().nullish(),
   roles: z.array(snowflake),
+  /** ISO 8601; Discord sends null for a guest member who never joined. */
+  joined_at: z.string().nullish(),
 });
 export type DiscordGuildMember = z.infer<typeof guildMemberSchema>;
 

@@ -13,12 +13,13 @@ export const EVERYONE_DEFAULT_PERMISSIONS: bigint =
 
 /**
  * The bot's managed role: enough to run rooms (create hidden voice channels, manage the role that
- * unlocks them, move players) without ADMINISTRATOR, so the emulator's permission checks stay
+ * unlocks them, move players, mark the host with a PRIORITY_SPEAKER member overwrite, which it may
+ * only grant because it holds it) without ADMINISTRATOR, so the emulator's permission checks stay
  * meaningful — an app that forgets to give the bot an overwrite on a hidden channel fails here
  * exactly as it would on Discord.
  */
 export const BOT_ROLE_PERMISSIONS: bigint =
-  P.ViewChannel | P.ManageChannels | P.ManageRoles | P.MoveMembers | P.Connect | P.Speak |
+  P.ViewChannel | P.ManageChannels | P.ManageRoles | P.MoveMembers | P.Connect | P.Speak | P.PrioritySpeaker |
   P.MuteMembers | P.DeafenMembers | P.SendMessages | P.ReadMessageHistory | P.CreateInstantInvite;
 
 export interface PermissionSubject {

@@ -181,6 +181,17 @@ describe('guilds and channels', () => {
     expectDiscordError(res, 403, 50013, 'Missing Permissions');
   });
 
+  it('lets the seeded bot mark a member with PRIORITY_SPEAKER (a room host), and refuses it once its role lacks the bit', async () => {
+    const host = { id: alice().id, type: 1, allow: String(P.PrioritySpeaker) };
+    const made = await api('POST', `/guilds/${emu.guildId}/channels`, { name: 'Host table', type: 2, permission_overwrites: [host] });
+    expect(made.status).toBe(201);
+    expect(made.body.permission_overwrites).toEqual([{ ...host, deny: '0' }]);
+    const bits = BigInt(emu.state.role(emu.guildId, botRoleId()).permissions);
+    emu.state.updateRole(emu.guildId, botRoleId(), { permissions: bits & ~P.PrioritySpeaker });
+    expectDiscordError(await api('POST', `/guilds/${emu.guildId}/channels`, { name: 'No host', type: 2, permission_overwrites: [host] }), 403, 50013, 'Missing Permissions');
+    expectDiscordError(await api('PUT', `/channels/${made.body.id}/permissions/${emu.users.bob.id}`, { type: 1, allow: String(P.PrioritySpeaker) }), 403, 50013);
+  });
+
   it('GET/PATCH /channels/:id, and 10003 for unknown channels', async () => {
     const lounge = channelByName('Lounge');
     expect((await api('GET', `/channels/${lounge.id}`)).body).toMatchObject({ id: lounge.id, name: 'Lounge', type: 2 });

@@ -1,9 +1,10 @@
-import { type DiscordRestClient, type PermissionOverwriteInput, resourceLimitOf } from '@repo/discord-rest';
+import { type DiscordRestClient, type DiscordGuildMember, GUILD_MEMBERS_PAGE_MAX, type PermissionOverwriteInput, resourceLimitOf } from '@repo/discord-rest';
 import { ROOM_PLAYER_LIMIT } from '@repo/protocol';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import type { Logger } from 'pino';
 import { RoomCapacityError } from './guild-capacity.ts';
 import type { GuildInventory } from './guild-inventory.ts';
+import { type GuildListing, type OverwriteChange, hostOverwrite, roomRoleName } from './room-in-discord.ts';
 import type { RoomPlacement } from './room-placement.ts';
 
 /** Discord's side of a room: a role and a private voice channel, made together or not at all. */
@@ -17,11 +18,13 @@ const EVERYONE_DENY = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.Conn
 // The bot must see the channel to move people in, and manage it to close it.
 const BOT_ALLOW = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.Connect | PermissionFlagsBits.MoveMembers | PermissionFlagsBits.ManageChannels | PermissionFlagsBits.ManageRoles;
 
-export function roomOverwrites(guildId: string, roleId: string, botUserId: string): PermissionOverwriteInput[] {
+/** A room channel's overwrites; the host's is what marks them as host in Discord (room-in-discord.ts). */
+export function roomOverwrites(guildId: string, roleId: string, botUserId: string, hostId: string): PermissionOverwriteInput[] {
   return [
     { id: guildId, type: 'role', deny: EVERYONE_DENY },
     { id: roleId, type: 'role', allow: PLAYER_ALLOW },
     { id: botUserId, type: 'member', allow: BOT_ALLOW },
+    hostOverwrite(hostId),
   ];
 }
 
@@ -57,18 +60,18 @@ export class RoomDiscord {
    * steps before it (no orphan role, channel or empty new category) and rethrows; Discord refusing
    * for one of its resource limits (an admin took the last slot meanwhile) becomes RoomCapacityError.
    */
-  async create(shortId: string, name: string, creatorId: string): Promise<RoomResources> {
+  async create(roomId: string, name: string, creatorId: string): Promise<RoomResources> {
     const placement = await this.#placement.place();
     const reason = `Spell Rooms: room "${name}"`;
     let roleId: string | undefined;
     let channelId: string | undefined;
     try {
-      const role = await this.#rest.createRole(this.#guildId, { name: `room-${shortId}`, permissions: '0', mentionable: false }, { auditLogReason: reason });
+      const role = await this.#rest.createRole(this.#guildId, { name: roomRoleName(roomId), permissions: '0', mentionable: false }, { auditLogReason: reason });
       roleId = role.id;
       this.#inventory.noteRoleCreated(role.id);
       const channel = await this.#rest.createVoiceChannel(
         this.#guildId,
-        { name, userLimit: ROOM_PLAYER_LIMIT, parentId: placement.categoryId, permissionOverwrites: roomOverwrites(this.#guildId, role.id, this.#botUserId) },
+        { name, userLimit: ROOM_PLAYER_LIMIT, parentId: placement.categoryId, permissionOverwrites: roomOverwrites(this.#guildId, role.id, this.#botUserId, creatorId) },
         { auditLogReason: reason },
       );
       channelId = channel.id;
@@ -107,15 +110,20 @@ export class RoomDiscord {
     if ((await this.#inventory.current()).channelsUnder(parentId) === 0) await this.#removeIfEmptyExtra(parentId);
   }
 
-  async #undo(resources: { roleId: string; channelId: string | undefined }): Promise<void> {
-    const options = { alreadyGoneIsSuccess: true, auditLogReason: 'Spell Rooms: room closed' } as const;
-    if (resources.channelId) {
-      const before = (await this.#inventory.current()).channel(resources.channelId);
-      await this.#rest.deleteChannel(resources.channelId, options);
-      this.#inventory.noteChannelDeleted(resources.channelId, before);
-    }
-    await this.#rest.deleteRole(this.#guildId, resources.roleId, options);
-    this.#inventory.noteRoleDeleted(resources.roleId);
+  async #undo(resources: { roleId: string; channelId: string | undefined }, reason = 'Spell Rooms: room closed'): Promise<void> {
+    if (resources.channelId) await this.#deleteChannel(resources.channelId, reason);
+    await this.#deleteRole(resources.roleId, reason);
+  }
+
+  async #deleteChannel(channelId: string, reason: string): Promise<void> {
+    const before = (await this.#inventory.current()).channel(channelId);
+    await this.#rest.deleteChannel(channelId, { alreadyGoneIsSuccess: true, auditLogReason: reason });
+    this.#inventory.noteChannelDeleted(channelId, before);
+  }
+
+  async #deleteRole(roleId: string, reason: string): Promise<void> {
+    await this.#rest.deleteRole(this.#guildId, roleId, { alreadyGoneIsSuccess: true, auditLogReason: reason });
+    this.#inventory.noteRoleDeleted(roleId);
   }
 
   /** Best effort: a category left behind is found again by reconcile at the next start. */
@@ -138,23 +146,44 @@ export class RoomDiscord {
   }
 
   /**
-   * Voice channels under every managed category (the first and each "Spell Rooms N"), with the
-   * room role their overwrites open them to, and the extra categories that hold nothing.
+   * The guild as Discord lists it now: channels, roles, and every member (pages of 1,000; needs the
+   * GUILD_MEMBERS intent, which the Gateway asks for anyway). What a read-back is built from.
    */
-  async managedChannels(): Promise<{ channels: Array<{ channelId: string; name: string; roleId: string | null }>; emptyExtraCategoryIds: string[] }> {
-    const listing = await this.#rest.getGuildChannels(this.#guildId);
-    const managed = new Set(listing.filter((c) => this.#placement.isManaged(c)).map((c) => c.id));
-    const occupied = new Set(listing.map((c) => c.parent_id ?? null));
-    return {
-      channels: listing
-        .filter((c) => c.type === 2 && c.parent_id && managed.has(c.parent_id))
-        .map((c) => ({
-          channelId: c.id,
-          name: c.name ?? 'Room',
-          roleId: (c.permission_overwrites ?? []).find((o) => o.type === 0 && o.id !== this.#guildId && (BigInt(o.allow) & PermissionFlagsBits.Connect) !== 0n)?.id ?? null,
-        })),
-      emptyExtraCategoryIds: [...managed].filter((id) => id !== this.#placement.firstCategoryId && !occupied.has(id)),
-    };
+  async listGuild(): Promise<GuildListing> {
+    const [channels, roles] = await Promise.all([this.#rest.getGuildChannels(this.#guildId), this.#rest.getGuildRoles(this.#guildId)]);
+    const members: DiscordGuildMember[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#rest.listGuildMembers(this.#guildId, after === undefined ? { limit: GUILD_MEMBERS_PAGE_MAX } : { limit: GUILD_MEMBERS_PAGE_MAX, after });
+      members.push(...page);
+      const last = page.at(-1)?.user?.id;
+      if (page.length < GUILD_MEMBERS_PAGE_MAX || last === undefined) break;
+      after = last;
+    }
+    return { guildId: this.#guildId, botUserId: this.#botUserId, channels, roles, members, isManagedCategory: (c) => this.#placement.isManaged(c) };
+  }
+
+  /**
+   * Makes one member the room's marked host (room-in-discord.ts computes the changes): their mark
+   * first, then the stale ones go. A crash in between leaves two marks, which the next read-back
+   * settles the same way (the one seated first wins).
+   */
+  async applyHostMarks(channelId: string, changes: readonly OverwriteChange[]): Promise<void> {
+    const reason = { auditLogReason: 'Spell Rooms: room host' };
+    for (const change of changes) {
+      if ('put' in change) await this.#rest.editChannelPermission(channelId, change.put, reason);
+      else await this.#rest.deleteChannelPermission(channelId, change.remove, { ...reason, alreadyGoneIsSuccess: true });
+    }
+  }
+
+  /** A `room-<id>` role whose channel is gone (reconcile). */
+  removeLoneRole(roleId: string): Promise<void> {
+    return this.#deleteRole(roleId, 'Spell Rooms: room role without its channel');
+  }
+
+  /** A room channel whose role is gone (reconcile). */
+  removeLoneChannel(channelId: string): Promise<void> {
+    return this.#deleteChannel(channelId, 'Spell Rooms: room channel without its role');
   }
 
   /** For reconcile: deletes an extra category if it is (still) empty. */

@@ -1,0 +1,235 @@
+import type { DiscordChannel, DiscordGuildMember, DiscordRole, PermissionOverwriteInput } from '@repo/discord-rest';
+import { RoomId, RoomName } from '@repo/protocol';
+import { PermissionFlagsBits } from 'discord-api-types/v10';
+import type { Profile } from './room.ts';
+
+/*
+ * What Discord holds of a room, and how a room is read back from it after a restart (R-ROOM8).
+ * specs/rooms-api.md ("What Discord holds") is the contract; this module is pure, so every rule is
+ * tested on plain objects (room-in-discord.test.ts).
+ *
+ *   room id   the role's name: `room-<id>` (the id a room URL carries)
+ *   name      the voice channel's name (Discord keeps voice channel names as given)
+ *   created   the voice channel's snowflake (Discord stamps every id with its creation time)
+ *   players   the members holding the role
+ *   host      the member with a PRIORITY_SPEAKER overwrite on the channel
+ */
+
+const VOICE = 2;
+const ROLE_OVERWRITE = 0;
+const MEMBER_OVERWRITE = 1;
+
+/**
+ * The host's mark: Priority Speaker in a member overwrite. Nothing else in a room grants it, and it
+ * is useful to a host in voice (they are heard over the table when they hold the key).
+ */
+export const HOST_MARK = PermissionFlagsBits.PrioritySpeaker;
+
+const ROLE_PREFIX = 'room-';
+
+/** Discord's epoch (2015-01-01T00:00:00Z): snowflakes count milliseconds from it in their top 42 bits. */
+const DISCORD_EPOCH_MS = 1_420_070_400_000;
+
+export function roomRoleName(roomId: string): string {
+  return `${ROLE_PREFIX}${roomId}`;
+}
+
+/** The room id a role's name carries, or null when the name is not exactly `room-<room id>`. */
+export function roomIdOfRoleName(name: string): string | null {
+  if (!name.startsWith(ROLE_PREFIX)) return null;
+  const parsed = RoomId.safeParse(name.slice(ROLE_PREFIX.length));
+  return parsed.success ? parsed.data : null;
+}
+
+export function hostOverwrite(userId: string): PermissionOverwriteInput {
+  return { id: userId, type: 'member', allow: HOST_MARK };
+}
+
+/** When Discord made the object with this id. */
+export function snowflakeTime(id: string): number {
+  return Number(BigInt(id) >> 22n) + DISCORD_EPOCH_MS;
+}
+
+/** The guild as Discord lists it: everything a read-back needs, fetched once. */
+export interface GuildListing {
+  guildId: string;
+  botUserId: string;
+  channels: readonly DiscordChannel[];
+  roles: readonly DiscordRole[];
+  members: readonly DiscordGuildMember[];
+  /** Whether a category is one of ours (room-placement.ts decides). */
+  isManagedCategory(category: DiscordChannel): boolean;
+}
+
+/** A room as Discord holds it. */
+export interface RoomInDiscord {
+  id: string;
+  name: string;
+  channelId: string;
+  roleId: string;
+  createdAt: number;
+  /** Members holding the role: the host first, then by when they joined the server (see seatOrder). */
+  players: string[];
+  profiles: Record<string, Profile>;
+  /** The first player; null when nobody holds the role any more (the room is over). */
+  hostId: string | null;
+  /**
+   * Members marked as host on the channel who are no longer players (they left the server, or lost
+   * the role while the app was down): the host changed hands.
+   */
+  formerHosts: string[];
+  /**
+   * What makes hostId the only marked member, in order: hostId's mark first (when it lacks one), then
+   * every other mark removed. Other bits of those overwrites (an admin's) are kept.
+   */
+  markChanges: OverwriteChange[];
+}
+
+/** One member overwrite to write whole, or to delete (nothing but the mark was in it). */
+export type OverwriteChange = { put: PermissionOverwriteInput } | { remove: string };
+
+export interface ReadBack {
+  rooms: RoomInDiscord[];
+  /** `room-<id>` roles no managed voice channel is opened to. */
+  loneRoles: Array<{ roleId: string; roomId: string }>;
+  /** Our voice channels (by the bot's and @everyone's overwrites) with no room role of their own. */
+  loneChannels: Array<{ channelId: string; parentId: string | null }>;
+  /** Voice channels in a managed category that are not rooms and not ours either: left alone. */
+  foreignChannels: string[];
+}
+
+/**
+ * Rebuilds every room from the guild's channels, roles and members. A room is a voice channel in a
+ * managed category that its `room-<id>` role is allowed to CONNECT to. Anything ambiguous is
+ * settled by age (snowflake order), so two read-backs of the same guild always agree:
+ * - a channel opened to two room roles belongs to the older role;
+ * - a role (or a room id) claimed by two channels belongs to the older channel; the other channel is
+ *   lone (it would let the room's players into a second channel);
+ * - two members marked as host: the host is the one seated first, and the other mark is stale.
+ */
+export function readRoomsFromDiscord(listing: GuildListing): ReadBack {
+  const managed = new Set(listing.channels.filter((c) => listing.isManagedCategory(c)).map((c) => c.id));
+  const roomRoles = new Map<string, string>();
+  for (const role of listing.roles) {
+    const roomId = roomIdOfRoleName(role.name);
+    if (roomId !== null && role.id !== listing.guildId) roomRoles.set(role.id, roomId);
+  }
+  const holders = holdersOf(listing.members, listing.botUserId, roomRoles);
+
+  const result: ReadBack = { rooms: [], loneRoles: [], loneChannels: [], foreignChannels: [] };
+  const claimedRoles = new Set<string>();
+  const claimedRoomIds = new Set<string>();
+  const voiceChannels = listing.channels.filter((c) => c.type === VOICE && c.parent_id && managed.has(c.parent_id)).sort((a, b) => compareSnowflakes(a.id, b.id));
+  for (const channel of voiceChannels) {
+    const overwrites = channel.permission_overwrites ?? [];
+    const roleId = overwrites
+      .filter((o) => o.type === ROLE_OVERWRITE && roomRoles.has(o.id) && (BigInt(o.allow) & PermissionFlagsBits.Connect) !== 0n)
+      .map((o) => o.id)
+      .sort(compareSnowflakes)[0];
+    const roomId = roleId === undefined ? undefined : roomRoles.get(roleId);
+    // One role names one room id, so a claimed room id also covers a role claimed twice.
+    if (roleId === undefined || roomId === undefined || claimedRoomIds.has(roomId)) {
+      if (isOurChannel(channel, listing)) result.loneChannels.push({ channelId: channel.id, parentId: channel.parent_id ?? null });
+      else result.foreignChannels.push(channel.id);
+      continue;
+    }
+    claimedRoles.add(roleId);
+    claimedRoomIds.add(roomId);
+    result.rooms.push(roomOf(channel, roleId, roomId, holders.get(roleId) ?? [], listing.botUserId));
+  }
+  for (const [roleId, roomId] of roomRoles) if (!claimedRoles.has(roleId)) result.loneRoles.push({ roleId, roomId });
+  return result;
+}
+
+/**
+ * Seat order as Discord can tell it. Discord does not say when a role was granted, so after a
+ * restart the players (after the host) are ordered by when they joined the server, then by user id:
+ * the order in which they were seated is known only while the process that seated them runs.
+ */
+function seatOrder(a: DiscordGuildMember & { user: { id: string } }, b: DiscordGuildMember & { user: { id: string } }): number {
+  const at = joinedAt(a);
+  const bt = joinedAt(b);
+  if (at !== bt) return at - bt;
+  return compareSnowflakes(a.user.id, b.user.id);
+}
+
+function joinedAt(member: DiscordGuildMember): number {
+  const at = member.joined_at ? Date.parse(member.joined_at) : Number.NaN;
+  // A member with no join time sorts last: every real member has one.
+  return Number.isNaN(at) ? Number.MAX_SAFE_INTEGER : at;
+}
+
+type ListedMember = DiscordGuildMember & { user: NonNullable<DiscordGuildMember['user']> };
+
+function holdersOf(members: readonly DiscordGuildMember[], botUserId: string, roomRoles: ReadonlyMap<string, string>): Map<string, ListedMember[]> {
+  const byRole = new Map<string, ListedMember[]>();
+  for (const member of members) {
+    const user = member.user;
+    if (!user || user.id === botUserId) continue;
+    for (const roleId of member.roles) {
+      if (!roomRoles.has(roleId)) continue;
+      const list = byRole.get(roleId) ?? [];
+      list.push({ ...member, user });
+      byRole.set(roleId, list);
+    }
+  }
+  for (const list of byRole.values()) list.sort(seatOrder);
+  return byRole;
+}
+
+function roomOf(channel: DiscordChannel, roleId: string, roomId: string, holders: ListedMember[], botUserId: string): RoomInDiscord {
+  const members = (channel.permission_overwrites ?? []).filter((o) => o.type === MEMBER_OVERWRITE && o.id !== botUserId);
+  const marks = members.filter((o) => (BigInt(o.allow) & HOST_MARK) !== 0n);
+  const marked = marks.map((o) => o.id);
+  const seated = holders.map((m) => m.user.id);
+  const hostId = seated.find((id) => marked.includes(id)) ?? seated[0] ?? null;
+  const players = hostId === null ? [] : [hostId, ...seated.filter((id) => id !== hostId)];
+  const markChanges: OverwriteChange[] = [];
+  if (hostId !== null && !marked.includes(hostId)) {
+    const own = members.find((o) => o.id === hostId);
+    markChanges.push({ put: { id: hostId, type: 'member', allow: (own ? BigInt(own.allow) : 0n) | HOST_MARK, deny: own ? BigInt(own.deny) & ~HOST_MARK : 0n } });
+  }
+  for (const o of marks) {
+    if (o.id === hostId) continue;
+    const allow = BigInt(o.allow) & ~HOST_MARK;
+    const deny = BigInt(o.deny);
+    markChanges.push(allow === 0n && deny === 0n ? { remove: o.id } : { put: { id: o.id, type: 'member', allow, deny } });
+  }
+  const profiles: Record<string, Profile> = {};
+  for (const m of holders) profiles[m.user.id] = { username: m.user.username, globalName: m.user.global_name ?? null, avatar: m.user.avatar ?? null };
+  const name = RoomName.safeParse(channel.name ?? '');
+  return {
+    id: roomId,
+    // Discord allows voice channel names our form does not (an admin's rename): show something sane.
+    name: name.success ? name.data : 'Room',
+    channelId: channel.id,
+    roleId,
+    createdAt: snowflakeTime(channel.id),
+    players,
+    profiles,
+    hostId,
+    formerHosts: marked.filter((id) => !seated.includes(id)),
+    markChanges,
+  };
+}
+
+/**
+ * A channel we made, by the overwrites every room channel gets: @everyone denied CONNECT and the bot
+ * allowed MOVE_MEMBERS. An admin's own voice channel in a rooms category lacks them and is left alone.
+ */
+function isOurChannel(channel: DiscordChannel, listing: GuildListing): boolean {
+  const overwrites = channel.permission_overwrites ?? [];
+  const everyone = overwrites.find((o) => o.id === listing.guildId && o.type === ROLE_OVERWRITE);
+  const bot = overwrites.find((o) => o.id === listing.botUserId && o.type === MEMBER_OVERWRITE);
+  return (
+    everyone !== undefined &&
+    (BigInt(everyone.deny) & PermissionFlagsBits.Connect) !== 0n &&
+    bot !== undefined &&
+    (BigInt(bot.allow) & PermissionFlagsBits.MoveMembers) !== 0n
+  );
+}
+
+/** Snowflakes by age (numeric order): strings of different lengths compare wrongly. */
+function compareSnowflakes(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}

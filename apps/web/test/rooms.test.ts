@@ -271,7 +271,7 @@ describe('cleanup', () => {
 });
 
 describe('restart', () => {
-  it('adopts channels the store does not know and drops rooms whose channel is gone', async () => {
+  it('reads back rooms the store does not know, with their own id, and closes stored rooms whose channel is gone', async () => {
     const kept = await h.rooms.create(h.session('alice'), 'Survivor');
     const gone = await h.rooms.create(h.session('bob'), 'Goner');
     // A restart with a store that remembers only "Goner", whose channel someone deleted meanwhile.
@@ -282,14 +282,12 @@ describe('restart', () => {
     const result = await reconcileRooms({
       rooms: restarted,
       discord: h.roomDiscord,
-      botUserId: h.botUserId,
       clock: h.clock,
       log: pino({ level: 'silent' }),
     });
-    expect(result.dropped).toEqual([gone.room.id]);
-    expect(result.adopted).toHaveLength(1);
-    const adopted = (await store.list()).find((r) => r.channelId === kept.room.channelId);
-    expect(adopted).toMatchObject({ name: 'Survivor', roleId: kept.room.roleId });
+    expect(result.closed).toEqual([gone.room.id]);
+    expect(result.restored).toEqual([kept.room.id]);
+    expect(await store.get(kept.room.id)).toMatchObject({ name: 'Survivor', channelId: kept.room.channelId, roleId: kept.room.roleId, creatorId: h.session('alice').userId });
     expect((await h.discordState()).roles.some((r) => r.id === gone.room.roleId)).toBe(false);
   });
 });

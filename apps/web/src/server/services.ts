@@ -21,7 +21,8 @@ import { GuildInventory } from './rooms/guild-inventory.ts';
 import { RoomDiscord } from './rooms/room-discord.ts';
 import { RoomPlacement, ensureRoomsCategory } from './rooms/room-placement.ts';
 import { RoomService } from './rooms/room-service.ts';
-import { reconcileRooms } from './rooms/reconcile.ts';
+import { ReconcileDefaults, reconcileRooms } from './rooms/reconcile.ts';
+import { RoomRestore } from './rooms/room-restore.ts';
 
 /** Discord as this process reaches it, once any embedded emulator is up. */
 export interface DiscordEndpoint {
@@ -147,7 +148,10 @@ async function buildServices(): Promise<Services> {
     const roomDiscord = new RoomDiscord({ rest, guildId: discord.guildId, botUserId: botUser.id, placement, inventory, log: roomLog });
 
     const bus = infra.bus;
+    // Rooms are read back from Discord while the server already listens; requests wait for them.
+    const restore = new RoomRestore({ clock, log: roomLog });
     const rooms = new RoomService({
+      restore,
       store: infra.roomStore,
       discord: roomDiscord,
       voice,
@@ -208,7 +212,6 @@ async function buildServices(): Promise<Services> {
 
     // Only the lease holder connects to the Gateway (always this process without Redis).
     const gatewayInit = moduleLogger(log, 'Gateway Init');
-    let firstConnection: Promise<void> | undefined;
     // A lease lost and won back: the new connection starts once the old one has written its session.
     let stopping: Promise<void> = Promise.resolve();
     infra.gatewayLease.start({
@@ -220,7 +223,6 @@ async function buildServices(): Promise<Services> {
           if (infra.gatewayLease.fencingToken() !== fencingToken) return;
           return gateway.start(options);
         });
-        firstConnection ??= connecting;
         connecting.catch((error: unknown) => gatewayInit.error({ err: error }, 'the Gateway refused the bot; live voice presence is unavailable'));
       },
       onLost: () => {
@@ -230,13 +232,20 @@ async function buildServices(): Promise<Services> {
     });
     cleanups.push(() => infra.gatewayLease.stop());
     cleanups.push(() => gateway.stop({ keepSession: infra.kind === 'redis' }));
-    // Rooms are reconciled against Discord once the voice cache is seeded (R-ROOM8).
-    if (firstConnection) await Promise.race([firstConnection, new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 10_000))]).catch(() => undefined);
-    await infra.leader.runExclusive('reconcile', 60_000, async () => {
-      await reconcileRooms({ rooms, discord: roomDiscord, botUserId: botUser.id, clock, log: roomLog });
-    });
-
-    cleanup.start();
+    // R-ROOM8: the rooms are read back from Discord (reconcile.ts) without holding up the start; the
+    // room service makes every request wait for it (room-restore.ts). It needs no Gateway: REST only.
+    // With several instances one reads back at a time; another one starting meanwhile serves the
+    // shared store as it is.
+    const halfMadeGraceMs = infra.kind === 'redis' ? ReconcileDefaults.halfMadeGraceMs : 0;
+    void restore
+      .run(async () => {
+        const ran = await infra.leader.runExclusive('reconcile', 60_000, () => reconcileRooms({ rooms, discord: roomDiscord, clock, log: roomLog, halfMadeGraceMs }).then(() => undefined));
+        if (!ran) roomLog.info('another instance is reconciling the rooms with Discord; serving the shared store');
+      })
+      .then(() => {
+        if (restore.ready) cleanup?.start();
+      });
+    cleanups.push(() => restore.stop());
     cleanups.push(() => cleanup?.stop());
 
     const services: Services = {

@@ -2,74 +2,160 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { Room } from './room.ts';
 import type { RoomDiscord } from './room-discord.ts';
-import { type RoomService, newRoomId } from './room-service.ts';
+import { type RoomInDiscord, readRoomsFromDiscord, snowflakeTime } from './room-in-discord.ts';
+import type { RoomService } from './room-service.ts';
+
+export const ReconcileDefaults = {
+  /**
+   * With several instances: longer than a room's creation can take in the worst case (three REST
+   * calls, each up to 6 attempts of 15 s plus 31 s of backoff: about 6 minutes).
+   */
+  halfMadeGraceMs: 10 * 60_000,
+} as const;
 
 export interface ReconcileOptions {
   rooms: RoomService;
   discord: RoomDiscord;
-  botUserId: string;
   clock: Clock;
   log: Logger;
+  /**
+   * Discord objects younger than this that look half-made (a `room-<id>` role with no channel yet, a
+   * channel whose host does not hold the role yet) are left alone: with several instances
+   * (REDIS_URL) another one may be creating that very room right now. 0 with one instance, whose
+   * rooms are all made after the read-back.
+   */
+  halfMadeGraceMs?: number;
 }
 
 export interface ReconcileResult {
-  adopted: string[];
-  dropped: string[];
+  /** Rooms read back from Discord: the store did not have them (the in-memory store after a restart, a flushed Redis). */
+  restored: string[];
+  /** Read-back rooms whose host left the server (or lost the role) while the app was down: the longest-seated player hosts now. */
+  newHosts: string[];
+  /** Stored rooms whose channel (or role) is gone, and read-back rooms with nobody left holding the role. */
+  closed: string[];
+  removedRoles: string[];
+  removedChannels: string[];
   /** Extra rooms categories found empty and deleted. */
   removedCategories: string[];
 }
 
 /**
- * Start-up reconciliation (R-ROOM8): the store and Discord must agree. A stored room whose channel
- * is gone is closed (its role too); a voice channel under any managed category (the first, and every
- * "Spell Rooms N") that no stored room owns (a restart of the embedded store) is adopted, so it
- * still reaches cleanup; an extra category left empty (a crash between a room's undo and the
- * category's, or two instances that both made "Spell Rooms 2") is deleted. Nothing is left
- * orphaned in Discord.
+ * Start-up reconciliation (R-ROOM8): the store and Discord must agree, and Discord has the last word.
+ * The guild is read once (channels, roles, members); then:
+ * - a stored room whose channel is gone (or whose channel lost its role) is closed, role and channel too;
+ * - a room Discord holds that the store does not (every room, after a restart of the in-memory
+ *   store or a flushed Redis) is rebuilt from its channel, role and overwrites with its own id,
+ *   name, host and players (room-in-discord.ts); a host gone from the room is replaced by the
+ *   longest-seated player, and a room nobody holds the role of any more is closed;
+ * - a `room-<id>` role without a channel, or one of our channels without its role, is deleted;
+ * - an extra rooms category left empty is deleted.
+ * What Discord does not hold starts afresh: no spectators (their links seat them again) and the
+ * idle clock starts now, so nobody is cleaned up for the time the server was down.
  */
 export async function reconcileRooms(options: ReconcileOptions): Promise<ReconcileResult> {
-  const { rooms, discord, botUserId, clock, log } = options;
-  const { channels, emptyExtraCategoryIds } = await discord.managedChannels();
-  const channelIds = new Set(channels.map((c) => c.channelId));
-  const stored = await rooms.store.list();
-  const known = new Set(stored.map((r) => r.channelId));
-  const result: ReconcileResult = { adopted: [], dropped: [], removedCategories: [] };
+  const { rooms, discord, clock, log } = options;
+  const graceMs = options.halfMadeGraceMs ?? 0;
+  const listing = await discord.listGuild();
+  const read = readRoomsFromDiscord(listing);
+  const now = clock.now();
+  const young = (snowflake: string) => now - snowflakeTime(snowflake) < graceMs;
+  const result: ReconcileResult = { restored: [], newHosts: [], closed: [], removedRoles: [], removedChannels: [], removedCategories: [] };
+  // One room's trouble (a refused delete) must not keep every other room from coming back.
+  const attempt = async (what: string, context: Record<string, unknown>, job: () => Promise<void>) => {
+    try {
+      await job();
+    } catch (error) {
+      log.error({ err: error, ...context }, `reconcile: could not ${what}; the next start tries again`);
+    }
+  };
 
+  const inDiscord = new Map(read.rooms.map((r) => [r.channelId, r]));
+  const stored = await rooms.store.list();
+  const storedChannels = new Set(stored.map((r) => r.channelId));
+  const storedRoles = new Set(stored.map((r) => r.roleId));
+  const gone = new Set<string>();
   for (const room of stored) {
-    if (channelIds.has(room.channelId)) continue;
-    await rooms.close(room.id, 'channel_deleted');
-    result.dropped.push(room.id);
+    if (inDiscord.get(room.channelId)?.roleId === room.roleId) continue;
+    await attempt('close a room whose channel or role is gone', { roomId: room.id }, async () => {
+      await rooms.close(room.id, 'channel_deleted');
+      result.closed.push(room.id);
+      gone.add(room.channelId);
+    });
   }
 
-  for (const channel of channels) {
-    if (known.has(channel.channelId)) continue;
-    if (!channel.roleId) {
-      // Not one of ours after all (no room role opens it): leave it alone rather than guess.
-      log.warn({ channelId: channel.channelId }, 'voice channel in a rooms category without a room role; not adopted');
+  for (const found of read.rooms) {
+    if (storedChannels.has(found.channelId)) continue;
+    if (found.hostId === null) {
+      if (young(found.channelId)) {
+        log.info({ roomId: found.id, channelId: found.channelId }, 'reconcile: a new room nobody holds the role of yet (being made elsewhere?); left for now');
+        continue;
+      }
+      await attempt('close a room with no player left', { roomId: found.id }, async () => {
+        await rooms.closeUnstored(found, 'closed');
+        result.closed.push(found.id);
+        gone.add(found.channelId);
+      });
       continue;
     }
-    const now = clock.now();
-    const room: Room = {
-      id: newRoomId(),
-      name: channel.name,
-      guildId: options.rooms.guildId,
-      channelId: channel.channelId,
-      roleId: channel.roleId,
-      // The creator is not recorded in Discord; the bot stands in, so only cleanup closes it.
-      creatorId: botUserId,
-      players: [],
-      spectators: [],
-      profiles: {},
-      createdAt: now,
-      lastActiveAt: now,
-      closingAt: null,
-    };
-    await rooms.store.insert(room);
-    result.adopted.push(room.id);
+    if (found.markChanges.length > 0) {
+      await attempt('mark the room host in Discord (the bot needs the Priority Speaker permission)', { roomId: found.id, hostId: found.hostId }, () =>
+        discord.applyHostMarks(found.channelId, found.markChanges),
+      );
+    }
+    const restored = await rooms.restore(roomFrom(found, found.hostId, rooms.guildId, now), found.formerHosts);
+    if (!restored) continue;
+    result.restored.push(found.id);
+    if (found.formerHosts.length > 0) result.newHosts.push(found.id);
   }
-  for (const categoryId of emptyExtraCategoryIds) {
-    if (await discord.removeIfEmptyExtra(categoryId)) result.removedCategories.push(categoryId);
+
+  for (const { roleId, roomId } of read.loneRoles) {
+    // A stored room closed above took its role with it.
+    if (storedRoles.has(roleId)) continue;
+    if (young(roleId)) {
+      log.info({ roleId, roomId }, 'reconcile: a new room role with no channel yet (being made elsewhere?); left for now');
+      continue;
+    }
+    await attempt('delete a room role without its channel', { roleId, roomId }, async () => {
+      await discord.removeLoneRole(roleId);
+      result.removedRoles.push(roleId);
+    });
   }
-  if (result.adopted.length > 0 || result.dropped.length > 0 || result.removedCategories.length > 0) log.info(result, 'rooms reconciled with Discord');
+  for (const { channelId } of read.loneChannels) {
+    if (storedChannels.has(channelId)) continue;
+    await attempt('delete a room channel without its role', { channelId }, async () => {
+      await discord.removeLoneChannel(channelId);
+      result.removedChannels.push(channelId);
+      gone.add(channelId);
+    });
+  }
+  if (read.foreignChannels.length > 0) log.warn({ channelIds: read.foreignChannels }, 'voice channels in a rooms category that are not rooms; left alone');
+
+  // Extra categories that hold nothing now; Discord's own listing decides before any is deleted.
+  const occupied = new Set(listing.channels.filter((c) => !gone.has(c.id) && !result.removedChannels.includes(c.id)).map((c) => c.parent_id ?? null));
+  for (const category of listing.channels.filter((c) => listing.isManagedCategory(c) && !occupied.has(c.id))) {
+    await attempt('delete an empty extra rooms category', { categoryId: category.id }, async () => {
+      if (await discord.removeIfEmptyExtra(category.id)) result.removedCategories.push(category.id);
+    });
+  }
+
+  log.info({ ...result, storedBefore: stored.length, rooms: read.rooms.length }, 'rooms reconciled with Discord');
   return result;
+}
+
+function roomFrom(found: RoomInDiscord, hostId: string, guildId: string, now: number): Room {
+  return {
+    id: found.id,
+    name: found.name,
+    guildId,
+    channelId: found.channelId,
+    roleId: found.roleId,
+    creatorId: hostId,
+    players: found.players,
+    spectators: [],
+    profiles: found.profiles,
+    createdAt: found.createdAt,
+    lastActiveAt: now,
+    closingAt: null,
+  };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../cluster/redis-keys.ts';
 import type { Profile, Room } from './room.ts';
-import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
+import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomExistsError, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
 
 /*
  * Layout (all under the guild's hash tag, see redis-keys.ts):
@@ -50,7 +50,7 @@ const INSERT_LUA = `
 -- ARGV: 1 base, 2 id, 3 channel id, 4 JSON {f: [field, value, …], p: players, s: spectators, r: [user, profile JSON, …], u: members}
 local base, id = ARGV[1], ARGV[2]
 local key = base .. 'room:' .. id
-if redis.call('EXISTS', key) == 1 then return redis.error_reply('room ' .. id .. ' already exists') end
+if redis.call('EXISTS', key) == 1 then return 0 end
 local room = cjson.decode(ARGV[4])
 redis.call('HSET', key, unpack(room.f))
 if #room.p > 0 then redis.call('RPUSH', key .. ':players', unpack(room.p)) end
@@ -161,7 +161,7 @@ export class RedisRoomStore implements RoomStore {
   async insert(room: Room): Promise<void> {
     const profiles = Object.entries(room.profiles).flatMap(([userId, profile]) => [userId, JSON.stringify(profile)]);
     const members = [...new Set([room.creatorId, ...room.players, ...room.spectators])];
-    await this.redis.eval(
+    const inserted = await this.redis.eval(
       INSERT_LUA,
       0,
       this.keys.roomBase,
@@ -169,6 +169,7 @@ export class RedisRoomStore implements RoomStore {
       room.channelId,
       JSON.stringify({ f: roomFields(room), p: room.players, s: room.spectators, r: profiles, u: members }),
     );
+    if (inserted === 0) throw new RoomExistsError(room.id);
   }
 
   async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult> {

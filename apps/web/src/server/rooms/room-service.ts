@@ -25,7 +25,9 @@ import { type InviteKind, InviteTokens } from './invite-token.ts';
 import { type Profile, type Room, type RoomView, membershipOf, roomInfo } from './room.ts';
 import { ROOMS_FULL_MESSAGE, ROOMS_FULL_RETRY_AFTER_SECONDS, RoomCapacityError } from './guild-capacity.ts';
 import type { RoomDiscord, RoomResources } from './room-discord.ts';
-import type { RoomStore } from './room-store.ts';
+import { snowflakeTime } from './room-in-discord.ts';
+import type { RoomRestore } from './room-restore.ts';
+import { RoomExistsError, type RoomStore } from './room-store.ts';
 
 export interface RoomServiceOptions {
   store: RoomStore;
@@ -39,6 +41,11 @@ export interface RoomServiceOptions {
   cdnUrl: string;
   clock: Clock;
   log: Logger;
+  /**
+   * The start-up read-back (reconcile.ts): requests wait for it, never seeing a room missing that is
+   * only not read back yet. Without one, the store is taken to hold every room already.
+   */
+  restore?: RoomRestore;
 }
 
 // Validated as an object so field errors are keyed `name`, as the form's field is.
@@ -80,11 +87,18 @@ export class RoomService {
     this.#log = options.log;
   }
 
+  /** Every door (HTTP, server functions) waits here for the read-back; 503 after a bound (room-restore.ts). */
+  async #restored(): Promise<void> {
+    await this.#o.restore?.awaitReady();
+  }
+
   // ---- create -----------------------------------------------------------------------------------
 
   async create(session: Session, rawName: unknown): Promise<CreatedRoom> {
     const parsed = CreateRoomInput.safeParse({ name: rawName });
     if (!parsed.success) throw validationError(parsed.error, 'The room name is not valid.');
+    // The open-rooms limit counts rooms that may not be read back yet.
+    await this.#restored();
     const name = parsed.data.name;
     // One create at a time per user: the open-rooms limit check and the double-click check below
     // both need to see the previous create's result.
@@ -120,7 +134,7 @@ export class RoomService {
     const id = newRoomId();
     const { roleId, channelId } = await this.#discordCreate(id, name, session.userId);
     const now = this.#o.clock.now();
-    const room: Room = {
+    let room: Room = {
       id,
       name,
       guildId: this.#o.guildId,
@@ -130,22 +144,31 @@ export class RoomService {
       players: [session.userId],
       spectators: [],
       profiles: { [session.userId]: profileOf(session) },
-      createdAt: now,
+      // When Discord made the channel: what a read-back after a restart finds (room-in-discord.ts).
+      createdAt: snowflakeTime(channelId),
       lastActiveAt: now,
       closingAt: null,
     };
     try {
       await this.#o.store.insert(room);
     } catch (error) {
-      // The room is not stored, so nothing would ever close it: Discord's side goes now.
-      await this.#o.discord.destroy({ roleId, channelId }).catch((undoError: unknown) => {
-        this.#log.error({ err: undoError, roleId, channelId }, 'could not undo a room the store refused; it is left in Discord until the next start reconciles it');
-      });
-      throw error;
+      // Another instance, starting up, may have read this very room back from Discord between our
+      // last Discord call and this insert (REDIS_URL): then it is stored, and it is ours.
+      const adopted = error instanceof RoomExistsError ? await this.#o.store.get(id) : null;
+      if (adopted?.channelId === channelId && adopted.roleId === roleId) room = adopted;
+      else return this.#undoUnstored(error, roleId, channelId);
     }
     this.#log.info({ roomId: id, channelId, roleId, creatorId: session.userId }, 'room created');
     await this.#publishLobby(room);
     return this.#withLinks(room);
+  }
+
+  /** The room is not stored, so nothing would ever close it: Discord's side goes now. */
+  async #undoUnstored(error: unknown, roleId: string, channelId: string): Promise<never> {
+    await this.#o.discord.destroy({ roleId, channelId }).catch((undoError: unknown) => {
+      this.#log.error({ err: undoError, roleId, channelId }, 'could not undo a room the store refused; it is left in Discord until the next start reconciles it');
+    });
+    throw error;
   }
 
   /** The Discord side; a server with no room left is a 503 the create form shows, never a 502. */
@@ -175,6 +198,7 @@ export class RoomService {
 
   /** The room for someone allowed to see it: 404 when unknown or closed, 403 for others. */
   async getForMember(roomId: string, userId: string): Promise<Room> {
+    await this.#restored();
     const room = await this.#o.store.get(roomId);
     if (!room) {
       const closed = await this.#o.store.closedAt(roomId);
@@ -191,6 +215,9 @@ export class RoomService {
 
   /** canView, telling a closed room (its tombstone) apart from one that never was or is not theirs. */
   async viewAccess(roomId: string, userId: string): Promise<ViewAccess> {
+    // A tab resubscribing while the rooms are read back waits for them, however long (a socket has
+    // no deadline), and then gets its room as if nothing happened.
+    await this.#o.restore?.whenReady();
     const room = await this.#o.store.get(roomId);
     if (room) return membershipOf(room, userId) !== null ? 'allowed' : 'denied';
     return (await this.#o.store.closedAt(roomId)) !== null ? 'closed' : 'denied';
@@ -198,6 +225,7 @@ export class RoomService {
 
   /** Room, players, spectators and who is in voice right now, at the room's current sequence. */
   async snapshot(roomId: string): Promise<RoomSnapshot | null> {
+    await this.#o.restore?.whenReady();
     const seq = await this.#o.bus.currentSeq(roomTopic(roomId));
     const room = await this.#o.store.get(roomId);
     if (!room) return null;
@@ -235,6 +263,11 @@ export class RoomService {
   }
 
   async listForUser(userId: string): Promise<RoomListing[]> {
+    await this.#restored();
+    return this.#listForUser(userId);
+  }
+
+  async #listForUser(userId: string): Promise<RoomListing[]> {
     const rooms = await this.#o.store.listForUser(userId);
     return rooms
       .sort((a, b) => b.createdAt - a.createdAt)
@@ -256,6 +289,7 @@ export class RoomService {
    * spectator gets nothing in Discord. The fifth player gets 409 and Discord is not touched.
    */
   async redeem(session: Session, token: string): Promise<Room> {
+    await this.#restored();
     const { claims, room } = await this.openInvite(token);
     const membership = membershipOf(room, session.userId);
     if (membership === 'creator' || membership === 'player') return room;
@@ -311,7 +345,8 @@ export class RoomService {
   }
 
   /** The invite's room, checked as redeem checks it (invite-check.ts); changes nothing (the invite page's preview). */
-  openInvite(token: string): Promise<InviteTarget> {
+  async openInvite(token: string): Promise<InviteTarget> {
+    await this.#restored();
     return openInvite(token, { invites: this.#o.invites, store: this.#o.store, guildId: this.#o.guildId }, this.#o.clock.now());
   }
 
@@ -334,6 +369,7 @@ export class RoomService {
 
   /** Creator only (R-ROOM6). Idempotent: closing a closed room is a no-op that succeeds. */
   async closeByUser(session: Session, roomId: string): Promise<void> {
+    await this.#restored();
     const room = await this.#o.store.get(roomId);
     if (!room) {
       if (await this.#o.store.closedAt(roomId)) return;
@@ -365,14 +401,50 @@ export class RoomService {
     await this.#publishLobby(removed);
   }
 
+  /**
+   * A room read back from Discord at start (reconcile.ts), stored as found. When its host changed
+   * hands while the app was down, the former host loses the room and everyone is told, as a live
+   * change would tell them. False when the store already had it (another instance got there first).
+   */
+  async restore(room: Room, formerHosts: readonly string[]): Promise<boolean> {
+    try {
+      await this.#o.store.insert(room);
+    } catch (error) {
+      if (error instanceof RoomExistsError) return false;
+      throw error;
+    }
+    if (formerHosts.length === 0) return true;
+    this.#log.info({ roomId: room.id, hostId: room.creatorId, formerHosts }, 'room read back with a new host: the host left while the server was down');
+    for (const userId of formerHosts) await this.#revoke(room.id, userId);
+    await this.#publishRoomUpdated(room);
+    await this.#publishLobby(room);
+    for (const userId of formerHosts) await this.#o.bus.publish(userTopic(userId), 'lobby.rooms', { rooms: await this.#listForUser(userId) });
+    return true;
+  }
+
+  /**
+   * Closes a room found only in Discord (nobody holds its role any more): channel and role go, and
+   * a tombstone makes its links say "closed" rather than "no such room".
+   */
+  async closeUnstored(room: { id: string; roleId: string; channelId: string }, reason: RoomDeletedReason): Promise<void> {
+    await this.#o.discord.destroy({ roleId: room.roleId, channelId: room.channelId });
+    await this.#o.store.delete(room.id, this.#o.clock.now());
+    this.#log.info({ roomId: room.id, reason }, 'room closed at start: nobody holds its role any more');
+    await this.#o.bus.publish(roomTopic(room.id), 'room.deleted', { roomId: room.id, reason });
+    await this.#o.bus.revoke({ topic: roomTopic(room.id), userId: null, access: 'closed' });
+  }
+
   /** The room's channel was deleted by hand in Discord: finish the job (role, store, viewers). */
   async onChannelDeleted(channelId: string): Promise<void> {
+    // Events queue behind the read-back: a room not read back yet would miss its own deletion.
+    await this.#o.restore?.whenReady();
     const room = await this.#o.store.findByChannel(channelId);
     if (room) await this.close(room.id, 'channel_deleted');
   }
 
   /** Someone left the guild: they are no longer a player or spectator anywhere. */
   async onMemberRemoved(userId: string): Promise<void> {
+    await this.#o.restore?.whenReady();
     for (const room of await this.#o.store.listForUser(userId)) {
       if (room.creatorId === userId) continue;
       await this.#o.store.removeParticipant(room.id, userId);
@@ -398,7 +470,7 @@ export class RoomService {
   async #publishLobby(room: Room): Promise<void> {
     const users = new Set([room.creatorId, ...room.players, ...room.spectators]);
     for (const userId of users) {
-      await this.#o.bus.publish(userTopic(userId), 'lobby.rooms', { rooms: await this.listForUser(userId) });
+      await this.#o.bus.publish(userTopic(userId), 'lobby.rooms', { rooms: await this.#listForUser(userId) });
     }
   }
 

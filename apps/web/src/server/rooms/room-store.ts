@@ -42,6 +42,14 @@ export interface RoomStore {
 
 export const TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** insert() of a room id the store already holds: nothing was written. */
+export class RoomExistsError extends Error {
+  override readonly name = 'RoomExistsError';
+  constructor(readonly roomId: string) {
+    super(`room ${roomId} already exists`);
+  }
+}
+
 /**
  * The embedded default (R-SCALE1): one process, nothing survives a restart but Discord itself.
  *
@@ -93,7 +101,7 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async insert(room: Room): Promise<void> {
-    if (this.#rooms.has(room.id)) throw new Error(`room ${room.id} already exists`);
+    if (this.#rooms.has(room.id)) throw new RoomExistsError(room.id);
     const stored = frozen(room);
     this.#rooms.set(room.id, stored);
     this.#byChannel.set(room.channelId, room.id);

@@ -158,12 +158,25 @@ describe('a restart with an empty store', () => {
     await down();
     h.emulator.state.deleteChannel(noChannel.room.channelId);
     h.emulator.state.deleteRole(h.emulator.guildId, noRole.room.roleId);
-    const { store, result } = await restart();
-    expect(result).toMatchObject({ restored: [kept.room.id], removedRoles: [noChannel.room.roleId], removedChannels: [noRole.room.channelId], closed: [] });
+    const { rooms, store, result } = await restart();
+    expect(result).toMatchObject({ restored: [kept.room.id], removedRoles: [noChannel.room.roleId], removedChannels: [noRole.room.channelId], closed: [noChannel.room.id] });
+    // The role named the room: its links say closed. The role-less channel named nothing.
+    expect(await rooms.viewAccess(noChannel.room.id, id('alice'))).toBe('closed');
+    expect(await rooms.viewAccess(noRole.room.id, id('bob'))).toBe('denied');
     const state = await h.discordState();
     expect(state.roles.some((r) => r.id === noChannel.room.roleId)).toBe(false);
     expect(state.channels.some((c) => c.id === noRole.room.channelId)).toBe(false);
     expect((await store.list()).map((r) => r.id)).toEqual([kept.room.id]);
+  });
+
+  it('deletes a stray second role naming a live room, and the room lives on (no tombstone, no room.deleted)', async () => {
+    const { room } = await h.rooms.create(h.session('alice'), 'Twin');
+    const stray = h.emulator.state.createRole(h.emulator.guildId, { name: `room-${room.id}` });
+    h.published.length = 0;
+    const { rooms, result } = await restart();
+    expect(result).toMatchObject({ restored: [room.id], removedRoles: [stray.id], closed: [] });
+    expect(await rooms.viewAccess(room.id, id('alice'))).toBe('allowed');
+    expect(h.published.filter((m) => m.event === 'room.deleted')).toEqual([]);
   });
 
   it('leaves alone what is not ours: a look-alike role, an admin voice channel in the rooms category, a room channel elsewhere', async () => {

@@ -109,6 +109,7 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
     if (found.formerHosts.length > 0) result.newHosts.push(found.id);
   }
 
+  const liveIds = new Set([...stored.map((r) => r.id), ...read.rooms.map((r) => r.id)]);
   for (const { roleId, roomId } of read.loneRoles) {
     // A stored room closed above took its role with it.
     if (storedRoles.has(roleId)) continue;
@@ -117,7 +118,13 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
       continue;
     }
     await attempt('delete a room role without its channel', { roleId, roomId }, async () => {
-      await discord.removeLoneRole(roleId);
+      // Its channel was deleted while the app was down: the room is closed, and its links say so.
+      // A second role naming a live room's id is only a stray role.
+      if (liveIds.has(roomId)) await discord.removeLoneRole(roleId);
+      else {
+        await rooms.closeUnstored({ id: roomId, roleId, channelId: undefined }, 'channel_deleted');
+        result.closed.push(roomId);
+      }
       result.removedRoles.push(roleId);
     });
   }

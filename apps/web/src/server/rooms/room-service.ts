@@ -423,13 +423,13 @@ export class RoomService {
   }
 
   /**
-   * Closes a room found only in Discord (nobody holds its role any more): channel and role go, and
-   * a tombstone makes its links say "closed" rather than "no such room".
+   * Closes a room found only in Discord (nobody holds its role any more, or its channel is gone):
+   * what is left of it goes, and a tombstone makes its links say "closed" rather than "no such room".
    */
-  async closeUnstored(room: { id: string; roleId: string; channelId: string }, reason: RoomDeletedReason): Promise<void> {
+  async closeUnstored(room: { id: string; roleId: string; channelId: string | undefined }, reason: RoomDeletedReason): Promise<void> {
     await this.#o.discord.destroy({ roleId: room.roleId, channelId: room.channelId });
     await this.#o.store.delete(room.id, this.#o.clock.now());
-    this.#log.info({ roomId: room.id, reason }, 'room closed at start: nobody holds its role any more');
+    this.#log.info({ roomId: room.id, reason }, 'room closed at start: found half-gone in Discord');
     await this.#o.bus.publish(roomTopic(room.id), 'room.deleted', { roomId: room.id, reason });
     await this.#o.bus.revoke({ topic: roomTopic(room.id), userId: null, access: 'closed' });
   }

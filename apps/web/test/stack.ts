@@ -12,6 +12,10 @@ export interface Stack {
   emulator: { url: string; apiUrl: string };
   /** Everything the app process printed, for failure messages. */
   output(): string;
+  /** Resolves once /api/health answers 200 (startStack waits for it unless told not to). */
+  healthy(): Promise<void>;
+  /** Signals the app process (not the emulator) and waits until it has exited: `kill -9` by default. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -22,14 +26,24 @@ export interface StackOptions {
    */
   mode: 'production' | 'development';
   env?: Record<string, string>;
+  /**
+   * production: run against this emulator instead of starting one. The caller owns it (close() leaves
+   * it running), so the app can be killed and started again on the same Discord.
+   */
+  emulator?: EmulatorHandle;
+  /** Listen here (and keep PUBLIC_URL) instead of on a fresh port: a restarted app at the same address. */
+  port?: number;
+  /** Return as soon as the process is spawned, without waiting for /api/health (then call healthy()). */
+  waitUntilHealthy?: boolean;
 }
 
 
 /** Starts the app as its own process, exactly as a developer or an operator would. */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   let emulator: EmulatorHandle | undefined;
+  let ownEmulator = false;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/root',
@@ -43,7 +57,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let command: string[];
   if (options.mode === 'production') {
     await assertWebBuildFresh();
-    emulator = await startEmulator({ port: 0 });
+    emulator = options.emulator ?? (await startEmulator({ port: 0 }));
+    ownEmulator = options.emulator === undefined;
     Object.assign(env, {
       NODE_ENV: 'production',
       SESSION_SECRET: randomBytes(32).toString('base64url'),
@@ -68,14 +83,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const close = async () => {
     await stopChild(child);
-    await emulator?.close();
+    if (ownEmulator) await emulator?.close();
+  };
+  const healthy = () => waitForHealth(`${baseUrl}/api/health`, child, () => output);
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
   };
 
-  try {
-    await waitForHealth(`${baseUrl}/api/health`, child, () => output);
-  } catch (error) {
-    await close();
-    throw error;
+  if (options.waitUntilHealthy !== false || !emulator) {
+    try {
+      await healthy();
+    } catch (error) {
+      await close();
+      throw error;
+    }
   }
 
   const emulatorUrl = emulator?.url ?? (await lobbyEmulatorUrl(baseUrl));
@@ -83,6 +107,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     baseUrl,
     emulator: { url: emulatorUrl, apiUrl: `${emulatorUrl}/api` },
     output: () => output,
+    healthy,
+    kill,
     close,
   };
 }

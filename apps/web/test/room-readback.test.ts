@@ -18,6 +18,7 @@ import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
  * the built app) is restart.test.ts.
  */
 
+const redisUp = await redisAvailable();
 let h: RoomsHarness;
 beforeEach(async () => {
   h = await roomsHarness();
@@ -203,8 +204,7 @@ describe('a restart with an empty store', () => {
     expect((await h.discordState()).roles.some((r) => r.id === role.id)).toBe(false);
   });
 
-  it('fills an empty Redis store (a flushed Redis) from Discord, and a kept one keeps its rooms as they were', async () => {
-    if (!(await redisAvailable())) return;
+  it.runIf(redisUp)('fills an empty Redis store (a flushed Redis) from Discord, and a kept one keeps its rooms as they were', async () => {
     const space = new RedisTestSpace();
     try {
       const redis = await space.connect('readback');

@@ -224,7 +224,8 @@ function cookieOf(header: string | undefined): string {
 function post(client: Client, path: string, body: unknown): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
     method: 'POST',
-    headers: { cookie: client.cookie ?? '', 'content-type': 'application/json' },
+    // A browser's write carries its Origin; the app refuses writes without one (CSRF rule).
+    headers: { cookie: client.cookie ?? '', origin: new URL(baseUrl).origin, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
 }

@@ -9,7 +9,7 @@ const available = await redisAvailable();
 
 async function roomOn(instance: ClusterInstance): Promise<{ cookie: string; roomId: string; channelId: string }> {
   const { cookie } = await signInAs(instance.baseUrl, 'alice');
-  const res = await fetch(`${instance.baseUrl}/api/rooms`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Failover room' }) });
+  const res = await fetch(`${instance.baseUrl}/api/rooms`, { method: 'POST', headers: { cookie, origin: instance.baseUrl, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Failover room' }) });
   if (res.status !== 201) throw new Error(`create room answered ${res.status}: ${await res.text()}`);
   const { room } = (await res.json()) as { room: { id: string; channelId: string } };
   return { cookie, roomId: room.id, channelId: room.channelId };

@@ -43,7 +43,7 @@ describe.runIf(available)('Redis connections killed mid-stream', () => {
     const holder = await cluster.waitForHolder();
     const [i1, i2] = cluster.instances as [typeof holder, typeof holder];
     const { cookie } = await signInAs(i1.baseUrl, 'alice');
-    const res = await fetch(`${i1.baseUrl}/api/rooms`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Outage room' }) });
+    const res = await fetch(`${i1.baseUrl}/api/rooms`, { method: 'POST', headers: { cookie, origin: i1.baseUrl, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Outage room' }) });
     const { room } = (await res.json()) as { room: { id: string; channelId: string } };
     watchers.push(await RoomWatcher.open([i1.baseUrl], cookie, room.id, 'tab on i1'));
     watchers.push(await RoomWatcher.open([i2.baseUrl], cookie, room.id, 'tab on i2'));

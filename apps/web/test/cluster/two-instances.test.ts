@@ -34,7 +34,7 @@ describe.runIf(available)('two instances behind one Redis', () => {
   it('a room made on one instance streams every voice change to watchers on both, in seq order', async () => {
     const [i1, i2] = cluster.instances as [typeof cluster.instances[0], typeof cluster.instances[0]];
     const { cookie } = await signInAs(i1.baseUrl, 'alice');
-    const created = await fetch(`${i1.baseUrl}/api/rooms`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Cluster room' }) });
+    const created = await fetch(`${i1.baseUrl}/api/rooms`, { method: 'POST', headers: { cookie, origin: i1.baseUrl, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Cluster room' }) });
     expect(created.status).toBe(201);
     const { room, inviteUrl } = (await created.json()) as { room: { id: string; channelId: string }; inviteUrl: string };
     // The session cookie from instance 1 works on instance 2: nothing sticky.
@@ -48,7 +48,7 @@ describe.runIf(available)('two instances behind one Redis', () => {
       // Meanwhile a player joins through the other instance: a room event from an HTTP request,
       // numbered in the same sequence as the voice events.
       const bob = await signInAs(i2.baseUrl, 'bob');
-      const redeemed = await fetch(`${i2.baseUrl}/api/invites/redeem`, { method: 'POST', headers: { cookie: bob.cookie, 'content-type': 'application/json' }, body: JSON.stringify({ token: inviteUrl.split('/invite/')[1] }) });
+      const redeemed = await fetch(`${i2.baseUrl}/api/invites/redeem`, { method: 'POST', headers: { cookie: bob.cookie, origin: i2.baseUrl, 'content-type': 'application/json' }, body: JSON.stringify({ token: inviteUrl.split('/invite/')[1] }) });
       expect(redeemed.status).toBe(200);
       await producing;
       const truth = await traffic.truth();

@@ -114,12 +114,18 @@ describe('kill -9 and start again (one instance, in-memory store)', () => {
     // Discord answers slowly for a while, so the read-back takes a few seconds and a request lands in it.
     await fetch(`${emulator.controlUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'latency', ms: 1_000 }) });
     app = await start({ waitUntilHealthy: false, env: { LOG_LEVEL: 'info' } });
+    // Health answers at once meanwhile: not ready, rooms not restored (a load balancer routes around it).
+    const healthDuring = firstAnswer(() => call('', 'GET', '/api/health'));
     const { sentAt, answer } = await firstAnswer(() => call(c.alice!, 'GET', `/api/rooms/${roomId}`));
     const readBackAt = await waitForReadBack(app);
     expect(sentAt, 'the first request was sent before the rooms were read back').toBeLessThan(readBackAt);
     expect(answer.status).toBe(200);
+    const during = await healthDuring;
+    expect(during.sentAt).toBeLessThan(readBackAt);
+    expect([during.answer.status, during.answer.body.status, during.answer.body.roomsRestored]).toEqual([503, 'degraded', false]);
     await fetch(`${emulator.controlUrl}/faults`, { method: 'DELETE' });
     await app.healthy();
+    expect((await call('', 'GET', '/api/health')).body.roomsRestored).toBe(true);
 
     // The same room: id, name, host, channel, creation time, players; only the spectators start afresh.
     expect(answer.body.room).toEqual(before.body.room);

@@ -18,6 +18,8 @@ export interface Health {
     identifyBlockedUntil?: string;
   };
   connections: number;
+  /** False while the rooms are read back from Discord after a start (room requests wait meanwhile). */
+  roomsRestored: boolean;
   rooms: number;
   /** Channels and roles of the Discord server and how many more rooms fit; null when Discord could not be asked. */
   capacity: CapacityStatus | null;
@@ -36,6 +38,7 @@ export interface PublicHealth {
   instanceId: string;
   gateway: { state: string; holder: boolean; identifyBlockedUntil?: string };
   connections: number;
+  roomsRestored: boolean;
   redis?: Health['redis'];
   emulatorUrl?: string;
 }
@@ -51,21 +54,29 @@ export function publicHealth(health: Health): PublicHealth {
       ...(health.gateway.identifyBlockedUntil ? { identifyBlockedUntil: health.gateway.identifyBlockedUntil } : {}),
     },
     connections: health.connections,
+    // A reason the instance is not ready yet: public, so a load balancer routes around it.
+    roomsRestored: health.roomsRestored,
     ...(health.redis ? { redis: health.redis } : {}),
     ...(health.emulatorUrl ? { emulatorUrl: health.emulatorUrl } : {}),
   };
 }
 
 /**
- * Liveness + readiness (R-OPS2, R-GW6): ready when the Gateway is CONNECTED, or when this instance
- * is a healthy standby (another holds the lease and Redis answers).
+ * Readiness (R-OPS2, R-GW6): the rooms are read back after a start (until then room requests wait,
+ * so a load balancer should send them elsewhere), Redis answers when there is one, and the Gateway
+ * is CONNECTED, or this instance is a standby (another holds the lease).
  */
+export function isReady(s: { redisOk: boolean; holder: boolean; connected: boolean; clustered: boolean; roomsRestored: boolean }): boolean {
+  return s.roomsRestored && s.redisOk && (s.holder ? s.connected : s.clustered);
+}
+
+/** Liveness + readiness, with what an operator needs to see why. */
 export async function health(services: Services): Promise<{ ok: boolean; body: Health }> {
   const status = services.gateway.status();
   const holder = services.infra.isGatewayHolder();
   const redisOk = services.infra.kind === 'redis' ? await services.infra.ping() : true;
-  const connected = status.state === GatewayState.Connected;
-  const ok = redisOk && (holder ? connected : services.infra.kind === 'redis');
+  const roomsRestored = services.roomsRestored();
+  const ok = isReady({ redisOk, holder, connected: status.state === GatewayState.Connected, clustered: services.infra.kind === 'redis', roomsRestored });
   const body: Health = {
     status: ok ? 'ok' : 'degraded',
     instanceId: services.instanceId,
@@ -80,6 +91,7 @@ export async function health(services: Services): Promise<{ ok: boolean; body: H
       ...(status.identifyBlockedUntil !== null ? { identifyBlockedUntil: new Date(status.identifyBlockedUntil).toISOString() } : {}),
     },
     connections: services.hub.connectionCount,
+    roomsRestored,
     rooms: await services.rooms.store.count(),
     capacity: await services.placement.status().catch(() => null),
     ...(services.infra.kind === 'redis' ? { redis: redisOk ? ('ok' as const) : ('unreachable' as const) } : {}),

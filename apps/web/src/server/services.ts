@@ -53,6 +53,8 @@ export interface Services {
   readonly bus: EventBus;
   readonly hub: Hub;
   readonly rooms: RoomService;
+  /** The rooms were read back from Discord after this start (room-restore.ts). */
+  roomsRestored(): boolean;
   /** Where rooms go and how many more fit (Discord's channel and role limits). */
   readonly placement: RoomPlacement;
   readonly cleanup: CleanupJob;
@@ -262,6 +264,7 @@ async function buildServices(): Promise<Services> {
       bus,
       hub,
       rooms,
+      roomsRestored: () => restore.ready,
       placement,
       cleanup,
       metrics,

@@ -11,7 +11,7 @@ import { type RoomChannel, emptyChannel, seededChannel } from '../client/room-st
  */
 const RealtimeContext = createContext<RealtimeClient | null>(null);
 
-export function browserEnvironment(): RealtimeEnvironment {
+function browserEnvironment(): RealtimeEnvironment {
   return {
     socketUrl: () => `${window.location.protocol === 'https:' ? 'wss:' : 'ws:'}//${window.location.host}/api/ws`,
     fetchToken: fetchWsToken,

@@ -1,18 +1,18 @@
 import type { Player, RoomDeletedReason, RoomEvent, RoomInfo, RoomSnapshot, UserSummary, VoiceMember } from '@repo/protocol';
 
-/**
- * One room as this tab knows it, and the pure rules that keep it true: a snapshot replaces
- * everything; events apply in sequence, idempotently (joined/updated upsert, left removes); a
- * missing sequence number means we missed something, so we ask for a fresh snapshot instead of
- * guessing (R-RT3).
- */
-export interface RoomView {
+// One room as this tab knows it, and the pure rules that keep it true: a snapshot replaces
+// everything; events apply in sequence, idempotently (joined/updated upsert, left removes); a
+// missing sequence number means we missed something, so we ask for a fresh snapshot instead of
+// guessing (R-RT3).
+
+/** This tab's copy of a room at one `seq`: the last snapshot with the events after it applied; what the room page renders. */
+export interface RoomReplica {
   roomId: string;
   room: RoomInfo;
   players: Player[];
   spectators: UserSummary[];
   voice: VoiceMember[];
-  /** The room's sequence number this view reflects. */
+  /** The room's sequence number this replica reflects. */
   seq: number;
 }
 
@@ -32,7 +32,7 @@ export type RoomSync = 'pending' | 'live' | 'resyncing' | 'failed' | 'revoked' |
 
 export interface RoomChannel {
   roomId: string;
-  view: RoomView | null;
+  view: RoomReplica | null;
   sync: RoomSync;
   deleted: RoomDeletedReason | null;
   error: { code: string; message: string } | null;
@@ -58,7 +58,7 @@ export function emptyChannel(roomId: string): RoomChannel {
   return { roomId, view: null, sync: 'pending', deleted: null, error: null };
 }
 
-export function viewFromSnapshot(snapshot: RoomSnapshot): RoomView {
+export function replicaFromSnapshot(snapshot: RoomSnapshot): RoomReplica {
   return {
     roomId: snapshot.roomId,
     room: snapshot.room,
@@ -71,7 +71,7 @@ export function viewFromSnapshot(snapshot: RoomSnapshot): RoomView {
 
 /** A channel seeded from the page's server-side load; it is `pending` until the socket's snapshot. */
 export function seededChannel(snapshot: RoomSnapshot): RoomChannel {
-  return { ...emptyChannel(snapshot.roomId), view: viewFromSnapshot(snapshot) };
+  return { ...emptyChannel(snapshot.roomId), view: replicaFromSnapshot(snapshot) };
 }
 
 const same = (channel: RoomChannel): RoomStep => ({ channel, resubscribe: false });
@@ -83,7 +83,7 @@ export function reduceRoom(channel: RoomChannel, action: RoomAction): RoomStep {
       return same({ ...channel, sync: channel.sync === 'live' || channel.sync === 'resyncing' ? 'resyncing' : 'pending', error: null });
     case 'snapshot':
       if (channel.sync === 'deleted') return same(channel);
-      return same({ ...channel, view: viewFromSnapshot(action.snapshot), sync: 'live', error: null });
+      return same({ ...channel, view: replicaFromSnapshot(action.snapshot), sync: 'live', error: null });
     case 'failed':
       if (channel.sync === 'deleted') return same(channel);
       // A subscribe that reached the server after the room closed: it is gone (the server does not
@@ -109,10 +109,10 @@ function applyEvent(channel: RoomChannel, event: RoomEvent): RoomStep {
     return same({ ...channel, view: { ...view, seq }, sync: 'deleted', deleted: event.payload.reason });
   }
   if (seq !== view.seq + 1) return { channel: { ...channel, sync: 'resyncing' }, resubscribe: true };
-  return same({ ...channel, view: applyToView(view, event) });
+  return same({ ...channel, view: applyToReplica(view, event) });
 }
 
-function applyToView(view: RoomView, event: RoomEvent): RoomView {
+function applyToReplica(view: RoomReplica, event: RoomEvent): RoomReplica {
   const seq = event.payload.seq;
   switch (event.event) {
     case 'voice.joined':
@@ -141,12 +141,12 @@ function upsert(voice: VoiceMember[], member: VoiceMember): VoiceMember[] {
 
 // ---- what the page asks of a view -------------------------------------------------------------------
 
-export function voiceOf(view: RoomView, userId: string): VoiceMember | undefined {
+export function voiceOf(view: RoomReplica, userId: string): VoiceMember | undefined {
   return view.voice.find((m) => m.userId === userId);
 }
 
 /** People in the voice channel who are not players: joined from Discord directly, or left the game. */
-export function voiceOutsiders(view: RoomView): VoiceMember[] {
+export function voiceOutsiders(view: RoomReplica): VoiceMember[] {
   const players = new Set(view.players.map((p) => p.userId));
   return view.voice.filter((m) => !players.has(m.userId));
 }

@@ -1,5 +1,5 @@
 import { ROOM_PLAYER_LIMIT, type Player, type UserSummary, type VoiceMember } from '@repo/protocol';
-import { type RoomView, displayName, isDeafened, isMuted, voiceOf, voiceOutsiders } from '../client/room-state.ts';
+import { type RoomReplica, displayName, isDeafened, isMuted, voiceOf, voiceOutsiders } from '../client/room-state.ts';
 import { Avatar } from './avatar.tsx';
 import { CrownIcon, HeadphonesOffIcon, MicIcon, MicOffIcon, SeatIcon } from './icons.tsx';
 import { badge, card } from './styles.ts';
@@ -8,7 +8,7 @@ import { badge, card } from './styles.ts';
  * Who is in the room: four reserved player seats (so nothing jumps when people come and go),
  * people in the voice channel who are not players, and spectators. Names are plain text.
  */
-export function PlayersPanel({ view, me }: { view: RoomView; me: string }) {
+export function PlayersPanel({ view, me }: { view: RoomReplica; me: string }) {
   const limit = view.room.playerLimit || ROOM_PLAYER_LIMIT;
   const seats = Math.max(limit, view.players.length);
   const full = view.players.length >= limit;
@@ -111,7 +111,7 @@ function OpenSeat() {
 }
 
 /** In the voice channel but not a player: joined from Discord without the site, or not a player any more. */
-export function VoiceOutsiders({ view }: { view: RoomView }) {
+export function VoiceOutsiders({ view }: { view: RoomReplica }) {
   const outsiders = voiceOutsiders(view);
   if (outsiders.length === 0) return null;
   return (

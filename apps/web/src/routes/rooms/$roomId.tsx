@@ -1,7 +1,7 @@
 import { Link, createFileRoute, notFound, redirect, useHydrated, useNavigate } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../client/api.ts';
-import { type RoomView, displayName, viewFromSnapshot, voiceOf } from '../../client/room-state.ts';
+import { type RoomReplica, displayName, replicaFromSnapshot, voiceOf } from '../../client/room-state.ts';
 import { ClosingBanner } from '../../components/closing-banner.tsx';
 import { ConnectionStatus } from '../../components/connection-status.tsx';
 import { Dialog } from '../../components/dialog.tsx';
@@ -86,7 +86,7 @@ function Room({ data }: { data: RoomData }) {
   const { channel, resync } = useRoom(roomId, data.snapshot);
   const realtime = useRealtime();
   const navigate = useNavigate();
-  const view: RoomView = channel.view ?? viewFromSnapshot(data.snapshot);
+  const view: RoomReplica = channel.view ?? replicaFromSnapshot(data.snapshot);
   const myVoice = voiceOf(view, me);
   const voice = useVoiceJoin(roomId);
   const inVoice = myVoice !== undefined;

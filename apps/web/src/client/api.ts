@@ -14,8 +14,6 @@ export type ApiError = z.infer<typeof ErrorBody>['error'] & {
 
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiError };
 
-export { CreatedRoom, VoiceAction };
-
 const UNREACHABLE: ApiError = {
   status: 0,
   kind: 'network',

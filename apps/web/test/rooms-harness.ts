@@ -3,7 +3,7 @@ import { DiscordRestClient } from '@repo/discord-rest';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '@repo/discord-emulator';
 import pino from 'pino';
 import type { Session } from '../src/server/auth/session.ts';
-import { ManualClock } from '../src/server/clock.ts';
+import { FakeClock } from '@repo/platform/testing';
 import { type BusMessage, MemoryEventBus } from '../src/server/realtime/event-bus.ts';
 import { CleanupJob } from '../src/server/rooms/cleanup-job.ts';
 import { GatewayRouter } from '../src/server/rooms/gateway-router.ts';
@@ -20,13 +20,13 @@ export const SECRET = 'rooms-test-secret-0123456789abcdef0123456789';
 
 /**
  * The rooms part of the object graph, wired as services.ts wires it, against an in-process emulator
- * and the real Gateway client. Room time runs on a ManualClock; Discord's on real time.
+ * and the real Gateway client. Room time runs on a FakeClock; Discord's on real time.
  */
 export interface RoomsHarness {
   emulator: EmulatorHandle;
   rest: DiscordRestClient;
   gateway: DiscordGatewayClient;
-  clock: ManualClock;
+  clock: FakeClock;
   bus: MemoryEventBus;
   published: BusMessage[];
   store: RoomStore;
@@ -61,7 +61,7 @@ export async function roomsHarness(options: EmulatorOptions = {}, app: { capacit
   // Discord-like rate limits would only make these tests wait; the REST package proves we obey them.
   const emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', ...options });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
   const gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl });
   await gateway.start();

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordGatewayClient } from './discord-gateway-client.ts';
 import { GatewayState } from './gateway-state.ts';
-import { FakeClock } from './testing/fake-clock.ts';
-import { recordingLogger } from './testing/recording-logger.ts';
+import { FakeClock, recordingLogger } from '@repo/platform/testing';
 import { waitFor } from './testing/wait-for.ts';
 
 /**
@@ -74,14 +73,14 @@ describe('reconnect backoff (fake clock)', () => {
       [6, 16_000],
     ] as const) {
       // The library notices the failure and asks the gate; the gate then sleeps on our clock.
-      await waitFor(() => clock.pendingSleeps === 1, `backoff sleep #${failures}`);
-      expect(clock.nextWakeInMs()).toBe(delayMs);
+      await waitFor(() => clock.pending === 1, `backoff sleep #${failures}`);
+      expect(clock.nextDueInMs()).toBe(delayMs);
       expect(client.status()).toMatchObject({ state: GatewayState.Reconnecting, consecutiveFailures: failures });
       const before = server.attempts();
-      await clock.advanceBy(delayMs - 1);
+      await clock.advance(delayMs - 1);
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.attempts()).toBe(before); // no attempt before the delay is over
-      await clock.advanceBy(1);
+      await clock.advance(1);
       await waitFor(() => server.attempts() === before + 1, `attempt after ${delayMs} ms`);
     }
 
@@ -93,7 +92,7 @@ describe('reconnect backoff (fake clock)', () => {
 
     await client.stop();
     const attemptsAtStop = server.attempts();
-    await clock.advanceBy(60_000);
+    await clock.advance(60_000);
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(server.attempts()).toBe(attemptsAtStop); // stop() ends the loop, wherever it was
     expect(client.status().state).toBe(GatewayState.Disconnected);
@@ -113,10 +112,10 @@ describe('reconnect backoff (fake clock)', () => {
       [3, 4_000],
       [4, 8_000],
     ] as const) {
-      await waitFor(() => clock.pendingSleeps === 1, 'a backoff sleep');
-      expect(clock.nextWakeInMs()).toBe(delayMs);
+      await waitFor(() => clock.pending === 1, 'a backoff sleep');
+      expect(clock.nextDueInMs()).toBe(delayMs);
       expect(client.status().consecutiveFailures).toBe(failures);
-      await clock.advanceBy(delayMs);
+      await clock.advance(delayMs);
     }
   });
 });

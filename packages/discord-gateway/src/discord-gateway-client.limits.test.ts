@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayState } from './gateway-state.ts';
 import { Testbed } from './testing/emulator-testbed.ts';
-import { FakeClock, flushMicrotasks } from './testing/fake-clock.ts';
+import { FakeClock, flushMicrotasks } from '@repo/platform/testing';
 import { waitFor } from './testing/wait-for.ts';
 
 /**
@@ -25,9 +25,9 @@ describe('identify budget (session_start_limit)', () => {
     let started = false;
     void client.start().then(() => (started = true));
 
-    await waitFor(() => clock.pendingSleeps === 1, 'the wait for the identify budget');
+    await waitFor(() => clock.pending === 1, 'the wait for the identify budget');
     // The emulator's reset_after runs on real time: a few ms may have passed since it was set.
-    const waitMs = clock.nextWakeInMs()!;
+    const waitMs = clock.nextDueInMs()!;
     expect(waitMs).toBeGreaterThan(59_000);
     expect(waitMs).toBeLessThanOrEqual(60_000);
     expect(client.status()).toMatchObject({
@@ -41,10 +41,10 @@ describe('identify budget (session_start_limit)', () => {
 
     // Discord's period rolls over; one tick before the wait ends nothing happens.
     await bed.control('session-start-limit', { remaining: 1000 });
-    await clock.advanceBy(waitMs - 1);
-    expect(clock.pendingSleeps).toBe(1);
+    await clock.advance(waitMs - 1);
+    expect(clock.pending).toBe(1);
     expect(await identifies(bed)).toBe(0);
-    await clock.advanceBy(1);
+    await clock.advance(1);
     await waitFor(() => started, 'READY after the budget reset');
     expect(client.status()).toMatchObject({ state: GatewayState.Connected, identifyBlockedUntil: null, sessionStartLimit: { remaining: 999 } });
     expect(await identifies(bed)).toBe(1);
@@ -72,7 +72,7 @@ describe('identify budget (session_start_limit)', () => {
     expect(await identifies(bed)).toBe(1);
 
     await bed.control('session-start-limit', { remaining: 5 });
-    await clock.advanceBy(120_000);
+    await clock.advance(120_000);
     await waitFor(() => client.status().state === GatewayState.Connected, 'READY after the reset');
     expect(await identifies(bed)).toBe(2);
     expect(client.status().identifyBlockedUntil).toBeNull();
@@ -83,11 +83,11 @@ describe('identify budget (session_start_limit)', () => {
     const clock = new FakeClock();
     const client = bed.createClient({ clock });
     const started = client.start();
-    await waitFor(() => clock.pendingSleeps === 1, 'the wait');
+    await waitFor(() => clock.pending === 1, 'the wait');
     await client.stop();
     await started;
     expect(client.status().state).toBe(GatewayState.Disconnected);
-    expect(clock.pendingSleeps).toBe(0);
+    expect(clock.pending).toBe(0);
     expect((await bed.snapshot()).gateway.connections).toBe(0);
   });
 });

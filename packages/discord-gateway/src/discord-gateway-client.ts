@@ -182,7 +182,7 @@ export class DiscordGatewayClient {
     const rest = new REST({ api: this.#tuning.restBaseUrl, version: this.#tuning.apiVersion }).setToken(this.#options.token);
     const gate = new ReconnectGate(
       this.#clock,
-      { initialDelayMs: this.#tuning.backoffInitialDelayMs, maxDelayMs: this.#tuning.backoffMaxDelayMs },
+      { baseMs: this.#tuning.backoffInitialDelayMs, maxMs: this.#tuning.backoffMaxDelayMs },
       { onFailure: (failures, nextDelayMs) => this.#onAttemptFailed(failures, nextDelayMs) },
     );
     let strategy: GatedShardingStrategy | undefined;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayInformationError, IdentifyBudget } from './identify-budget.ts';
-import { FakeClock, flushMicrotasks } from './testing/fake-clock.ts';
-import { recordingLogger } from './testing/recording-logger.ts';
+import { FakeClock, flushMicrotasks, recordingLogger } from '@repo/platform/testing';
 
 const info = (remaining: number, resetAfterMs = 60_000, total = 1000) => ({
   url: 'wss://gateway.discord.gg',
@@ -28,7 +27,7 @@ describe('IdentifyBudget (session_start_limit)', () => {
     await t.budget.whenAvailable(t.read, t.signal, { spend: true });
     expect(t.budget.blockedUntil).toBeNull();
     expect(t.budget.last).toMatchObject({ remaining: 0, total: 1000, resetAfterMs: 60_000, readAt: t.clock.now() });
-    expect(t.clock.pendingSleeps).toBe(0);
+    expect(t.clock.pending).toBe(0);
   });
 
   it('at remaining 0 waits reset_after on the clock with an error log, then asks again and goes', async () => {
@@ -36,16 +35,16 @@ describe('IdentifyBudget (session_start_limit)', () => {
     let done = false;
     void t.budget.whenAvailable(t.read, t.signal, { spend: true }).then(() => (done = true));
     await flushMicrotasks();
-    expect(t.clock.nextWakeInMs()).toBe(90_000);
+    expect(t.clock.nextDueInMs()).toBe(90_000);
     expect(t.budget.blockedUntil).toBe(t.clock.now() + 90_000);
     const errors = t.logger.lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]?.msg).toMatch(/^\[Gateway\] Discord allows no more IDENTIFYs .*0 of 1000.*waiting 90 s/);
 
-    await t.clock.advanceBy(89_999);
+    await t.clock.advance(89_999);
     expect(done).toBe(false);
     expect(t.reads()).toBe(1);
-    await t.clock.advanceBy(1);
+    await t.clock.advance(1);
     await flushMicrotasks();
     expect(done).toBe(true);
     expect(t.reads()).toBe(2);
@@ -57,11 +56,11 @@ describe('IdentifyBudget (session_start_limit)', () => {
     let done = false;
     void t.budget.whenAvailable(t.read, t.signal, { spend: true }).then(() => (done = true));
     await flushMicrotasks();
-    await t.clock.advanceBy(10_000);
+    await t.clock.advance(10_000);
     await flushMicrotasks();
     expect(done).toBe(false);
-    expect(t.clock.nextWakeInMs()).toBe(20_000);
-    await t.clock.advanceBy(20_000);
+    expect(t.clock.nextDueInMs()).toBe(20_000);
+    await t.clock.advance(20_000);
     await flushMicrotasks();
     expect(done).toBe(true);
     expect(t.logger.lines.filter((l) => l.level === 'error')).toHaveLength(2);
@@ -71,7 +70,7 @@ describe('IdentifyBudget (session_start_limit)', () => {
     const t = setup([info(0, 0), info(1)]);
     void t.budget.whenAvailable(t.read, t.signal, { spend: true });
     await flushMicrotasks();
-    expect(t.clock.nextWakeInMs()).toBe(1_000);
+    expect(t.clock.nextDueInMs()).toBe(1_000);
   });
 
   it('trusts a fresh reading (our own identifies subtracted), and asks again once it is stale or spent', async () => {
@@ -80,13 +79,13 @@ describe('IdentifyBudget (session_start_limit)', () => {
     expect(t.reads()).toBe(1);
     await t.budget.whenAvailable(t.read, t.signal, { spend: true });
     expect([t.reads(), t.budget.last?.remaining]).toEqual([1, 1]);
-    await t.clock.advanceBy(4_999);
+    await t.clock.advance(4_999);
     await t.budget.whenAvailable(t.read, t.signal, { spend: true });
     expect([t.reads(), t.budget.last?.remaining]).toEqual([1, 0]);
     // Spent to zero locally: Discord is asked, never trusted to have reset by itself.
     await t.budget.whenAvailable(t.read, t.signal, { spend: true });
     expect(t.reads()).toBe(2);
-    await t.clock.advanceBy(5_000);
+    await t.clock.advance(5_000);
     void t.budget.whenAvailable(t.read, t.signal, { spend: true });
     await flushMicrotasks();
     expect(t.reads()).toBe(3);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReconnectGate, reconnectDelayMs } from './reconnect-backoff.ts';
-import { FakeClock, flushMicrotasks } from './testing/fake-clock.ts';
+import { FakeClock, flushMicrotasks } from '@repo/platform/testing';
 
-const policy = { initialDelayMs: 1_000, maxDelayMs: 16_000 };
+const policy = { baseMs: 1_000, maxMs: 16_000 };
 
 describe('reconnectDelayMs', () => {
   it('follows 1s, 2s, 4s, 8s, 16s, then stays at 16s', () => {
@@ -16,7 +16,7 @@ describe('reconnectDelayMs', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10_000 }), (n) => {
         const d = reconnectDelayMs(n, policy);
-        return d <= policy.maxDelayMs && d <= reconnectDelayMs(n + 1, policy);
+        return d <= policy.maxMs && d <= reconnectDelayMs(n + 1, policy);
       }),
     );
   });
@@ -38,9 +38,9 @@ describe('ReconnectGate', () => {
     expect(startedAt).toHaveLength(1); // the first attempt never waits
     for (const expectedWait of [1_000, 2_000, 4_000, 8_000, 16_000, 16_000, 16_000]) {
       const before = startedAt.length;
-      await clock.advanceBy(expectedWait - 1);
+      await clock.advance(expectedWait - 1);
       expect(startedAt).toHaveLength(before);
-      await clock.advanceBy(1);
+      await clock.advance(1);
       expect(startedAt).toHaveLength(before + 1);
     }
     const t0 = startedAt[0] ?? 0;
@@ -62,10 +62,10 @@ describe('ReconnectGate', () => {
     const gate = new ReconnectGate(clock, policy);
     expect(await gate.beforeAttempt()).toBe(true);
     const second = gate.beforeAttempt();
-    await clock.advanceBy(1_000);
+    await clock.advance(1_000);
     expect(await second).toBe(true);
     const third = gate.beforeAttempt();
-    await clock.advanceBy(2_000);
+    await clock.advance(2_000);
     expect(await third).toBe(true);
     expect(gate.consecutiveFailures).toBe(2);
 
@@ -74,8 +74,8 @@ describe('ReconnectGate', () => {
     // A healthy connection that drops reconnects at once.
     expect(await gate.beforeAttempt()).toBe(true);
     const next = gate.beforeAttempt();
-    expect(clock.nextWakeInMs()).toBe(1_000);
-    await clock.advanceBy(1_000);
+    expect(clock.nextDueInMs()).toBe(1_000);
+    await clock.advance(1_000);
     expect(await next).toBe(true);
   });
 
@@ -87,6 +87,6 @@ describe('ReconnectGate', () => {
     gate.close();
     expect(await waiting).toBe(false);
     expect(await gate.beforeAttempt()).toBe(false);
-    expect(clock.pendingSleeps).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -1,18 +1,8 @@
-import type { Clock } from '@repo/platform';
+import { backoffCeiling, type BackoffPolicy, type Clock } from '@repo/platform';
 
-export interface BackoffPolicy {
-  /** Wait before the attempt that follows the first failure; each further failure doubles it. */
-  initialDelayMs: number;
-  /** The cap: once reached, every further attempt waits this long. */
-  maxDelayMs: number;
-}
-
-/** Wait before the next attempt after `consecutiveFailures` failed ones (0 = go at once). */
+/** Wait before the next attempt after `consecutiveFailures` failed ones (0 = go at once; no jitter: R-GW4 fixes the steps). */
 export function reconnectDelayMs(consecutiveFailures: number, policy: BackoffPolicy): number {
-  if (consecutiveFailures <= 0) return 0;
-  // 2 ** 31 overflows nothing in float math, but cap the exponent anyway so huge counts stay cheap.
-  const exponent = Math.min(consecutiveFailures - 1, 30);
-  return Math.min(policy.initialDelayMs * 2 ** exponent, policy.maxDelayMs);
+  return consecutiveFailures <= 0 ? 0 : backoffCeiling(consecutiveFailures - 1, policy);
 }
 
 export interface ReconnectGateHooks {

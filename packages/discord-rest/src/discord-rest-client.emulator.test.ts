@@ -1,7 +1,6 @@
 import { startEmulator, type EmulatorHandle, type EmulatorOptions, type RateLimitHit } from '@repo/discord-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../test/fake-clock.ts';
-import { recordingLogger } from '../test/recording-logger.ts';
+import { FakeClock, recordingLogger } from '@repo/platform/testing';
 import { DiscordRestClient, type DiscordRestClientOptions } from './discord-rest-client.ts';
 import { DiscordApiError, DiscordRateLimitedError, DiscordUnavailableError } from './errors.ts';
 import { InMemoryRateLimitStateStore } from './rate-limit-store.ts';
@@ -119,7 +118,7 @@ describe('proactive rate limiting (real buckets)', () => {
 describe('retry policy against injected faults (fake clock)', () => {
   async function setup(options: Partial<DiscordRestClientOptions> = {}) {
     const emu = await emulator({ rateLimits: 'off' });
-    const clock = new FakeClock();
+    const clock = new FakeClock({ sleeps: 'instant' });
     const rest = clientFor(emu, { clock, ...options });
     return { emu, clock, rest };
   }
@@ -198,7 +197,7 @@ describe('retry policy against injected faults (fake clock)', () => {
 describe("4xx carry Discord's code and are never retried", () => {
   it('404 Unknown Channel, 403 Missing Permissions, 400 Target user is not connected to voice', async () => {
     const emu = await emulator({ rateLimits: 'off' });
-    const clock = new FakeClock();
+    const clock = new FakeClock({ sleeps: 'instant' });
     const rest = clientFor(emu, { clock });
     const lounge = emu.state.channels(emu.guildId).find((c) => c.name === 'Lounge');
     if (!lounge) throw new Error('the seeded guild has a Lounge voice channel');

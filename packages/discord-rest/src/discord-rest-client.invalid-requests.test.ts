@@ -1,8 +1,7 @@
 import { startEmulator } from '@repo/discord-emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CannedDiscord, discordError, tooManyRequests } from '../test/canned-discord.ts';
-import { FakeClock } from '../test/fake-clock.ts';
-import { recordingLogger } from '../test/recording-logger.ts';
+import { FakeClock, recordingLogger } from '@repo/platform/testing';
 import { DiscordRestClient, type DiscordRestClientOptions } from './discord-rest-client.ts';
 import { DiscordApiError } from './errors.ts';
 
@@ -17,7 +16,7 @@ const clients: DiscordRestClient[] = [];
 
 beforeEach(async () => {
   discord = await CannedDiscord.start();
-  clock = new FakeClock(1_000 * 600_000);
+  clock = new FakeClock({ startMs: 1_000 * 600_000, sleeps: 'instant' });
 });
 
 afterEach(async () => {

@@ -2,8 +2,7 @@ import { getEventListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CannedDiscord, discordError, tooManyRequests } from '../test/canned-discord.ts';
-import { FakeClock } from '../test/fake-clock.ts';
-import { recordingLogger } from '../test/recording-logger.ts';
+import { FakeClock, recordingLogger } from '@repo/platform/testing';
 import { DiscordRestClient, type DiscordRestClientOptions } from './discord-rest-client.ts';
 import { DiscordAbortedError, DiscordApiError, DiscordInvalidResponseError, DiscordRateLimitedError, DiscordUnavailableError } from './errors.ts';
 import type { RateLimitEvent, RetryEvent } from './events.ts';
@@ -25,7 +24,7 @@ const clients: DiscordRestClient[] = [];
 
 beforeEach(async () => {
   discord = await CannedDiscord.start();
-  clock = new FakeClock();
+  clock = new FakeClock({ sleeps: 'instant' });
   rateLimits = [];
   retries = [];
 });

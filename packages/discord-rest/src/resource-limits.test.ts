@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CannedDiscord, discordError } from '../test/canned-discord.ts';
-import { FakeClock } from '../test/fake-clock.ts';
+import { FakeClock } from '@repo/platform/testing';
 import { DiscordRestClient } from './discord-rest-client.ts';
 import { resourceLimitOf } from './resource-limits.ts';
 
@@ -12,7 +12,7 @@ let discord: CannedDiscord;
 let rest: DiscordRestClient;
 beforeEach(async () => {
   discord = await CannedDiscord.start();
-  rest = new DiscordRestClient({ botToken: 'bot-token', apiBaseUrl: discord.apiBaseUrl, clock: new FakeClock() });
+  rest = new DiscordRestClient({ botToken: 'bot-token', apiBaseUrl: discord.apiBaseUrl, clock: new FakeClock({ sleeps: 'instant' }) });
 });
 afterEach(async () => {
   rest.close();

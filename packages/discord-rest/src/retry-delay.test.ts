@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, retryWaitMs } from './backoff.ts';
+import { retryDelayMs, retryWaitMs } from './retry-delay.ts';
 import { discordRestDefaults } from './defaults.ts';
 
 const schedule = { baseMs: discordRestDefaults.backoffBaseMs, maxMs: discordRestDefaults.backoffMaxMs };
 
-describe('backoff', () => {
+describe('retry delay', () => {
   it('waits 1, 2, 4, 8, 16 s for the five retries R-RL1 allows, and never more than 16 s', () => {
-    expect([1, 2, 3, 4, 5].map((retry) => backoffDelayMs(retry, schedule))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000]);
-    expect(backoffDelayMs(9, schedule)).toBe(16_000);
+    expect([1, 2, 3, 4, 5].map((retry) => retryDelayMs(retry, schedule))).toEqual([1_000, 2_000, 4_000, 8_000, 16_000]);
+    expect(retryDelayMs(9, schedule)).toBe(16_000);
   });
 
   it("lets Discord's retry_after win only when it is longer", () => {
@@ -18,6 +18,6 @@ describe('backoff', () => {
   });
 
   it('rejects a retry number that is not a positive integer', () => {
-    expect(() => backoffDelayMs(0, schedule)).toThrow(RangeError);
+    expect(() => retryDelayMs(0, schedule)).toThrow(RangeError);
   });
 });

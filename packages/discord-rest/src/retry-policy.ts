@@ -1,5 +1,4 @@
-import { backoffDelayMs, retryWaitMs, type BackoffSchedule } from './backoff.ts';
-import type { Clock } from '@repo/platform';
+import type { BackoffPolicy, Clock, Logger } from '@repo/platform';
 import {
   DiscordAbortedError,
   DiscordApiError,
@@ -11,11 +10,11 @@ import {
 } from './errors.ts';
 import type { RateLimitEvent, RetryEvent, RetryReason } from './events.ts';
 import { classifyFailure, type AttemptFailure } from './failure.ts';
-import type { Logger } from '@repo/platform';
+import { retryDelayMs, retryWaitMs } from './retry-delay.ts';
 
 export interface RetryPolicy {
   maxRetries: number;
-  backoff: BackoffSchedule;
+  backoff: BackoffPolicy;
   maxRateLimitWaitMs: number;
   clock: Clock;
   logger: Logger;
@@ -88,7 +87,7 @@ function settleOrContinue(context: RequestContext, failure: Exclude<AttemptFailu
         operation: context.operation,
       };
       policy.onRateLimit(event);
-      const retryAfterMs = failure.retryAfterMs ?? backoffDelayMs(attempts, policy.backoff);
+      const retryAfterMs = failure.retryAfterMs ?? retryDelayMs(attempts, policy.backoff);
       if (retryAfterMs > policy.maxRateLimitWaitMs || attempts >= maxAttempts) {
         const reason = attempts >= maxAttempts ? 'retries_exhausted' : 'wait_too_long';
         throw giveUp(policy, new DiscordRateLimitedError(context, { retryAfterMs, global: failure.global, scope: failure.scope, attempts, status: 429, discordMessage: failure.discordMessage, reason }));
@@ -103,7 +102,7 @@ function settleOrContinue(context: RequestContext, failure: Exclude<AttemptFailu
             reason: failure.type,
             detail: describe(failure),
             // Nothing tells us when Discord will be back; the last step of our own schedule is the honest hint.
-            retryAfterMs: backoffDelayMs(policy.maxRetries > 0 ? policy.maxRetries : 1, policy.backoff),
+            retryAfterMs: retryDelayMs(policy.maxRetries > 0 ? policy.maxRetries : 1, policy.backoff),
             attempts,
             status: statusOf(failure),
             cause: failure.type === 'network' ? failure.cause : undefined,

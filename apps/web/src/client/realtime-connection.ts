@@ -1,3 +1,4 @@
+import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from '@repo/platform';
 import {
   type ClientMessage,
   type GatewayStatusPayload as GatewayStatus,
@@ -7,7 +8,6 @@ import {
   parseServerFrame,
   shouldReconnect,
 } from '@repo/protocol';
-import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelay } from './backoff.ts';
 import { NamedTimers } from './named-timers.ts';
 import type { RealtimeEnvironment, SocketHandle, TokenResult } from './realtime-environment.ts';
 

@@ -6,7 +6,7 @@ import { DiscordOAuth } from './auth/discord-oauth.ts';
 import { discordUserDirectory } from './auth/discord-users.ts';
 import { SessionCookies } from './auth/session.ts';
 import { WsTokens } from './auth/ws-token.ts';
-import { type Clock, systemClock } from './clock.ts';
+import { type Clock, systemClock } from '@repo/platform';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, moduleLogger } from './log.ts';
 import { Metrics } from './metrics.ts';

@@ -2,7 +2,7 @@ import { startEmulator, type EmulatorHandle, type EmulatorOptions, type FaultCom
 import { DiscordGatewayClient, type DiscordGatewayClientOptions } from '../discord-gateway-client.ts';
 import type { GatewayDomainEvent, GatewayStateChange, VoiceFlags } from '../events.ts';
 import { GatewayState } from '../gateway-state.ts';
-import { recordingLogger } from './recording-logger.ts';
+import { recordingLogger } from '@repo/platform/testing';
 import { waitFor } from './wait-for.ts';
 
 export interface VoiceCommand {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable } from '../../../test/cluster/redis.ts';
-import { systemClock } from '../clock.ts';
+import { systemClock } from '@repo/platform';
 import { RedisSessionRevocations } from './redis-session-revocations.ts';
 import { sessionRevocationsContract } from './session-revocations.contract.ts';
 

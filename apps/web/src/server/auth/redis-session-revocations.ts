@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { RedisKeys } from '../cluster/redis-keys.ts';
 import type { SessionRevocations } from './session-revocations.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { FakeClock } from '@repo/platform/testing';
 import { sessionRevocationsContract } from './session-revocations.contract.ts';
 import { MemorySessionRevocations } from './session-revocations.ts';
 
@@ -7,7 +7,7 @@ sessionRevocationsContract({
   name: 'MemorySessionRevocations',
   shared: false,
   async open() {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     return {
       handle: async () => new MemorySessionRevocations(() => clock.now()),
       now: () => clock.now(),
@@ -19,7 +19,7 @@ sessionRevocationsContract({
 
 describe('MemorySessionRevocations', () => {
   it('is listed until exactly its end: one millisecond before yes, at the end no', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const revocations = new MemorySessionRevocations(() => clock.now());
     await revocations.revoke('AAAAAAAAAAAAAAAAAAAAAA', clock.now() + 1_000);
     await clock.advance(999);
@@ -29,7 +29,7 @@ describe('MemorySessionRevocations', () => {
   });
 
   it('forgets entries past their end, so the list holds only sign-ins that could still be used', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const revocations = new MemorySessionRevocations(() => clock.now());
     for (let i = 0; i < 100; i++) await revocations.revoke(`id${String(i).padStart(20, '0')}`, clock.now() + 10_000);
     expect(revocations.size).toBe(100);

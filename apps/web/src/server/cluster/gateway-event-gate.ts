@@ -1,6 +1,6 @@
 import type { DiscordGatewayClient, GatewayDomainEvent } from '@repo/discord-gateway';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import { type GatewayFence, runFenced } from './gateway-fence.ts';
 import type { GatewayLease } from './gateway-lease.ts';
 import type { RedisVoiceStateWriter } from './redis-voice-state.ts';

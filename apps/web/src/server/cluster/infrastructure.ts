@@ -5,7 +5,7 @@ import { InMemoryRateLimitStateStore, type RateLimitStateStore } from '@repo/dis
 import type { Logger } from 'pino';
 import { localRefreshCoordinator, type RefreshCoordinator } from '../auth/refresh-coordinator.ts';
 import { MemorySessionRevocations, type SessionRevocations } from '../auth/session-revocations.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { Config } from '../config.ts';
 import { type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
 import { type LeaderGuard, SingleInstanceLeader } from '../rooms/leader.ts';

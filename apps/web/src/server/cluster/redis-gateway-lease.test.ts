@@ -1,7 +1,7 @@
 import type { SessionInfo } from '@repo/discord-gateway';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { type Clock, systemClock } from '../clock.ts';
+import { type Clock, systemClock } from '@repo/platform';
 import { StaleGatewayHolderError } from './gateway-fence.ts';
 import { RedisGatewayLease } from './redis-gateway-lease.ts';
 import { RedisSessionInfoStore } from './redis-session-store.ts';
@@ -17,6 +17,7 @@ class JumpClock implements Clock {
   now = () => Date.now() + this.offset;
   setTimeout = systemClock.setTimeout;
   setInterval = systemClock.setInterval;
+  sleep = systemClock.sleep;
 }
 
 describe.runIf(available)('RedisGatewayLease (real Redis)', () => {

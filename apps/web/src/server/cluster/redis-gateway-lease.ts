@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { GatewayLease } from './gateway-lease.ts';
 import type { RedisKeys } from './redis-keys.ts';
 

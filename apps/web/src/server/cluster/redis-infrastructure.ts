@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { type DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
 import type { Logger } from 'pino';
 import { RedisSessionRevocations } from '../auth/redis-session-revocations.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { Config } from '../config.ts';
 import { moduleLogger } from '../log.ts';
 import { ALL_TOPIC } from '../realtime/event-bus.ts';

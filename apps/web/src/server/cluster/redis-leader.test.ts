@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { ManualClock, systemClock } from '../clock.ts';
+import { systemClock } from '@repo/platform';
+import { FakeClock } from '@repo/platform/testing';
 import { CleanupJob } from '../rooms/cleanup-job.ts';
 import { RedisRoomStore } from '../rooms/redis-room-store.ts';
 import type { Room } from '../rooms/room.ts';
@@ -66,7 +67,7 @@ describe.runIf(available)('RedisLeaderGuard (real Redis)', () => {
 describe.runIf(available)('cleanup job across three instances (real Redis)', () => {
   const space = new RedisTestSpace();
   let store: RedisRoomStore;
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   beforeAll(async () => {
     store = new RedisRoomStore(await space.connect('store'), space.keys, () => clock.now());
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { LeaderGuard } from '../rooms/leader.ts';
 import type { RedisKeys } from './redis-keys.ts';
 

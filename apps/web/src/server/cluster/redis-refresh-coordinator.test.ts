@@ -7,7 +7,7 @@ import { AuthService, REFRESH_MARGIN_MS } from '../auth/auth-service.ts';
 import { DiscordOAuth } from '../auth/discord-oauth.ts';
 import { discordUserDirectory } from '../auth/discord-users.ts';
 import { SessionCookies } from '../auth/session.ts';
-import { systemClock } from '../clock.ts';
+import { systemClock } from '@repo/platform';
 import { RedisRefreshCoordinator } from './redis-refresh-coordinator.ts';
 
 const available = await redisAvailable();

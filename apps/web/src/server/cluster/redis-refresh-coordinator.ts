@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RefreshCoordinator } from '../auth/refresh-coordinator.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { RedisKeys } from './redis-keys.ts';
 
 export const RedisRefreshDefaults = {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { FakeClock } from '@repo/platform/testing';
 import { MemoryEventBus, roomTopic } from './event-bus.ts';
 import { type Connection, Hub } from './hub.ts';
 
@@ -27,7 +27,7 @@ describe('Hub under arbitrary input', () => {
   it('never throws and never leaks a private room', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(frameArb, { maxLength: 30 }), async (frames) => {
-        const clock = new ManualClock();
+        const clock = new FakeClock();
         const bus = new MemoryEventBus();
         const hub = new Hub({
           log: pino({ level: 'silent' }),

@@ -1,7 +1,7 @@
 import type { RoomSnapshot } from '@repo/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { FakeClock } from '@repo/platform/testing';
 import { MemoryEventBus, roomTopic, userTopic } from './event-bus.ts';
 import { type Connection, Hub, type HubOptions } from './hub.ts';
 
@@ -40,7 +40,7 @@ const TOKENS: Record<string, string> = { 'token-alice': 'alice', 'token-bob': 'b
 const MEMBERS: Record<string, string[]> = { r1: ['alice', 'bob'] };
 
 function setup(overrides: Partial<HubOptions> = {}) {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const bus = new MemoryEventBus();
   const viewerChanges: Array<[string, number]> = [];
   const hub = new Hub({

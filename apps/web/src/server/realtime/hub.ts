@@ -1,6 +1,6 @@
 import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, type RoomSnapshot, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import { ALL_TOPIC, type BusMessage, type LostAccess, type Revocation, roomTopic, userTopic } from './event-bus.ts';
 import { PreparedFrame } from './prepared-frame.ts';
 

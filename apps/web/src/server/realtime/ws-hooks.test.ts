@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createUpgradeRouter } from '../../../server/ws-upgrade.ts';
-import { systemClock } from '../clock.ts';
+import { systemClock } from '@repo/platform';
 import { loadConfig } from '../config.ts';
 import type { Services } from '../services.ts';
 import { MemoryEventBus, roomTopic } from './event-bus.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { LeaderGuard } from './leader.ts';
 import type { Room } from './room.ts';
 import type { RoomService } from './room-service.ts';

@@ -1,6 +1,6 @@
 import type { GuildInventoryView } from '@repo/discord-gateway';
 import type { DiscordRestClient } from '@repo/discord-rest';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 
 /** A channel as placement needs it. */
 export interface InventoryChannel {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import type { Room } from './room.ts';
 import type { RoomDiscord } from './room-discord.ts';
 import { type RoomInDiscord, readRoomsFromDiscord, snowflakeTime } from './room-in-discord.ts';

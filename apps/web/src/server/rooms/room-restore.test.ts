@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.ts';
+import { FakeClock } from '@repo/platform/testing';
 import { AppError, toErrorResponse } from '../http/errors.ts';
 import { ROOMS_RESTORING_MESSAGE, RoomRestore, RoomRestoreDefaults } from './room-restore.ts';
 
@@ -24,7 +24,7 @@ const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe('RoomRestore: requests wait for the read-back', () => {
   it('holds a request until the rooms are back, and lets it through at once after', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const restore = new RoomRestore({ clock, log });
     const waiting = watch(restore.awaitReady());
     await clock.advance(RoomRestoreDefaults.waitMs - 1);
@@ -40,7 +40,7 @@ describe('RoomRestore: requests wait for the read-back', () => {
   });
 
   it('answers 503 with Retry-After exactly at the bound, not a millisecond before', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const restore = new RoomRestore({ clock, log });
     const waiting = watch(restore.awaitReady());
     await clock.advance(RoomRestoreDefaults.waitMs - 1);
@@ -60,7 +60,7 @@ describe('RoomRestore: requests wait for the read-back', () => {
   });
 
   it('lets whenReady (WebSocket subscribes, Gateway events) wait past the bound', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const restore = new RoomRestore({ clock, log });
     const waiting = watch(restore.whenReady());
     await clock.advance(10 * RoomRestoreDefaults.waitMs);
@@ -74,7 +74,7 @@ describe('RoomRestore: requests wait for the read-back', () => {
 
 describe('RoomRestore.run: a read-back that fails is tried again', () => {
   it('retries after 1 s, then 2 s, and opens the gate on the first success', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const restore = new RoomRestore({ clock, log });
     let attempts = 0;
     const running = watch(
@@ -101,7 +101,7 @@ describe('RoomRestore.run: a read-back that fails is tried again', () => {
   });
 
   it('caps the backoff at 16 s', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const restore = new RoomRestore({ clock, log });
     const at: number[] = [];
     void restore.run(async () => {
@@ -120,7 +120,7 @@ describe('RoomRestore.run: a read-back that fails is tried again', () => {
   });
 
   it('stops retrying at shutdown, leaving the gate closed', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const restore = new RoomRestore({ clock, log });
     let attempts = 0;
     const running = watch(

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import { AppError } from '../http/errors.ts';
 
 export const RoomRestoreDefaults = {

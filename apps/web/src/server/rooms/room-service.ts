@@ -16,7 +16,7 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { avatarUrl, type Session } from '../auth/session.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '@repo/platform';
 import { AppError, validationError } from '../http/errors.ts';
 import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
 import type { ViewAccess } from '../realtime/hub.ts';

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from './fake-clock.ts';
+
+// Every time-based test in the workspace trusts this clock; a fake that fired early, late or out of
+// order would let those tests pass for the wrong reason.
+describe('FakeClock', () => {
+  it('fires timers and wakes sleeps in time order, each at its own time, never before', async () => {
+    const clock = new FakeClock({ startMs: 0 });
+    const fired: Array<[string, number]> = [];
+    clock.setTimeout(() => fired.push(['timeout 300', clock.now()]), 300);
+    void clock.sleep(100).then(() => fired.push(['sleep 100', clock.now()]));
+    clock.setTimeout(() => fired.push(['timeout 100', clock.now()]), 100);
+    await clock.advance(99);
+    expect(fired).toEqual([]);
+    expect(clock.nextDueInMs()).toBe(1);
+    await clock.advance(1);
+    expect(fired).toEqual([
+      ['sleep 100', 100],
+      ['timeout 100', 100],
+    ]);
+    await clock.advance(500);
+    expect(fired.at(-1)).toEqual(['timeout 300', 300]);
+    expect(clock.now()).toBe(600);
+    expect(clock.pending).toBe(0);
+    expect(clock.sleeps).toEqual([100]);
+  });
+
+  it('repeats an interval until stopped, and a cancelled timeout never fires', async () => {
+    const clock = new FakeClock({ startMs: 0 });
+    const ticks: number[] = [];
+    const stop = clock.setInterval(() => ticks.push(clock.now()), 1_000);
+    const cancel = clock.setTimeout(() => ticks.push(-1), 500);
+    cancel();
+    await clock.advance(3_000);
+    stop();
+    await clock.advance(5_000);
+    expect(ticks).toEqual([1_000, 2_000, 3_000]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('an aborted sleep rejects with the reason and leaves nothing pending', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const sleeping = clock.sleep(1_000, controller.signal);
+    expect(clock.pending).toBe(1);
+    controller.abort(new Error('stopped'));
+    await expect(sleeping).rejects.toThrow('stopped');
+    expect(clock.pending).toBe(0);
+    await expect(clock.sleep(1, controller.signal)).rejects.toThrow('stopped');
+  });
+
+  it('with instant sleeps, each sleep returns on its own and moves time by its length', async () => {
+    const clock = new FakeClock({ startMs: 5, sleeps: 'instant' });
+    await clock.sleep(1_000);
+    await clock.sleep(2_000);
+    expect(clock.now()).toBe(3_005);
+    expect(clock.sleeps).toEqual([1_000, 2_000]);
+    expect(clock.pending).toBe(0);
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    await expect(clock.sleep(10, controller.signal)).rejects.toThrow('stopped');
+    expect(clock.now()).toBe(3_005);
+  });
+});

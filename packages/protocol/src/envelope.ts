@@ -37,6 +37,18 @@ export const ErrorCode = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
+/**
+ * The error frame of a refused subscribe, which is also the frame that ends a subscription whose
+ * access is gone (a revocation): a tab learns the same thing whichever happened first. `denied`
+ * answers both "no such room" and "not yours", so nothing about a room leaks; `closed` is a room
+ * that existed and was closed.
+ */
+export const SubscribeRefusals = {
+  denied: { code: 'forbidden', error: 'You cannot watch this room.' },
+  closed: { code: 'not_found', error: 'This room has been closed.' },
+} as const satisfies Record<string, { code: ErrorCode; error: string }>;
+export type SubscribeRefusal = keyof typeof SubscribeRefusals;
+
 export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('ack'), event: z.string(), userId: z.string().optional(), room: z.string().optional() }),
   z.object({ ...base, type: z.literal('event'), event: z.string(), payload: z.unknown() }),

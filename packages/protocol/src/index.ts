@@ -1,3 +1,5 @@
+// @repo/protocol: the browser ↔ server wire in zod, used by both ends: the envelope and its frames,
+// every event the server sends (one union), the room payloads, the JSON API's shapes, close codes.
 export { CloseCodes, shouldReconnect, type CloseCodeName } from './close-codes.ts';
 export {
   ClientMessage,
@@ -8,8 +10,11 @@ export {
   parseClientFrame,
   parseServerFrame,
   serverMessage,
+  SubscribeRefusals,
   type ParseResult,
+  type SubscribeRefusal,
 } from './envelope.ts';
+export { ServerEvent, eventMessage, isRoomEvent, type ServerEventName } from './events.ts';
 export {
   GatewayStatusPayload,
   LobbyEventPayload,

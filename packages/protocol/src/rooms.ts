@@ -73,12 +73,21 @@ export const RoomDeletedReason = z.enum(['closed', 'idle', 'channel_deleted']);
 export type RoomDeletedReason = z.infer<typeof RoomDeletedReason>;
 
 const roomEvent = { roomId: RoomId, seq: z.number().int().positive() };
+const voiceEvent = {
+  ...roomEvent,
+  /**
+   * When the server received the Discord dispatch behind this change (ms since the epoch, the
+   * server's clock): the start of the delivery latency the server measures (Gateway receive →
+   * frames written, `spellrooms_delivery_latency_seconds`). Absent only from events no dispatch caused.
+   */
+  receivedAt: z.number().nonnegative().optional(),
+};
 
 /** Events on a room's stream, each with the room's next sequence number. */
 export const RoomEvent = z.discriminatedUnion('event', [
-  z.object({ event: z.literal('voice.joined'), payload: z.object({ ...roomEvent, member: VoiceMember }) }),
-  z.object({ event: z.literal('voice.left'), payload: z.object({ ...roomEvent, userId: z.string() }) }),
-  z.object({ event: z.literal('voice.updated'), payload: z.object({ ...roomEvent, member: VoiceMember }) }),
+  z.object({ event: z.literal('voice.joined'), payload: z.object({ ...voiceEvent, member: VoiceMember }) }),
+  z.object({ event: z.literal('voice.left'), payload: z.object({ ...voiceEvent, userId: z.string() }) }),
+  z.object({ event: z.literal('voice.updated'), payload: z.object({ ...voiceEvent, member: VoiceMember }) }),
   z.object({
     event: z.literal('room.updated'),
     payload: z.object({ ...roomEvent, room: RoomInfo, players: z.array(Player), spectators: z.array(UserSummary) }),

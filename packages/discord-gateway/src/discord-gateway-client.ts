@@ -21,7 +21,7 @@ import {
   voiceStateSchema,
 } from './discord-payloads.ts';
 import { FATAL_CLOSE_CODES, GatewayFatalError } from './errors.ts';
-import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap, VoiceMember } from './events.ts';
+import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap, CachedVoiceState } from './events.ts';
 import { GatedShardingStrategy } from './gated-sharding-strategy.ts';
 import { GatewayState, type GatewayStatus } from './gateway-state.ts';
 import { IdentifyBudget } from './identify-budget.ts';
@@ -57,7 +57,7 @@ export interface GatewayStartOptions {
    * ordinary events. When it is null the client resumes, then identifies afresh for a snapshot and
    * emits the difference from what it kept.
    */
-  takeover?: { voice: ReadonlyMap<string, Iterable<VoiceMember>> | null };
+  takeover?: { voice: ReadonlyMap<string, Iterable<CachedVoiceState>> | null };
 }
 
 const MODULE = 'Gateway';
@@ -250,7 +250,7 @@ export class DiscordGatewayClient {
     this.#logger.info({ module: MODULE }, '[Gateway] stopped');
   }
 
-  #takeOver(voice: ReadonlyMap<string, Iterable<VoiceMember>> | null): void {
+  #takeOver(voice: ReadonlyMap<string, Iterable<CachedVoiceState>> | null): void {
     this.#sessions.forget();
     // Sequence numbers belong to a session; the one resumed next may not be the one we last saw.
     this.#sessionId = null;

@@ -16,10 +16,6 @@ export const FATAL_CLOSE_CODES: ReadonlyMap<number, string> = new Map([
   ],
 ]);
 
-export function isFatalCloseCode(code: number): boolean {
-  return FATAL_CLOSE_CODES.has(code);
-}
-
 /** The Gateway refused this bot for good (see FATAL_CLOSE_CODES); the client has stopped. */
 export class GatewayFatalError extends Error {
   override readonly name = 'GatewayFatalError';

@@ -43,12 +43,12 @@ export type VoiceFlag = keyof VoiceFlags;
 export const VOICE_FLAGS: readonly VoiceFlag[] = ['selfMute', 'selfDeaf', 'mute', 'deaf', 'selfStream', 'selfVideo', 'suppress'];
 
 /** One person in a voice channel, as the cache holds it. */
-export interface VoiceMember extends MemberProfile, VoiceFlags {
+export interface CachedVoiceState extends MemberProfile, VoiceFlags {
   guildId: string;
   channelId: string;
 }
 
-export interface VoiceJoinedEvent extends VoiceMember, EventMeta {
+export interface VoiceJoinedEvent extends CachedVoiceState, EventMeta {
   type: 'voice.joined';
 }
 
@@ -61,7 +61,7 @@ export interface VoiceLeftEvent extends EventMeta {
 }
 
 /** Mute/deaf/stream/video changed; same channel. */
-export interface VoiceUpdatedEvent extends VoiceMember, EventMeta {
+export interface VoiceUpdatedEvent extends CachedVoiceState, EventMeta {
   type: 'voice.updated';
   changed: VoiceFlag[];
 }

@@ -13,7 +13,7 @@ export type {
   VoiceFlags,
   VoiceJoinedEvent,
   VoiceLeftEvent,
-  VoiceMember,
+  CachedVoiceState,
   VoiceUpdatedEvent,
 } from './events.ts';
 export { GatewayState, type GatewayStatus } from './gateway-state.ts';

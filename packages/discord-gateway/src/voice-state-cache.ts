@@ -5,7 +5,7 @@ import type {
   DiscordMemberUpdate,
   DiscordVoiceState,
 } from './discord-payloads.ts';
-import { VOICE_FLAGS, type DomainChange, type MemberProfile, type VoiceFlag, type VoiceFlags, type VoiceMember } from './events.ts';
+import { VOICE_FLAGS, type DomainChange, type MemberProfile, type VoiceFlag, type VoiceFlags, type CachedVoiceState } from './events.ts';
 
 export interface CachedChannel {
   id: string;
@@ -21,12 +21,12 @@ export interface VoiceStateView {
   /** True once the guild's GUILD_CREATE arrived: until then the answers are not the whole truth. */
   isReady(guildId: string): boolean;
   /** Who is in voice channel X right now (a live view: copy it if you keep it). */
-  membersIn(guildId: string, channelId: string): ReadonlyMap<string, VoiceMember>;
+  membersIn(guildId: string, channelId: string): ReadonlyMap<string, CachedVoiceState>;
   /** Which voice channel user U is in, or null. */
   channelOf(guildId: string, userId: string): string | null;
-  voiceStateOf(guildId: string, userId: string): VoiceMember | null;
+  voiceStateOf(guildId: string, userId: string): CachedVoiceState | null;
   /** Everyone in voice in the guild, by user id (a live view). */
-  voiceStates(guildId: string): ReadonlyMap<string, VoiceMember>;
+  voiceStates(guildId: string): ReadonlyMap<string, CachedVoiceState>;
   channel(guildId: string, channelId: string): CachedChannel | null;
   member(guildId: string, userId: string): MemberProfile | null;
 }
@@ -62,9 +62,9 @@ interface GuildEntry {
   childCounts: Map<string, number>;
   roleIds: Set<string>;
   members: Map<string, MemberProfile>;
-  voiceByUser: Map<string, VoiceMember>;
+  voiceByUser: Map<string, CachedVoiceState>;
   /** channel id → user id → state; a channel's map is removed when its last user leaves. */
-  voiceByChannel: Map<string, Map<string, VoiceMember>>;
+  voiceByChannel: Map<string, Map<string, CachedVoiceState>>;
 }
 
 const emptyGuild = (): GuildEntry => ({
@@ -95,20 +95,20 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
     return this.#guilds.get(guildId)?.ready ?? false;
   }
 
-  membersIn(guildId: string, channelId: string): ReadonlyMap<string, VoiceMember> {
-    return this.#guilds.get(guildId)?.voiceByChannel.get(channelId) ?? new Map<string, VoiceMember>();
+  membersIn(guildId: string, channelId: string): ReadonlyMap<string, CachedVoiceState> {
+    return this.#guilds.get(guildId)?.voiceByChannel.get(channelId) ?? new Map<string, CachedVoiceState>();
   }
 
   channelOf(guildId: string, userId: string): string | null {
     return this.#guilds.get(guildId)?.voiceByUser.get(userId)?.channelId ?? null;
   }
 
-  voiceStateOf(guildId: string, userId: string): VoiceMember | null {
+  voiceStateOf(guildId: string, userId: string): CachedVoiceState | null {
     return this.#guilds.get(guildId)?.voiceByUser.get(userId) ?? null;
   }
 
-  voiceStates(guildId: string): ReadonlyMap<string, VoiceMember> {
-    return this.#guilds.get(guildId)?.voiceByUser ?? new Map<string, VoiceMember>();
+  voiceStates(guildId: string): ReadonlyMap<string, CachedVoiceState> {
+    return this.#guilds.get(guildId)?.voiceByUser ?? new Map<string, CachedVoiceState>();
   }
 
   channel(guildId: string, channelId: string): CachedChannel | null {
@@ -187,7 +187,7 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
    * Channels and members not in voice are not part of it; later dispatches bring what is needed.
    * The inventory (channels, roles) is not ready until the next GUILD_CREATE.
    */
-  seedGuild(guildId: string, voiceStates: Iterable<VoiceMember>): void {
+  seedGuild(guildId: string, voiceStates: Iterable<CachedVoiceState>): void {
     const next = emptyGuild();
     next.ready = true;
     for (const vm of voiceStates) {
@@ -350,7 +350,7 @@ function toProfile(m: DiscordMember): MemberProfile {
   };
 }
 
-function profileFromVoice(vm: VoiceMember): MemberProfile {
+function profileFromVoice(vm: CachedVoiceState): MemberProfile {
   return {
     userId: vm.userId,
     username: vm.username,
@@ -377,7 +377,7 @@ function profileOf(guild: GuildEntry, userId: string): MemberProfile {
 }
 
 /** Written out field by field: `{ ...profile, guildId, … }` cost a new hidden class per voice change. */
-function toVoiceMember(guildId: string, channelId: string, profile: MemberProfile, vs: DiscordVoiceState): VoiceMember {
+function toVoiceMember(guildId: string, channelId: string, profile: MemberProfile, vs: DiscordVoiceState): CachedVoiceState {
   return {
     userId: profile.userId,
     username: profile.username,
@@ -399,7 +399,7 @@ function toVoiceMember(guildId: string, channelId: string, profile: MemberProfil
 }
 
 /** Inserts or replaces the user's entry in both indexes. */
-function addVoice(guild: GuildEntry, vm: VoiceMember): void {
+function addVoice(guild: GuildEntry, vm: CachedVoiceState): void {
   guild.voiceByUser.set(vm.userId, vm);
   let inChannel = guild.voiceByChannel.get(vm.channelId);
   if (!inChannel) {
@@ -409,7 +409,7 @@ function addVoice(guild: GuildEntry, vm: VoiceMember): void {
   inChannel.set(vm.userId, vm);
 }
 
-function removeVoice(guild: GuildEntry, vm: VoiceMember): void {
+function removeVoice(guild: GuildEntry, vm: CachedVoiceState): void {
   guild.voiceByUser.delete(vm.userId);
   const inChannel = guild.voiceByChannel.get(vm.channelId);
   inChannel?.delete(vm.userId);
@@ -421,7 +421,7 @@ function changedFlags(a: VoiceFlags, b: VoiceFlags): VoiceFlag[] {
 }
 
 /** The events that take one user's voice state from `before` to `after` (a move is left, then joined). */
-function transition(before: VoiceMember | undefined, after: VoiceMember | undefined): DomainChange[] {
+function transition(before: CachedVoiceState | undefined, after: CachedVoiceState | undefined): DomainChange[] {
   if (!before && !after) return [];
   if (!before && after) return [{ type: 'voice.joined', ...after }];
   if (before && !after) return [left(before)];
@@ -433,7 +433,7 @@ function transition(before: VoiceMember | undefined, after: VoiceMember | undefi
   return [];
 }
 
-function left(before: VoiceMember): DomainChange {
+function left(before: CachedVoiceState): DomainChange {
   return {
     type: 'voice.left',
     guildId: before.guildId,

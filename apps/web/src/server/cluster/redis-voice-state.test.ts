@@ -1,4 +1,4 @@
-import type { GatewayDomainEvent, VoiceMember } from '@repo/discord-gateway';
+import type { GatewayDomainEvent, CachedVoiceState } from '@repo/discord-gateway';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { roomTopic } from '../realtime/event-bus.ts';
@@ -9,7 +9,7 @@ import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
 const available = await redisAvailable();
 const guildId = 'g1';
 
-function member(userId: string, channelId: string, selfMute = false): VoiceMember {
+function member(userId: string, channelId: string, selfMute = false): CachedVoiceState {
   return {
     guildId,
     channelId,
@@ -30,9 +30,9 @@ function member(userId: string, channelId: string, selfMute = false): VoiceMembe
   };
 }
 /** Hash order is Redis's: compare members by user id. */
-const sortedSeed = (seed: Map<string, VoiceMember[]> | null) => seed && new Map([...seed].map(([g, ms]) => [g, [...ms].sort((x, y) => x.userId.localeCompare(y.userId))] as const));
+const sortedSeed = (seed: Map<string, CachedVoiceState[]> | null) => seed && new Map([...seed].map(([g, ms]) => [g, [...ms].sort((x, y) => x.userId.localeCompare(y.userId))] as const));
 const meta = (sequence: number) => ({ sequence, receivedAt: 0, source: 'dispatch' as const });
-const joined = (m: VoiceMember, sequence: number): GatewayDomainEvent => ({ type: 'voice.joined', ...m, ...meta(sequence) });
+const joined = (m: CachedVoiceState, sequence: number): GatewayDomainEvent => ({ type: 'voice.joined', ...m, ...meta(sequence) });
 const left = (userId: string, from: string, sequence: number): GatewayDomainEvent => ({ type: 'voice.left', guildId, channelId: null, previousChannelId: from, userId, ...meta(sequence) });
 
 /** The holder writes voice state through Redis; every instance's view follows it, never behind a room event. */

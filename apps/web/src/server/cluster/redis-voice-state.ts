@@ -1,4 +1,4 @@
-import type { CachedChannel, GatewayDomainEvent, MemberProfile, VoiceMember, VoiceStateView } from '@repo/discord-gateway';
+import type { CachedChannel, GatewayDomainEvent, MemberProfile, CachedVoiceState, VoiceStateView } from '@repo/discord-gateway';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -36,9 +36,9 @@ return 'ok'
 const LOAD_LUA = `return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2])}`;
 
 type VoiceOp =
-  | { op: 'set'; member: VoiceMember }
+  | { op: 'set'; member: CachedVoiceState }
   | { op: 'del'; guildId: string; userId: string }
-  | { op: 'reset'; guildId: string; sessionId: string | null; members: VoiceMember[] };
+  | { op: 'reset'; guildId: string; sessionId: string | null; members: CachedVoiceState[] };
 
 /** KEYS: 1 stored Gateway session, 2 voice session (guild → session), 3 voice hash, 4 replay marker, 5 undo. */
 const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('GET', KEYS[4]) or '', redis.call('GET', KEYS[5]) or ''}`;
@@ -62,9 +62,9 @@ const StoredVoiceMember = z.object({
   selfStream: z.boolean(),
   selfVideo: z.boolean(),
   suppress: z.boolean(),
-}) satisfies z.ZodType<VoiceMember>;
+}) satisfies z.ZodType<CachedVoiceState>;
 
-function parseVoiceMember(raw: string): VoiceMember | null {
+function parseVoiceMember(raw: string): CachedVoiceState | null {
   try {
     const parsed = StoredVoiceMember.safeParse(JSON.parse(raw));
     return parsed.success ? parsed.data : null;
@@ -74,8 +74,8 @@ function parseVoiceMember(raw: string): VoiceMember | null {
 }
 
 /** The members of an HGETALL of the `voice` hash (user id, JSON, …); `unreadable` hears of entries that do not parse. */
-function voiceHashMembers(flat: readonly string[], unreadable: (userId: string) => void = () => undefined): VoiceMember[] {
-  const members: VoiceMember[] = [];
+function voiceHashMembers(flat: readonly string[], unreadable: (userId: string) => void = () => undefined): CachedVoiceState[] {
+  const members: CachedVoiceState[] = [];
   for (let i = 1; i < flat.length; i += 2) {
     const member = parseVoiceMember(flat[i]!);
     if (member) members.push(member);
@@ -84,13 +84,13 @@ function voiceHashMembers(flat: readonly string[], unreadable: (userId: string) 
   return members;
 }
 
-const MEMBER_FIELDS = Object.keys(StoredVoiceMember.shape) as Array<keyof VoiceMember>;
+const MEMBER_FIELDS = Object.keys(StoredVoiceMember.shape) as Array<keyof CachedVoiceState>;
 
 /** A domain event carries the member plus event metadata; the copy keeps the member only. */
-export function voiceMemberOf(source: VoiceMember): VoiceMember {
+export function voiceMemberOf(source: CachedVoiceState): CachedVoiceState {
   const member = {} as Record<string, unknown>;
   for (const field of MEMBER_FIELDS) member[field] = source[field];
-  return member as unknown as VoiceMember;
+  return member as unknown as CachedVoiceState;
 }
 
 /**
@@ -125,7 +125,7 @@ export class RedisVoiceStateWriter {
    * Everyone in voice, as the holder's cache has it (after every GUILD_CREATE snapshot, and after
    * Redis comes back), and the Gateway session that cache follows.
    */
-  replace(guildId: string, sessionId: string | null, members: Iterable<VoiceMember>): Promise<void> {
+  replace(guildId: string, sessionId: string | null, members: Iterable<CachedVoiceState>): Promise<void> {
     return this.#write({ op: 'reset', guildId, sessionId, members: [...members].map(voiceMemberOf) });
   }
 
@@ -135,7 +135,7 @@ export class RedisVoiceStateWriter {
    * when there is no stored session, or the copy was never made for it (the holder died between
    * its READY and its first copy): then the new holder must identify for a snapshot.
    */
-  async takeoverSeed(shardId: number): Promise<Map<string, VoiceMember[]> | null> {
+  async takeoverSeed(shardId: number): Promise<Map<string, CachedVoiceState[]> | null> {
     const [session, copies, flat, marker, undo] = (await this.redis.eval(
       TAKEOVER_LUA,
       5,
@@ -153,7 +153,7 @@ export class RedisVoiceStateWriter {
       return null;
     }
     // Guilds whose last full copy was made for the stored session (an empty one too: nobody in voice).
-    const seed = new Map<string, VoiceMember[]>();
+    const seed = new Map<string, CachedVoiceState[]>();
     for (let i = 0; i + 1 < copies.length; i += 2) if (copies[i + 1] === sessionId) seed.set(copies[i]!, []);
     if (seed.size === 0) return null;
     for (const member of voiceHashMembers(flat)) seed.get(member.guildId)?.push(member);
@@ -205,8 +205,8 @@ export class RedisVoiceStateWriter {
 }
 
 interface GuildVoice {
-  byUser: Map<string, VoiceMember>;
-  byChannel: Map<string, Map<string, VoiceMember>>;
+  byUser: Map<string, CachedVoiceState>;
+  byChannel: Map<string, Map<string, CachedVoiceState>>;
 }
 
 /**
@@ -244,20 +244,20 @@ export class RedisVoiceView implements VoiceStateView {
     return this.#loaded;
   }
 
-  membersIn(guildId: string, channelId: string): ReadonlyMap<string, VoiceMember> {
-    return this.#guilds.get(guildId)?.byChannel.get(channelId) ?? new Map<string, VoiceMember>();
+  membersIn(guildId: string, channelId: string): ReadonlyMap<string, CachedVoiceState> {
+    return this.#guilds.get(guildId)?.byChannel.get(channelId) ?? new Map<string, CachedVoiceState>();
   }
 
   channelOf(guildId: string, userId: string): string | null {
     return this.#guilds.get(guildId)?.byUser.get(userId)?.channelId ?? null;
   }
 
-  voiceStateOf(guildId: string, userId: string): VoiceMember | null {
+  voiceStateOf(guildId: string, userId: string): CachedVoiceState | null {
     return this.#guilds.get(guildId)?.byUser.get(userId) ?? null;
   }
 
-  voiceStates(guildId: string): ReadonlyMap<string, VoiceMember> {
-    return this.#guilds.get(guildId)?.byUser ?? new Map<string, VoiceMember>();
+  voiceStates(guildId: string): ReadonlyMap<string, CachedVoiceState> {
+    return this.#guilds.get(guildId)?.byUser ?? new Map<string, CachedVoiceState>();
   }
 
   /** Channels are not mirrored (nothing outside the holder asks); rooms know their own channel. */
@@ -299,11 +299,11 @@ export class RedisVoiceView implements VoiceStateView {
     return guild;
   }
 
-  #set(member: VoiceMember): void {
+  #set(member: CachedVoiceState): void {
     this.#delete(member.guildId, member.userId);
     const guild = this.#guild(member.guildId);
     guild.byUser.set(member.userId, member);
-    const channel = guild.byChannel.get(member.channelId) ?? new Map<string, VoiceMember>();
+    const channel = guild.byChannel.get(member.channelId) ?? new Map<string, CachedVoiceState>();
     channel.set(member.userId, member);
     guild.byChannel.set(member.channelId, channel);
   }

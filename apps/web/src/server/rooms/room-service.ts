@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { VoiceMember as GatewayVoiceMember, VoiceStateView } from '@repo/discord-gateway';
+import type { CachedVoiceState, VoiceStateView } from '@repo/discord-gateway';
 import {
   OPEN_ROOMS_PER_USER,
   ROOM_PLAYER_LIMIT,
@@ -234,7 +234,7 @@ export class RoomService {
     return { roomId, room: roomInfo(room), players, spectators, voice, seq };
   }
 
-  voiceMember(room: RoomView, m: GatewayVoiceMember): VoiceMember {
+  voiceMember(room: RoomView, m: CachedVoiceState): VoiceMember {
     const known = room.profiles[m.userId];
     return {
       userId: m.userId,

@@ -3,7 +3,8 @@
  * control API and panel). See specs/discord-emulator.md.
  */
 export { startEmulator, type EmulatorHandle, type EmulatorOptions, type EmulatorUsers } from './server.ts';
-export { EmulatorState, type DispatchRecord, type EmulatorStateOptions, type RateLimitHit } from './state.ts';
+export { EmulatorState, type DispatchRecord, type EmulatorStateOptions } from './state.ts';
+export type { RateLimitHit } from './rest/rest-telemetry.ts';
 export { TEST_USER_NAMES, type EmulatorSeed, type SeedUser, type TestUserName } from './seed.ts';
 export {
   DEFAULT_GLOBAL_LIMIT_PER_SECOND,

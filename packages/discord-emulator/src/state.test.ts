@@ -136,7 +136,7 @@ describe('EmulatorState dispatches', () => {
   it('reset returns to the seed and keeps listeners', () => {
     const { state, guildId, events, user } = seeded();
     state.createChannel(guildId, { name: 'x', type: ChannelType.GuildText });
-    state.recordRateLimitHit({ atMs: 0, method: 'GET', route: 'GET /x', bucket: 'b', scope: 'user', injected: false });
+    state.restTelemetry.recordRateLimitHit({ atMs: 0, method: 'GET', route: 'GET /x', bucket: 'b', scope: 'user', injected: false });
     state.reset();
     expect(state.channels(guildId)).toHaveLength(3);
     expect(state.rateLimitHits).toEqual([]);

@@ -1,7 +1,8 @@
 import type { GatewayServer, GatewayStats } from '../gateway/index.ts';
 import type { RestFaults } from '../faults.ts';
 import type { InvalidRequestCount, InvalidRequestLimit } from '../rest/invalid-request-limit.ts';
-import type { EmulatorState, RateLimitHit } from '../state.ts';
+import type { RateLimitHit } from '../rest/rest-telemetry.ts';
+import type { EmulatorState } from '../state.ts';
 import type { APIGatewaySessionStartLimit, APIGuildMember, APIRole, APIUser, APIVoiceState } from 'discord-api-types/v10';
 import type { GuildChannelPayload } from '../payloads.ts';
 

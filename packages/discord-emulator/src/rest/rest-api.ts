@@ -77,7 +77,7 @@ export class RestApi {
     const identity = requestIdentity(req);
     if (invalidRequests.isBanned(identity)) {
       req.resume();
-      state.countRequest(`${method} <banned>`);
+      state.restTelemetry.countRequest(`${method} <banned>`);
       sendJson(res, 429, INVALID_REQUEST_BAN_BODY);
       return;
     }
@@ -90,14 +90,14 @@ export class RestApi {
 
     const match = restRoutes.match(method, path);
     if (match.kind !== 'found') {
-      state.countRequest(`${method} <unmatched>`);
+      state.restTelemetry.countRequest(`${method} <unmatched>`);
       req.resume();
       const err = match.kind === 'wrong-method' ? methodNotAllowed() : notFound();
       send(err.status, err.body());
       return;
     }
     const { route, params } = match;
-    state.countRequest(route.key);
+    state.restTelemetry.countRequest(route.key);
 
     const fault = this.#deps.faults.take(method, path);
     if (fault) {
@@ -120,7 +120,7 @@ export class RestApi {
       headers = decision.headers;
       if (decision.limited) {
         req.resume();
-        state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: decision.bucket, scope: decision.scope, injected: false });
+        state.restTelemetry.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: decision.bucket, scope: decision.scope, injected: false });
         this.#deps.logger.debug?.(`[emulator] 429 ${decision.scope} ${route.key} retry_after=${decision.retryAfterS}`);
         send(429, rateLimitBody(decision.retryAfterS, decision.scope), headers);
         return;
@@ -212,7 +212,7 @@ export class RestApi {
             'X-RateLimit-Reset-After': retryAfter.toFixed(3),
             'X-RateLimit-Bucket': bucket,
           };
-    state.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: scope === 'global' ? 'global' : bucket, scope, injected: true });
+    state.restTelemetry.recordRateLimitHit({ atMs: state.now(), method, route: route.key, bucket: scope === 'global' ? 'global' : bucket, scope, injected: true });
     send(429, rateLimitBody(retryAfter, scope), headers);
   }
 }

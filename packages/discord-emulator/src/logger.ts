@@ -9,7 +9,7 @@ export interface EmulatorLogger {
   debug?(msg: string): void;
 }
 
-export const silentLogger: EmulatorLogger = {
+export const silentEmulatorLogger: EmulatorLogger = {
   info: () => {},
   warn: () => {},
   error: () => {},

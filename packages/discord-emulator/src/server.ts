@@ -13,7 +13,7 @@ import {
   type SessionStartLimitOptions,
 } from './gateway/index.ts';
 import { BodyTooLargeError, redirect, sendJson } from './http/respond.ts';
-import { silentLogger, type EmulatorLogger } from './logger.ts';
+import { silentEmulatorLogger, type EmulatorLogger } from './logger.ts';
 import { handleAuthorize, handleToken } from './oauth/oauth-endpoints.ts';
 import { InvalidRequestLimit, type InvalidRequestLimitOptions } from './rest/invalid-request-limit.ts';
 import { RateLimiter, type RateLimitMode, type RouteLimit } from './rest/rate-limiter.ts';
@@ -97,7 +97,7 @@ const DEFAULTS = {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const host = options.host ?? DEFAULTS.host;
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? silentEmulatorLogger;
   const now = options.now ?? Date.now;
   // Bad limit options throw here, before a port is taken.
   const sessionStartLimit = new SessionStartLimit(options.sessionStartLimit ?? {}, now);

@@ -47,8 +47,14 @@ async function toResponse(res: Response): Promise<ApiResponse<any>> {
   return { status: res.status, headers: res.headers, body, text };
 }
 
-/** A controllable clock for rate-limit and expiry tests. */
-export function manualClock(startMs = Date.UTC(2025, 0, 1)) {
+/** The emulator's clock is a bare `now()`; its tests move this one by hand. */
+export interface ManualClock {
+  readonly now: () => number;
+  advance(ms: number): void;
+}
+
+/** A controllable clock for rate-limit, expiry and Gateway deadline tests. */
+export function manualClock(startMs = Date.UTC(2025, 0, 1)): ManualClock {
   let t = startMs;
   return {
     now: () => t,

@@ -9,15 +9,8 @@ import { inflateSync, constants as zlibConstants, createInflate } from 'node:zli
 import { GatewayIntentBits, GatewayOpcodes } from 'discord-api-types/v10';
 import { WebSocket } from 'ws';
 import { EmulatorState, type EmulatorStateOptions } from '../state.ts';
+import { manualClock, type ManualClock } from '../test-helpers.ts';
 import { createGatewayServer, type GatewayServer, type GatewayServerOptions } from './gateway-server.ts';
-
-export class ManualClock {
-  t = Date.UTC(2025, 0, 1);
-  readonly now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 export interface Harness {
   state: EmulatorState;
@@ -43,7 +36,7 @@ export async function startHarness(
   overrides: Partial<GatewayServerOptions> = {},
   stateOptions: EmulatorStateOptions = {},
 ): Promise<Harness> {
-  const clock = new ManualClock();
+  const clock = manualClock();
   const state = new EmulatorState({ ...stateOptions });
   let publicUrl = '';
   // Just enough REST for @discordjs/ws to find the gateway (E-REST's real server does the rest).

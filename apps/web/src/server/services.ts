@@ -10,7 +10,7 @@ import { type Clock, systemClock } from '@repo/platform';
 import { loadConfig, type Config } from './config.ts';
 import { createLogger, moduleLogger } from './log.ts';
 import { Metrics } from './metrics.ts';
-import { createInfrastructure } from './cluster/infrastructure.ts';
+import { createInfrastructure } from './composition/infrastructure.ts';
 import type { EventBus } from './realtime/event-bus.ts';
 import { Hub } from './realtime/hub.ts';
 import { CleanupJob } from './rooms/cleanup-job.ts';

@@ -5,8 +5,8 @@ import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '@repo/
 import { freePort } from '@repo/platform/free-port';
 import { Redis } from 'ioredis';
 import { assertWebBuildFresh } from '../build-freshness.ts';
-import { redisMajorVersion } from '../../src/server/cluster/redis-client.ts';
-import { RedisKeys } from '../../src/server/cluster/redis-keys.ts';
+import { redisMajorVersion } from '../../src/server/redis/redis-client.ts';
+import { RedisKeys } from '../../src/server/redis/redis-keys.ts';
 import type { WireMessage } from '../../src/server/realtime/redis-event-bus.ts';
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from './redis.ts';
 

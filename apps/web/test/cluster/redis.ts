@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { openRedis } from '../../src/server/cluster/redis-client.ts';
-import { RedisKeys } from '../../src/server/cluster/redis-keys.ts';
+import { openRedis } from '../../src/server/redis/redis-client.ts';
+import { RedisKeys } from '../../src/server/redis/redis-keys.ts';
 
 /**
  * Redis for tests: the real server at REDIS_URL (default redis://127.0.0.1:6379), as in CI.

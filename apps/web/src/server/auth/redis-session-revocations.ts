@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '@repo/platform';
-import type { RedisKeys } from '../cluster/redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { SessionRevocations } from './session-revocations.ts';
 
 /**

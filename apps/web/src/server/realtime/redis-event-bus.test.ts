@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, TEST_REDIS_URL, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { runFenced, StaleGatewayHolderError } from '../cluster/gateway-fence.ts';
+import { runFenced, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
 import { systemClock } from '@repo/platform';
 import { ALL_TOPIC, type BusMessage, type Revocation, roomTopic, userTopic } from './event-bus.ts';
 import { type Connection, Hub } from './hub.ts';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../cluster/bus-lua.ts';
-import { currentFence, StaleGatewayHolderError } from '../cluster/gateway-fence.ts';
-import type { RedisKeys } from '../cluster/redis-keys.ts';
+import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../redis/bus-lua.ts';
+import { currentFence, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 import {
   type BusHandler,
   type BusMessage,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../cluster/redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { Profile, Room } from './room.ts';
 import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomExistsError, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
 

@@ -4,7 +4,7 @@ import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster
 import { type Clock, systemClock } from '@repo/platform';
 import { StaleGatewayHolderError } from './gateway-fence.ts';
 import { RedisGatewayLease } from './redis-gateway-lease.ts';
-import { RedisSessionInfoStore } from './redis-session-store.ts';
+import { RedisSessionInfoStore } from './redis-resume-state-store.ts';
 
 const available = await redisAvailable();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -9,18 +9,18 @@ import { moduleLogger } from '../log.ts';
 import { ALL_TOPIC } from '../realtime/event-bus.ts';
 import { RedisBusDefaults, RedisEventBus } from '../realtime/redis-event-bus.ts';
 import { RedisRoomStore } from '../rooms/redis-room-store.ts';
-import { GatewayEventGate } from './gateway-event-gate.ts';
-import { runFenced } from './gateway-fence.ts';
-import { clusterGatewayStatus } from './gateway-status.ts';
+import { GatewayEventGate } from '../gateway-ownership/gateway-event-gate.ts';
+import { runFenced } from '../gateway-ownership/gateway-fence.ts';
+import { clusterGatewayStatus } from '../gateway-ownership/gateway-status.ts';
 import type { Infrastructure } from './infrastructure.ts';
-import { closeRedis, openRedis, redisMajorVersion } from './redis-client.ts';
-import { RedisGatewayLease } from './redis-gateway-lease.ts';
-import { RedisKeys } from './redis-keys.ts';
-import { RedisLeaderGuard } from './redis-leader.ts';
-import { RedisRateLimitStateStore } from './redis-rate-limit-store.ts';
-import { RedisRefreshCoordinator } from './redis-refresh-coordinator.ts';
-import { RedisSessionInfoStore } from './redis-session-store.ts';
-import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
+import { closeRedis, openRedis, redisMajorVersion } from '../redis/redis-client.ts';
+import { RedisGatewayLease } from '../gateway-ownership/redis-gateway-lease.ts';
+import { RedisKeys } from '../redis/redis-keys.ts';
+import { RedisLeaderGuard } from '../rooms/redis-leader.ts';
+import { RedisRateLimitStateStore } from '../discord/redis-rate-limit-store.ts';
+import { RedisRefreshCoordinator } from '../auth/redis-refresh-coordinator.ts';
+import { RedisSessionInfoStore } from '../gateway-ownership/redis-resume-state-store.ts';
+import { RedisVoiceStateWriter, RedisVoiceView } from '../gateway-ownership/redis-voice-state.ts';
 
 export const RedisInfrastructureDefaults = {
   /** How long the new holder waits for its Gateway cache to hold the guild before copying it to Redis. */

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '@repo/platform';
 import type { GatewayLease } from './gateway-lease.ts';
-import type { RedisKeys } from './redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 
 export const GatewayLeaseDefaults = {
   /** The lease lapses this long after the holder's last renewal (a dead holder's successor waits this long at most). */

@@ -3,9 +3,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { RedisEventBus, WireMessage } from '../realtime/redis-event-bus.ts';
-import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from './bus-lua.ts';
+import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../redis/bus-lua.ts';
 import { currentFence, StaleGatewayHolderError } from './gateway-fence.ts';
-import type { RedisKeys } from './redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 
 /** The bus topic voice-state changes travel on (reserved: never delivered to browsers). */
 export const VOICE_TOPIC = '~voice';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BucketRef, RateLimitObservation, RateLimitStateStore, RateLimitWait } from '@repo/discord-rest';
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from './redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 
 export const RedisRateLimitDefaults = {
   /**

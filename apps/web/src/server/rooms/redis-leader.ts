@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '@repo/platform';
-import type { LeaderGuard } from '../rooms/leader.ts';
-import type { RedisKeys } from './redis-keys.ts';
+import type { LeaderGuard } from './leader.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 
 export const RedisLeaderDefaults = {
   /**

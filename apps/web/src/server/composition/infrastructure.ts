@@ -10,8 +10,8 @@ import type { Config } from '../config.ts';
 import { type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
 import { type LeaderGuard, SingleInstanceLeader } from '../rooms/leader.ts';
 import { MemoryRoomStore, type RoomStore } from '../rooms/room-store.ts';
-import { AlwaysHolderLease, type GatewayLease } from './gateway-lease.ts';
-import { type GatewayStatusView, localGatewayStatus } from './gateway-status.ts';
+import { AlwaysHolderLease, type GatewayLease } from '../gateway-ownership/gateway-lease.ts';
+import { type GatewayStatusView, localGatewayStatus } from '../gateway-ownership/gateway-status.ts';
 
 /**
  * The swappable parts (discord.js style: transport, orchestration and policy apart). Embedded

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RefreshCoordinator } from '../auth/refresh-coordinator.ts';
+import type { RefreshCoordinator } from './refresh-coordinator.ts';
 import type { Clock } from '@repo/platform';
-import type { RedisKeys } from './redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 
 export const RedisRefreshDefaults = {
   /** How long a claim lasts: longer than a token request takes, short enough that a dead claimant does not lock a user out. */

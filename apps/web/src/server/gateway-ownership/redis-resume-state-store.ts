@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { StaleGatewayHolderError } from './gateway-fence.ts';
 import type { GatewayLease } from './gateway-lease.ts';
-import type { RedisKeys } from './redis-keys.ts';
+import type { RedisKeys } from '../redis/redis-keys.ts';
 
 // Only the current lease holder may change the stored session: a stale holder that wakes up must
 // not overwrite its successor's resume point with its own.

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { systemClock } from '@repo/platform';
 import { FakeClock } from '@repo/platform/testing';
-import { CleanupJob } from '../rooms/cleanup-job.ts';
-import { RedisRoomStore } from '../rooms/redis-room-store.ts';
-import type { Room } from '../rooms/room.ts';
-import type { RoomService } from '../rooms/room-service.ts';
+import { CleanupJob } from './cleanup-job.ts';
+import { RedisRoomStore } from './redis-room-store.ts';
+import type { Room } from './room.ts';
+import type { RoomService } from './room-service.ts';
 import { RedisLeaderGuard } from './redis-leader.ts';
 
 const available = await redisAvailable();

@@ -3,10 +3,10 @@ import { DiscordRestClient } from '@repo/discord-rest';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { AuthService, REFRESH_MARGIN_MS } from '../auth/auth-service.ts';
-import { DiscordOAuth } from '../auth/discord-oauth.ts';
-import { discordUserDirectory } from '../auth/discord-users.ts';
-import { SessionCookies } from '../auth/session.ts';
+import { AuthService, REFRESH_MARGIN_MS } from './auth-service.ts';
+import { DiscordOAuth } from './discord-oauth.ts';
+import { discordUserDirectory } from './discord-users.ts';
+import { SessionCookies } from './session.ts';
 import { systemClock } from '@repo/platform';
 import { RedisRefreshCoordinator } from './redis-refresh-coordinator.ts';
 

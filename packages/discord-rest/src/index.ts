@@ -1,4 +1,4 @@
-export { DiscordRestClient, GUILD_MEMBERS_PAGE_MAX } from './discord-rest-client.ts';
+export { DiscordRestClient, GUILD_MEMBERS_PAGE_MAX, type DiscordRestClientOptions } from './discord-rest-client.ts';
 export type {
   AddGuildMemberInput,
   AddGuildMemberOutcome,
@@ -7,10 +7,9 @@ export type {
   CreateVoiceChannelInput,
   DeleteOptions,
   DeleteOutcome,
-  DiscordRestClientOptions,
   EditChannelInput,
   PermissionOverwriteInput,
-} from './discord-rest-client.ts';
+} from './operation-types.ts';
 export { discordRestDefaults, type DiscordRestTuning } from './defaults.ts';
 export {
   DiscordAbortedError,

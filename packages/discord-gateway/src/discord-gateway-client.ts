@@ -1,38 +1,18 @@
-import { DiscordAPIError, REST } from '@discordjs/rest';
-import { CloseCodes, WebSocketManager, WebSocketShardEvents } from '@discordjs/ws';
-import {
-  GatewayDispatchEvents,
-  GatewayIntentBits,
-  type GatewayDispatchPayload,
-  type GatewayReadyDispatchData,
-} from 'discord-api-types/v10';
-import type { z } from 'zod';
-import { systemClock, type Clock } from '@repo/platform';
+import { DiscordAPIError } from '@discordjs/rest';
+import { CloseCodes, WebSocketShardEvents } from '@discordjs/ws';
+import { silentLogger, systemClock, type Clock, type Logger } from '@repo/platform';
+import { GatewayDispatchEvents, type GatewayDispatchPayload, type GatewayReadyDispatchData } from 'discord-api-types/v10';
 import { gatewayDefaults, type GatewayTuning } from './defaults.ts';
-import {
-  channelSchema,
-  guildCreateSchema,
-  guildDeleteSchema,
-  guildMemberAddSchema,
-  guildMemberRemoveSchema,
-  guildMemberUpdateSchema,
-  guildRoleDeleteSchema,
-  guildRoleSchema,
-  voiceStateSchema,
-} from './discord-payloads.ts';
+import { DispatchHandler } from './dispatch-handler.ts';
 import { FATAL_CLOSE_CODES, GatewayFatalError } from './errors.ts';
-import type { DomainChange, EventSource, GatewayDomainEvent, GatewayEventMap, CachedVoiceState } from './events.ts';
-import { GatedShardingStrategy } from './gated-sharding-strategy.ts';
+import type { CachedVoiceState, GatewayEventMap } from './events.ts';
+import { GATEWAY_INTENTS, createRun, disposeRest, type Run } from './gateway-run.ts';
 import { GatewayState, type GatewayStatus } from './gateway-state.ts';
 import { IdentifyBudget } from './identify-budget.ts';
-import { silentLogger, type Logger } from '@repo/platform';
-import { ReconnectGate } from './reconnect-backoff.ts';
+import type { ReconnectGate } from './reconnect-backoff.ts';
 import { CachedSessionInfoStore, MemorySessionInfoStore, type SessionInfoStore } from './session-info-store.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 import { VoiceStateCache, type GuildInventoryView, type VoiceStateView } from './voice-state-cache.ts';
-
-/** R-GW1: what the voice cache needs, nothing more (GUILD_MEMBERS is privileged: enable it in the portal). */
-export const GATEWAY_INTENTS = GatewayIntentBits.Guilds | GatewayIntentBits.GuildVoiceStates | GatewayIntentBits.GuildMembers;
 
 export interface DiscordGatewayClientOptions {
   token: string;
@@ -61,45 +41,13 @@ export interface GatewayStartOptions {
 }
 
 const MODULE = 'Gateway';
-const SHARD_COUNT = 1; // One shard serves up to 2,500 guilds; beyond that Discord closes with 4011.
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // start() callers may not wait; a fatal error is also reported through state and logs.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
-}
-
-/** One run of the client, from start() to stop() or a fatal close; a restart builds a new one. */
-interface Run {
-  manager: WebSocketManager;
-  strategy: GatedShardingStrategy;
-  rest: REST;
-  gate: ReconnectGate;
-  /** Aborted on stop or a fatal close: ends the identify budget's wait. */
-  abort: AbortController;
-  started: Deferred;
-  stopping: boolean;
-  /** stop({ keepSession: true }): the stored session must survive the close. */
-  keepSession: boolean;
-}
 
 /**
  * The bot's Gateway connection (R-GW1…R-GW6). @discordjs/ws does identify, heartbeat, zombie
- * detection and resume; this class adds the backoff policy around failed attempts, stops on fatal
- * close codes, keeps the voice cache, and turns dispatches into domain events — emitted after the
- * cache is updated, so a listener that queries the cache sees the state the event describes.
+ * detection and resume; this class adds the backoff policy around failed attempts (each run's
+ * pieces are wired in gateway-run.ts), stops on fatal close codes, and owns the voice cache, which
+ * the DispatchHandler keeps current and turns into domain events — emitted after the cache is
+ * updated, so a listener that queries the cache sees the state the event describes.
  */
 export class DiscordGatewayClient {
   readonly #options: DiscordGatewayClientOptions;
@@ -112,14 +60,13 @@ export class DiscordGatewayClient {
   readonly #events: TypedEmitter<GatewayEventMap>;
   /** Outlives runs: a stop and start must not forget that Discord has no session starts left. */
   readonly #identifyBudget: IdentifyBudget;
+  readonly #dispatches: DispatchHandler;
 
   #run: Run | null = null;
   /** The gate of the current or last run: its counters stay readable after a stop or a fatal close. */
   #gate: ReconnectGate | null = null;
   #state: GatewayState = GatewayState.Disconnected;
   #sessionId: string | null = null;
-  /** Last dispatch sequence handled in the current session; replays at or below it are dropped. */
-  #sequence: number | null = null;
   #heartbeatLatencyMs: number | null = null;
   #lastHeartbeatAckAt: number | null = null;
   #fatal: GatewayFatalError | null = null;
@@ -135,6 +82,16 @@ export class DiscordGatewayClient {
     this.#events = new TypedEmitter<GatewayEventMap>((error, type) =>
       this.#logger.error({ module: MODULE, err: error, event: type }, '[Gateway] an event listener threw'),
     );
+    this.#dispatches = new DispatchHandler({
+      cache: this.#cache,
+      guildFilter: this.#guildFilter,
+      logger: this.#logger,
+      clock: this.#clock,
+      emit: (event) => {
+        this.#events.emit(event.type, event as never);
+        this.#events.emit('*', event);
+      },
+    });
   }
 
   /** Voice presence per guild; answers are O(1). */
@@ -157,7 +114,7 @@ export class DiscordGatewayClient {
     return {
       state: this.#state,
       sessionId: this.#sessionId,
-      sequence: this.#sequence,
+      sequence: this.#dispatches.sequence,
       heartbeatLatencyMs: this.#heartbeatLatencyMs,
       lastHeartbeatAckAt: this.#lastHeartbeatAckAt,
       reconnectCount: Math.max(0, (gate?.attempts ?? 0) - 1),
@@ -179,36 +136,19 @@ export class DiscordGatewayClient {
     if (this.#run) return this.#run.started.promise;
     this.#fatal = null;
     if (options.takeover) this.#takeOver(options.takeover.voice);
-    const rest = new REST({ api: this.#tuning.restBaseUrl, version: this.#tuning.apiVersion }).setToken(this.#options.token);
-    const gate = new ReconnectGate(
-      this.#clock,
-      { baseMs: this.#tuning.backoffInitialDelayMs, maxMs: this.#tuning.backoffMaxDelayMs },
-      { onFailure: (failures, nextDelayMs) => this.#onAttemptFailed(failures, nextDelayMs) },
-    );
-    let strategy: GatedShardingStrategy | undefined;
-    const manager = new WebSocketManager({
+    const run = createRun({
       token: this.#options.token,
-      intents: GATEWAY_INTENTS,
-      rest,
-      shardCount: SHARD_COUNT,
-      handshakeTimeout: this.#tuning.handshakeTimeoutMs,
-      helloTimeout: this.#tuning.helloTimeoutMs,
-      readyTimeout: this.#tuning.readyTimeoutMs,
-      buildStrategy: (m) => {
-        strategy = new GatedShardingStrategy(m, {
-          sessions: this.#sessions,
-          mayClearSession: () => !run.keepSession,
-          beforeConnect: (_shardId, reconnect) => (reconnect ? this.#beforeReconnect(run) : Promise.resolve(!run.stopping)),
-          beforeIdentify: () => this.#beforeIdentify(run),
-          destroyWaitMs: this.#tuning.readyTimeoutMs,
-        });
-        return strategy;
+      tuning: this.#tuning,
+      clock: this.#clock,
+      sessions: this.#sessions,
+      hooks: {
+        beforeReconnect: (r) => this.#beforeReconnect(r),
+        beforeIdentify: (r) => this.#beforeIdentify(r),
+        onAttemptFailed: (failures, nextDelayMs) => this.#onAttemptFailed(failures, nextDelayMs),
       },
     });
-    if (!strategy) throw new Error('WebSocketManager did not build its sharding strategy');
-    const run: Run = { manager, strategy, rest, gate, abort: new AbortController(), started: deferred(), stopping: false, keepSession: false };
     this.#run = run;
-    this.#gate = gate;
+    this.#gate = run.gate;
     this.#listen(run);
     this.#logger.info(
       { module: MODULE, restBaseUrl: this.#tuning.restBaseUrl, guildIds: [...this.#guildFilter], intents: GATEWAY_INTENTS },
@@ -242,7 +182,7 @@ export class DiscordGatewayClient {
     } catch (error) {
       this.#logger.warn({ module: MODULE, err: error }, '[Gateway] error while closing the connection');
     }
-    this.#disposeRest(run);
+    disposeRest(run);
     this.#inventoryGoesStale();
     await this.#sessions.flush();
     run.started.resolve();
@@ -252,13 +192,12 @@ export class DiscordGatewayClient {
 
   #takeOver(voice: ReadonlyMap<string, Iterable<CachedVoiceState>> | null): void {
     this.#sessions.forget();
-    // Sequence numbers belong to a session; the one resumed next may not be the one we last saw.
     this.#sessionId = null;
-    this.#sequence = null;
+    this.#dispatches.forgetSequence();
     const seeded: string[] = [];
     for (const guildId of this.#cache.guildIds()) this.#cache.markStale(guildId);
     for (const [guildId, members] of voice ?? []) {
-      if (!this.#wants(guildId)) continue;
+      if (!this.#dispatches.wants(guildId)) continue;
       this.#cache.seedGuild(guildId, members);
       seeded.push(guildId);
     }
@@ -357,7 +296,7 @@ export class DiscordGatewayClient {
     });
     manager.on(WebSocketShardEvents.Dispatch, (payload: GatewayDispatchPayload, shardId: number) => {
       if (!current()) return;
-      this.#onDispatch(payload);
+      this.#dispatches.handle(payload);
       // On the RESUMED dispatch, not the library's earlier 'resumed' event: by now every replayed
       // dispatch has been handled, so dropping the session cannot overtake one of them.
       if (payload.t === GatewayDispatchEvents.Resumed) this.#reidentifyIfCold(run, shardId);
@@ -381,7 +320,7 @@ export class DiscordGatewayClient {
     this.#setState(GatewayState.Connected);
     run.started.resolve();
     this.#logger.info(
-      { module: MODULE, sessionId: this.#sessionId, sequence: this.#sequence, reconnectCount: run.gate.attempts - 1, failuresBefore: failures },
+      { module: MODULE, sessionId: this.#sessionId, sequence: this.#dispatches.sequence, reconnectCount: run.gate.attempts - 1, failuresBefore: failures },
       `[Gateway] connected (${how})`,
     );
   }
@@ -414,7 +353,7 @@ export class DiscordGatewayClient {
     this.#logger.error({ module: MODULE, code: error.code }, error.message);
     // The library already left the shard idle for these codes; destroy() just releases the manager.
     void Promise.resolve(run.manager.destroy()).catch(() => undefined);
-    this.#disposeRest(run);
+    disposeRest(run);
     this.#inventoryGoesStale();
     run.started.reject(error);
     this.#setState(GatewayState.Disconnected, error);
@@ -425,120 +364,11 @@ export class DiscordGatewayClient {
     for (const guildId of this.#cache.guildIds()) this.#cache.markInventoryStale(guildId);
   }
 
-  #disposeRest(run: Run): void {
-    run.rest.clearHashSweeper();
-    run.rest.clearHandlerSweeper();
-  }
-
   #setState(state: GatewayState, error?: Error): void {
     const previous = this.#state;
     if (previous === state && !error) return;
     this.#state = state;
     this.#events.emit('gateway.state', { type: 'gateway.state', state, previous, at: this.#clock.now(), ...(error ? { error } : {}) });
-  }
-
-  #onDispatch(payload: GatewayDispatchPayload): void {
-    const receivedAt = this.#clock.now();
-    const sequence = payload.s;
-    if (payload.t === GatewayDispatchEvents.Ready) {
-      this.#sequence = null; // a new session numbers from 1 again
-    } else if (this.#sequence !== null && sequence <= this.#sequence) {
-      // A resume replays from the sequence we stored; never hand a subscriber the same dispatch twice.
-      this.#logger.debug({ module: MODULE, sequence, last: this.#sequence, t: payload.t }, '[Gateway] dropped an already handled dispatch');
-      return;
-    }
-    this.#sequence = sequence;
-    const changes = this.#applyDispatch(payload);
-    if (changes.length === 0) return;
-    const source: EventSource = payload.t === GatewayDispatchEvents.GuildCreate ? 'resync' : 'dispatch';
-    for (const change of changes) {
-      // Stamped in place (the cache hands out fresh objects): a spread copy here made V8 build a
-      // new hidden class per event, and was most of what each event left for the old generation.
-      const event: GatewayDomainEvent = Object.assign(change, { sequence, receivedAt, source });
-      this.#events.emit(event.type, event as never);
-      this.#events.emit('*', event);
-    }
-  }
-
-  /** Updates the cache from one dispatch and returns what changed. */
-  #applyDispatch(payload: GatewayDispatchPayload): DomainChange[] {
-    const cache = this.#cache;
-    switch (payload.t) {
-      case GatewayDispatchEvents.GuildCreate: {
-        const guild = this.#parse(guildCreateSchema, payload);
-        if (!guild || !this.#wants(guild.id) || guild.unavailable) return [];
-        const changes = cache.replaceGuild(guild);
-        this.#logger.info(
-          { module: MODULE, guildId: guild.id, inVoice: guild.voice_states.length, resyncChanges: changes.length },
-          '[Gateway] guild snapshot loaded',
-        );
-        return changes;
-      }
-      case GatewayDispatchEvents.GuildDelete: {
-        const guild = this.#parse(guildDeleteSchema, payload);
-        // An outage (unavailable) keeps the cache: the GUILD_CREATE that ends it brings the diff.
-        if (!guild || !this.#wants(guild.id) || guild.unavailable) return [];
-        return cache.removeGuild(guild.id);
-      }
-      case GatewayDispatchEvents.VoiceStateUpdate: {
-        const vs = this.#parse(voiceStateSchema, payload);
-        if (!vs?.guild_id || !this.#wants(vs.guild_id)) return [];
-        return cache.applyVoiceState(vs.guild_id, vs);
-      }
-      case GatewayDispatchEvents.ChannelCreate:
-      case GatewayDispatchEvents.ChannelUpdate: {
-        const ch = this.#parse(channelSchema, payload);
-        if (ch?.guild_id && this.#wants(ch.guild_id)) cache.upsertChannel(ch.guild_id, ch);
-        return [];
-      }
-      case GatewayDispatchEvents.ChannelDelete: {
-        const ch = this.#parse(channelSchema, payload);
-        if (!ch?.guild_id || !this.#wants(ch.guild_id)) return [];
-        return cache.deleteChannel(ch.guild_id, ch);
-      }
-      case GatewayDispatchEvents.GuildRoleCreate:
-      case GatewayDispatchEvents.GuildRoleUpdate: {
-        const r = this.#parse(guildRoleSchema, payload);
-        if (r && this.#wants(r.guild_id)) cache.upsertRole(r.guild_id, r.role.id);
-        return [];
-      }
-      case GatewayDispatchEvents.GuildRoleDelete: {
-        const r = this.#parse(guildRoleDeleteSchema, payload);
-        if (r && this.#wants(r.guild_id)) cache.deleteRole(r.guild_id, r.role_id);
-        return [];
-      }
-      case GatewayDispatchEvents.GuildMemberAdd: {
-        const m = this.#parse(guildMemberAddSchema, payload);
-        if (m && this.#wants(m.guild_id)) cache.upsertMember(m.guild_id, m);
-        return [];
-      }
-      case GatewayDispatchEvents.GuildMemberUpdate: {
-        const m = this.#parse(guildMemberUpdateSchema, payload);
-        if (m && this.#wants(m.guild_id)) cache.updateMember(m.guild_id, m);
-        return [];
-      }
-      case GatewayDispatchEvents.GuildMemberRemove: {
-        const m = this.#parse(guildMemberRemoveSchema, payload);
-        if (!m || !this.#wants(m.guild_id)) return [];
-        return cache.removeMember(m.guild_id, m.user.id);
-      }
-      default:
-        return [];
-    }
-  }
-
-  #wants(guildId: string): boolean {
-    return this.#guildFilter.size === 0 || this.#guildFilter.has(guildId);
-  }
-
-  #parse<S extends z.ZodType>(schema: S, payload: GatewayDispatchPayload): z.infer<S> | null {
-    const result = schema.safeParse(payload.d);
-    if (result.success) return result.data;
-    this.#logger.warn(
-      { module: MODULE, t: payload.t, sequence: payload.s, issues: result.error.issues.slice(0, 5) },
-      '[Gateway] ignored a dispatch that does not match the expected shape',
-    );
-    return null;
   }
 
   #redact(message: string): string {

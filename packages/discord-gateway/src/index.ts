@@ -1,6 +1,12 @@
-export { DiscordGatewayClient, GATEWAY_INTENTS, type DiscordGatewayClientOptions, type GatewayStartOptions } from './discord-gateway-client.ts';
-export { VoiceStateCache, type CachedChannel, type GuildInventoryView, type VoiceStateView } from './voice-state-cache.ts';
+// @repo/discord-gateway: the bot's Gateway connection on @discordjs/ws (backoff, fatal close codes,
+// identify budget, hand-over between instances), the voice-state cache it keeps per guild, and the
+// typed domain events it emits. Knows nothing of rooms or browsers.
+export { DiscordGatewayClient, type DiscordGatewayClientOptions, type GatewayStartOptions } from './discord-gateway-client.ts';
+export { GATEWAY_INTENTS } from './gateway-run.ts';
+export { VoiceStateCache, type GuildInventoryView, type VoiceStateView } from './voice-state-cache.ts';
+export type { CachedChannel } from './guild-entry.ts';
 export type {
+  CachedVoiceState,
   ChannelDeletedEvent,
   EventMeta,
   EventSource,
@@ -13,7 +19,6 @@ export type {
   VoiceFlags,
   VoiceJoinedEvent,
   VoiceLeftEvent,
-  CachedVoiceState,
   VoiceUpdatedEvent,
 } from './events.ts';
 export { GatewayState, type GatewayStatus } from './gateway-state.ts';

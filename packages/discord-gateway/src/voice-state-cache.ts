@@ -1,19 +1,20 @@
-import type {
-  DiscordChannel,
-  DiscordGuildCreate,
-  DiscordMember,
-  DiscordMemberUpdate,
-  DiscordVoiceState,
-} from './discord-payloads.ts';
-import { VOICE_FLAGS, type DomainChange, type MemberProfile, type VoiceFlag, type VoiceFlags, type CachedVoiceState } from './events.ts';
-
-export interface CachedChannel {
-  id: string;
-  /** Discord channel type (2 = voice, 13 = stage, 4 = category, ...). */
-  type: number;
-  name: string | null;
-  parentId: string | null;
-}
+import type { DiscordChannel, DiscordGuildCreate, DiscordMember, DiscordMemberUpdate, DiscordVoiceState } from './discord-payloads.ts';
+import type { CachedVoiceState, DomainChange, MemberProfile } from './events.ts';
+import {
+  addVoice,
+  emptyGuild,
+  profileFromVoice,
+  profileOf,
+  removeVoice,
+  setChannel,
+  toChannel,
+  toProfile,
+  toVoiceState,
+  unsetChannel,
+  type CachedChannel,
+  type GuildEntry,
+} from './guild-entry.ts';
+import { channelDeleted, transition } from './voice-transitions.ts';
 
 /** The read side of the cache: what the rest of the app may ask. Every answer is O(1). */
 export interface VoiceStateView {
@@ -52,31 +53,6 @@ export interface GuildInventoryView {
 }
 
 const CATEGORY_TYPE = 4;
-
-interface GuildEntry {
-  ready: boolean;
-  /** Channels and roles are the whole truth (a GUILD_CREATE was applied), not only what dispatches told. */
-  inventoryReady: boolean;
-  channels: Map<string, CachedChannel>;
-  /** category id → how many channels it holds. */
-  childCounts: Map<string, number>;
-  roleIds: Set<string>;
-  members: Map<string, MemberProfile>;
-  voiceByUser: Map<string, CachedVoiceState>;
-  /** channel id → user id → state; a channel's map is removed when its last user leaves. */
-  voiceByChannel: Map<string, Map<string, CachedVoiceState>>;
-}
-
-const emptyGuild = (): GuildEntry => ({
-  ready: false,
-  inventoryReady: false,
-  channels: new Map(),
-  childCounts: new Map(),
-  roleIds: new Set(),
-  members: new Map(),
-  voiceByUser: new Map(),
-  voiceByChannel: new Map(),
-});
 
 /**
  * Voice presence per guild, seeded from GUILD_CREATE and kept current from dispatches (R-GW2).
@@ -162,7 +138,7 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
     for (const vs of snapshot.voice_states) {
       if (vs.channel_id === null) continue;
       if (vs.member) next.members.set(vs.user_id, toProfile(vs.member));
-      addVoice(next, toVoiceMember(guildId, vs.channel_id, profileOf(next, vs.user_id), vs));
+      addVoice(next, toVoiceState(guildId, vs.channel_id, profileOf(next, vs.user_id), vs));
     }
     this.#guilds.set(guildId, next);
     if (!previous) return [];
@@ -232,7 +208,7 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
     if (vs.member) guild.members.set(vs.user_id, toProfile(vs.member));
     const before = guild.voiceByUser.get(vs.user_id);
     const after =
-      vs.channel_id === null ? undefined : toVoiceMember(guildId, vs.channel_id, profileOf(guild, vs.user_id), vs);
+      vs.channel_id === null ? undefined : toVoiceState(guildId, vs.channel_id, profileOf(guild, vs.user_id), vs);
     if (before) removeVoice(guild, before);
     if (after) addVoice(guild, after);
     return transition(before, after);
@@ -310,139 +286,4 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
     const inVoice = guild.voiceByUser.get(profile.userId);
     if (inVoice) addVoice(guild, { ...inVoice, ...profile });
   }
-}
-
-/** Inserts or replaces a channel, moving it between categories' counts when its parent changed. */
-function setChannel(guild: GuildEntry, ch: CachedChannel): void {
-  const previous = guild.channels.get(ch.id);
-  guild.channels.set(ch.id, ch);
-  if (previous && previous.parentId === ch.parentId) return;
-  if (previous?.parentId) addChild(guild, previous.parentId, -1);
-  if (ch.parentId !== null) addChild(guild, ch.parentId, 1);
-}
-
-function unsetChannel(guild: GuildEntry, channelId: string): void {
-  const known = guild.channels.get(channelId);
-  if (!known) return;
-  guild.channels.delete(channelId);
-  if (known.parentId !== null) addChild(guild, known.parentId, -1);
-}
-
-function addChild(guild: GuildEntry, categoryId: string, delta: number): void {
-  const next = (guild.childCounts.get(categoryId) ?? 0) + delta;
-  if (next <= 0) guild.childCounts.delete(categoryId);
-  else guild.childCounts.set(categoryId, next);
-}
-
-function toChannel(ch: DiscordChannel): CachedChannel {
-  return { id: ch.id, type: ch.type, name: ch.name, parentId: ch.parent_id };
-}
-
-function toProfile(m: DiscordMember): MemberProfile {
-  return {
-    userId: m.user.id,
-    username: m.user.username,
-    globalName: m.user.global_name,
-    nick: m.nick,
-    displayName: m.nick ?? m.user.global_name ?? m.user.username,
-    avatar: m.user.avatar,
-    guildAvatar: m.avatar,
-  };
-}
-
-function profileFromVoice(vm: CachedVoiceState): MemberProfile {
-  return {
-    userId: vm.userId,
-    username: vm.username,
-    globalName: vm.globalName,
-    nick: vm.nick,
-    displayName: vm.displayName,
-    avatar: vm.avatar,
-    guildAvatar: vm.guildAvatar,
-  };
-}
-
-function profileOf(guild: GuildEntry, userId: string): MemberProfile {
-  return (
-    guild.members.get(userId) ?? {
-      userId,
-      username: null,
-      globalName: null,
-      nick: null,
-      displayName: null,
-      avatar: null,
-      guildAvatar: null,
-    }
-  );
-}
-
-/** Written out field by field: `{ ...profile, guildId, … }` cost a new hidden class per voice change. */
-function toVoiceMember(guildId: string, channelId: string, profile: MemberProfile, vs: DiscordVoiceState): CachedVoiceState {
-  return {
-    userId: profile.userId,
-    username: profile.username,
-    globalName: profile.globalName,
-    nick: profile.nick,
-    displayName: profile.displayName,
-    avatar: profile.avatar,
-    guildAvatar: profile.guildAvatar,
-    guildId,
-    channelId,
-    selfMute: vs.self_mute,
-    selfDeaf: vs.self_deaf,
-    mute: vs.mute,
-    deaf: vs.deaf,
-    selfStream: vs.self_stream,
-    selfVideo: vs.self_video,
-    suppress: vs.suppress,
-  };
-}
-
-/** Inserts or replaces the user's entry in both indexes. */
-function addVoice(guild: GuildEntry, vm: CachedVoiceState): void {
-  guild.voiceByUser.set(vm.userId, vm);
-  let inChannel = guild.voiceByChannel.get(vm.channelId);
-  if (!inChannel) {
-    inChannel = new Map();
-    guild.voiceByChannel.set(vm.channelId, inChannel);
-  }
-  inChannel.set(vm.userId, vm);
-}
-
-function removeVoice(guild: GuildEntry, vm: CachedVoiceState): void {
-  guild.voiceByUser.delete(vm.userId);
-  const inChannel = guild.voiceByChannel.get(vm.channelId);
-  inChannel?.delete(vm.userId);
-  if (inChannel?.size === 0) guild.voiceByChannel.delete(vm.channelId);
-}
-
-function changedFlags(a: VoiceFlags, b: VoiceFlags): VoiceFlag[] {
-  return VOICE_FLAGS.filter((flag) => a[flag] !== b[flag]);
-}
-
-/** The events that take one user's voice state from `before` to `after` (a move is left, then joined). */
-function transition(before: CachedVoiceState | undefined, after: CachedVoiceState | undefined): DomainChange[] {
-  if (!before && !after) return [];
-  if (!before && after) return [{ type: 'voice.joined', ...after }];
-  if (before && !after) return [left(before)];
-  if (before && after) {
-    if (before.channelId !== after.channelId) return [left(before), { type: 'voice.joined', ...after }];
-    const changed = changedFlags(before, after);
-    return changed.length > 0 ? [{ type: 'voice.updated', ...after, changed }] : [];
-  }
-  return [];
-}
-
-function left(before: CachedVoiceState): DomainChange {
-  return {
-    type: 'voice.left',
-    guildId: before.guildId,
-    channelId: null,
-    previousChannelId: before.channelId,
-    userId: before.userId,
-  };
-}
-
-function channelDeleted(guildId: string, ch: CachedChannel): DomainChange {
-  return { type: 'channel.deleted', guildId, channelId: ch.id, channelType: ch.type, name: ch.name, parentId: ch.parentId };
 }

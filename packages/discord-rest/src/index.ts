@@ -1,3 +1,6 @@
+// @repo/discord-rest: typed Discord REST operations for one bot token (and users' OAuth2 tokens) on
+// @discordjs/rest, with our retry policy, a rate-limit budget that several clients can share, and
+// errors that say what failed. Knows nothing of rooms or browsers.
 export { DiscordRestClient, GUILD_MEMBERS_PAGE_MAX, type DiscordRestClientOptions } from './discord-rest-client.ts';
 export type {
   AddGuildMemberInput,

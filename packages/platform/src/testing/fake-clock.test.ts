@@ -25,6 +25,20 @@ describe('FakeClock', () => {
     expect(clock.sleeps).toEqual([100]);
   });
 
+  it('within one advance, fires in time order whatever the order they were set in', async () => {
+    const clock = new FakeClock({ startMs: 0 });
+    const fired: Array<[string, number]> = [];
+    clock.setTimeout(() => fired.push(['set first, due last', clock.now()]), 300);
+    void clock.sleep(200).then(() => fired.push(['sleep', clock.now()]));
+    clock.setTimeout(() => fired.push(['set last, due first', clock.now()]), 100);
+    await clock.advance(1_000);
+    expect(fired).toEqual([
+      ['set last, due first', 100],
+      ['sleep', 200],
+      ['set first, due last', 300],
+    ]);
+  });
+
   it('repeats an interval until stopped, and a cancelled timeout never fires', async () => {
     const clock = new FakeClock({ startMs: 0 });
     const ticks: number[] = [];

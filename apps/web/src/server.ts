@@ -1,6 +1,6 @@
 import { getServerFnById } from '#tanstack-start-server-fn-resolver';
 import handler, { createServerEntry } from '@tanstack/react-start/server-entry';
-import { toErrorResponse } from './server/http/errors.ts';
+import { toErrorResponse } from './server/errors.ts';
 import { guardRequest } from './server/http/request-guard.ts';
 import { cspSources, newNonce, withBaseSecurityHeaders, withSecurityHeaders } from './server/http/security-headers.ts';
 import { isWsTokenRequest, wsTokenResponse } from './server/http/ws-token-route.ts';
@@ -38,4 +38,4 @@ function serverFnExists(id: string): Promise<boolean> {
   );
 }
 
-export { resolveWebSocketHooks, getServices } from './server/realtime/ws-entry.ts';
+export { resolveWebSocketHooks, getServices } from './server/ws-entry.ts';

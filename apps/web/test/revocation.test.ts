@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
-import { toAppError } from '../src/server/http/errors.ts';
+import { toAppError } from '../src/server/errors.ts';
 import { type Connection, Hub } from '../src/server/realtime/hub.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
 

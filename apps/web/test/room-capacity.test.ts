@@ -2,7 +2,7 @@ import type { EmulatorOptions } from '@repo/discord-emulator';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
-import { AppError, toErrorResponse } from '../src/server/http/errors.ts';
+import { AppError, toErrorResponse } from '../src/server/errors.ts';
 import { Metrics } from '../src/server/metrics.ts';
 import { type CapacityLimits, ROOMS_FULL_MESSAGE } from '../src/server/rooms/guild-capacity.ts';
 import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
@@ -261,7 +261,8 @@ describe('capacity: refused before Discord is touched', () => {
   it('shows capacity and the invalid-request count as Prometheus gauges, without room or user labels', async () => {
     const harness = await start({ limits: { rolesPerGuild: 20 } }, { rolesPerGuild: 20, reserveRoles: 5 });
     await createRooms(harness, 2);
-    const metrics = new Metrics({
+    const metrics = new Metrics();
+    metrics.watch({
       connections: () => 0,
       subscriptions: () => 0,
       rooms: () => harness.store.count(),

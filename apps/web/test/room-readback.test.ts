@@ -1,7 +1,7 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../src/server/http/errors.ts';
+import { AppError } from '../src/server/errors.ts';
 import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
 import type { Room } from '../src/server/rooms/room.ts';
 import { HOST_MARK, snowflakeTime } from '../src/server/rooms/room-in-discord.ts';

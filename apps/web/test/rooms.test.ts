@@ -1,6 +1,6 @@
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../src/server/http/errors.ts';
+import { AppError } from '../src/server/errors.ts';
 import { InviteTokens } from '../src/server/rooms/invite-token.ts';
 import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
 import { MemoryRoomStore } from '../src/server/rooms/room-store.ts';

@@ -110,10 +110,11 @@ export interface Config {
     listenBacklog: number;
     /**
      * Production server: the old generation may grow to (1 + this/100) × what survived the last
-     * full GC before the next one (V8's --heap-growing-percent; 0, the default, leaves V8's own
-     * factor, up to 4×). 50 keeps idle RSS near the live heap (10k connections: ~245 MB instead of
-     * ~350 MB) at the cost of more frequent full GCs. Not the default: with it, the cluster failover
-     * test (kill -9 of the Gateway holder) loses a voice change in 4 of 7 runs (0 in 7 without).
+     * full GC before the next one (V8's --heap-growing-percent). 50, the default, keeps idle RSS
+     * near the live heap (10k idle connections: ~232 MB instead of ~346 MB) at the cost of more
+     * frequent full GCs under bursts (a 10k connect storm: 21.3 s instead of 18.5 s); 0 leaves V8's
+     * own factor, up to 4× (apps/bench/README.md). Its longer GC pauses once let the cluster
+     * failover test lose a voice change; the takeover's voice undo fixed that (specs/scale-out.md).
      */
     heapGrowingPercent: number;
   };

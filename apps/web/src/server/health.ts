@@ -1,6 +1,6 @@
-import { GatewayState } from '@repo/discord-gateway';
+import { type DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
+import type { Clock } from '@repo/platform';
 import type { CapacityStatus } from './rooms/guild-capacity.ts';
-import type { Services } from './services.ts';
 
 export interface Health {
   status: 'ok' | 'degraded';
@@ -70,17 +70,35 @@ export function isReady(s: { redisOk: boolean; holder: boolean; connected: boole
   return s.roomsRestored && s.redisOk && (s.holder ? s.connected : s.clustered);
 }
 
+/** What the health answer reads, each from the part that knows it. */
+export interface HealthSources {
+  instanceId: string;
+  startedAt: number;
+  clock: Pick<Clock, 'now'>;
+  gateway: Pick<DiscordGatewayClient, 'status'>;
+  /** This instance holds the Gateway lease (always, without Redis). */
+  isGatewayHolder(): boolean;
+  /** Redis when the instance runs with it (REDIS_URL), null otherwise. */
+  redis: { ping(): Promise<boolean> } | null;
+  roomsRestored(): boolean;
+  connections(): number;
+  rooms(): Promise<number>;
+  capacity(): Promise<CapacityStatus>;
+  /** The emulator's URL when it runs inside this process (development). */
+  emulatorUrl: string | undefined;
+}
+
 /** Liveness + readiness, with what an operator needs to see why. */
-export async function health(services: Services): Promise<{ ok: boolean; body: Health }> {
-  const status = services.gateway.status();
-  const holder = services.infra.isGatewayHolder();
-  const redisOk = services.infra.kind === 'redis' ? await services.infra.ping() : true;
-  const roomsRestored = services.roomsRestored();
-  const ok = isReady({ redisOk, holder, connected: status.state === GatewayState.Connected, clustered: services.infra.kind === 'redis', roomsRestored });
+export async function checkHealth(sources: HealthSources): Promise<{ ok: boolean; body: Health }> {
+  const status = sources.gateway.status();
+  const holder = sources.isGatewayHolder();
+  const redisOk = sources.redis ? await sources.redis.ping() : true;
+  const roomsRestored = sources.roomsRestored();
+  const ok = isReady({ redisOk, holder, connected: status.state === GatewayState.Connected, clustered: sources.redis !== null, roomsRestored });
   const body: Health = {
     status: ok ? 'ok' : 'degraded',
-    instanceId: services.instanceId,
-    uptimeSeconds: Math.round((services.clock.now() - services.startedAt) / 1000),
+    instanceId: sources.instanceId,
+    uptimeSeconds: Math.round((sources.clock.now() - sources.startedAt) / 1000),
     gateway: {
       state: status.state,
       holder,
@@ -90,13 +108,13 @@ export async function health(services: Services): Promise<{ ok: boolean; body: H
       reconnects: status.reconnectCount,
       ...(status.identifyBlockedUntil !== null ? { identifyBlockedUntil: new Date(status.identifyBlockedUntil).toISOString() } : {}),
     },
-    connections: services.hub.connectionCount,
+    connections: sources.connections(),
     roomsRestored,
-    rooms: await services.rooms.store.count(),
-    capacity: await services.placement.status().catch(() => null),
-    ...(services.infra.kind === 'redis' ? { redis: redisOk ? ('ok' as const) : ('unreachable' as const) } : {}),
+    rooms: await sources.rooms(),
+    capacity: await sources.capacity().catch(() => null),
+    ...(sources.redis ? { redis: redisOk ? ('ok' as const) : ('unreachable' as const) } : {}),
     // Only in development, where the emulator runs inside this process.
-    ...(services.discord.emulatorUrl ? { emulatorUrl: services.discord.emulatorUrl } : {}),
+    ...(sources.emulatorUrl ? { emulatorUrl: sources.emulatorUrl } : {}),
   };
   return { ok, body };
 }

@@ -6,7 +6,7 @@ import { getServices } from './services.ts';
 /** What the lobby shows: this server's status, and the signed-in user's rooms (null when signed out). */
 export const getLobbyInfo = createServerFn({ method: 'GET' }).handler(async () => {
   const services = await getServices();
-  const session = await optionalSession(services);
+  const session = await optionalSession(services.auth);
   const rooms: RoomListing[] | null = session ? await services.rooms.listForUser(session.userId) : null;
   return {
     instanceId: services.instanceId,
@@ -20,6 +20,6 @@ export const getLobbyInfo = createServerFn({ method: 'GET' }).handler(async () =
 /** The signed-in user's rooms, refetched by the lobby after its live connection (re)connects. */
 export const getMyRooms = createServerFn({ method: 'GET' }).handler(async (): Promise<RoomListing[] | null> => {
   const services = await getServices();
-  const session = await optionalSession(services);
+  const session = await optionalSession(services.auth);
   return session ? services.rooms.listForUser(session.userId) : null;
 });

@@ -5,8 +5,6 @@ import type { Config } from './config.ts';
 /** The prefixes operators grep for (R-OPS1). Each log line carries one as its `module` field. */
 export type LogModule = 'Gateway Init' | 'Gateway' | 'WS' | 'Internal' | 'Room' | 'RateLimit' | 'Auth' | 'HTTP' | 'Emulator';
 
-export type AppLogger = Logger;
-
 /**
  * Anything that may hold a credential, at the depths our log calls use. pino replaces the value with
  * "[redacted]" before the line is written, so a careless `log.info({ session })` cannot leak a token.

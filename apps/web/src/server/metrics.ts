@@ -1,8 +1,20 @@
 import type { DiscordGatewayClient, GatewayDomainEvent } from '@repo/discord-gateway';
-import type { RateLimitEvent, RequestEvent, RetryEvent } from '@repo/discord-rest';
+import type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent } from '@repo/discord-rest';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HubStat } from './realtime/hub.ts';
 import type { CapacityStatus } from './rooms/guild-capacity.ts';
+
+/** What the gauges read at each scrape. */
+export interface MetricSources {
+  connections(): number;
+  subscriptions(): number;
+  rooms(): Promise<number>;
+  gateway: Pick<DiscordGatewayClient, 'status'>;
+  /** The Discord server's channels and roles, and how many more rooms fit. */
+  capacity(): Promise<CapacityStatus>;
+  /** Answers counted toward Discord's invalid-request limit over its 10-minute window. */
+  restInvalidRequests(): number;
+}
 
 /**
  * Prometheus metrics (R-OPS2). One registry per services graph (never prom-client's global one, so
@@ -24,18 +36,40 @@ export class Metrics {
   readonly #restRetries: Counter<'route' | 'reason'>;
   readonly #cleanupRuns: Counter;
 
-  constructor(sources: {
-    connections(): number;
-    subscriptions(): number;
-    rooms(): Promise<number>;
-    gateway: DiscordGatewayClient;
-    /** The Discord server's channels and roles, and how many more rooms fit. */
-    capacity(): Promise<CapacityStatus>;
-    /** Answers counted toward Discord's invalid-request limit over its 10-minute window. */
-    restInvalidRequests(): number;
-  }) {
+  constructor() {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: 'spellrooms_' });
+    this.#eventsIn = new Counter({ name: 'spellrooms_gateway_events_total', help: 'Domain events from the Discord Gateway', labelNames: ['type'], registers: [registry] });
+    this.#eventsOut = new Counter({ name: 'spellrooms_events_delivered_total', help: 'Events fanned out to browsers (one per event)', labelNames: ['event'], registers: [registry] });
+    this.#framesOut = new Counter({ name: 'spellrooms_frames_written_total', help: 'Event frames written to browser sockets', labelNames: ['event'], registers: [registry] });
+    this.#deliveryLatency = new Histogram({
+      name: 'spellrooms_delivery_latency_seconds',
+      help: 'Gateway dispatch received → frames written to every subscriber',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1],
+      registers: [registry],
+    });
+    this.#slowConsumers = new Counter({ name: 'spellrooms_ws_slow_consumer_closes_total', help: 'Connections closed for a send buffer over 1 MB', registers: [registry] });
+    this.#protocolViolations = new Counter({ name: 'spellrooms_ws_protocol_violations_total', help: 'Connections closed for protocol violations', registers: [registry] });
+    this.#authFailures = new Counter({ name: 'spellrooms_ws_auth_failures_total', help: 'WebSocket auth attempts with a bad token', registers: [registry] });
+    this.#restRequests = new Counter({ name: 'spellrooms_rest_requests_total', help: 'Discord REST operations by route and outcome', labelNames: ['route', 'method', 'outcome'], registers: [registry] });
+    this.#restDuration = new Histogram({
+      name: 'spellrooms_rest_request_duration_seconds',
+      help: 'Discord REST operations, queueing and retries included',
+      labelNames: ['route'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30],
+      registers: [registry],
+    });
+    this.#rateLimits = new Counter({ name: 'spellrooms_rest_rate_limit_events_total', help: 'Rate-limit waits and 429s by route', labelNames: ['route', 'source', 'scope'], registers: [registry] });
+    this.#restRetries = new Counter({ name: 'spellrooms_rest_retries_total', help: 'Discord REST retries by route and reason', labelNames: ['route', 'reason'], registers: [registry] });
+    this.#cleanupRuns = new Counter({ name: 'spellrooms_cleanup_runs_total', help: 'Inactivity cleanup passes run by this instance', registers: [registry] });
+  }
+
+  /**
+   * The gauges, read from the parts at each scrape. Separate from the constructor because the
+   * parts are built after the counters they report to (the REST client, the hub, the cleanup job).
+   */
+  watch(sources: MetricSources): void {
+    const registry = this.registry;
     new Gauge({ name: 'spellrooms_ws_connections', help: 'Open browser WebSocket connections', registers: [registry], collect() { this.set(sources.connections()); } });
     new Gauge({ name: 'spellrooms_ws_subscriptions', help: 'Room subscriptions across connections', registers: [registry], collect() { this.set(sources.subscriptions()); } });
     new Gauge({
@@ -112,30 +146,6 @@ export class Metrics {
         this.set(sources.restInvalidRequests());
       },
     });
-
-    this.#eventsIn = new Counter({ name: 'spellrooms_gateway_events_total', help: 'Domain events from the Discord Gateway', labelNames: ['type'], registers: [registry] });
-    this.#eventsOut = new Counter({ name: 'spellrooms_events_delivered_total', help: 'Events fanned out to browsers (one per event)', labelNames: ['event'], registers: [registry] });
-    this.#framesOut = new Counter({ name: 'spellrooms_frames_written_total', help: 'Event frames written to browser sockets', labelNames: ['event'], registers: [registry] });
-    this.#deliveryLatency = new Histogram({
-      name: 'spellrooms_delivery_latency_seconds',
-      help: 'Gateway dispatch received → frames written to every subscriber',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.3, 1],
-      registers: [registry],
-    });
-    this.#slowConsumers = new Counter({ name: 'spellrooms_ws_slow_consumer_closes_total', help: 'Connections closed for a send buffer over 1 MB', registers: [registry] });
-    this.#protocolViolations = new Counter({ name: 'spellrooms_ws_protocol_violations_total', help: 'Connections closed for protocol violations', registers: [registry] });
-    this.#authFailures = new Counter({ name: 'spellrooms_ws_auth_failures_total', help: 'WebSocket auth attempts with a bad token', registers: [registry] });
-    this.#restRequests = new Counter({ name: 'spellrooms_rest_requests_total', help: 'Discord REST operations by route and outcome', labelNames: ['route', 'method', 'outcome'], registers: [registry] });
-    this.#restDuration = new Histogram({
-      name: 'spellrooms_rest_request_duration_seconds',
-      help: 'Discord REST operations, queueing and retries included',
-      labelNames: ['route'],
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 30],
-      registers: [registry],
-    });
-    this.#rateLimits = new Counter({ name: 'spellrooms_rest_rate_limit_events_total', help: 'Rate-limit waits and 429s by route', labelNames: ['route', 'source', 'scope'], registers: [registry] });
-    this.#restRetries = new Counter({ name: 'spellrooms_rest_retries_total', help: 'Discord REST retries by route and reason', labelNames: ['route', 'reason'], registers: [registry] });
-    this.#cleanupRuns = new Counter({ name: 'spellrooms_cleanup_runs_total', help: 'Inactivity cleanup passes run by this instance', registers: [registry] });
   }
 
   gatewayEvent(event: GatewayDomainEvent): void {
@@ -159,6 +169,11 @@ export class Metrics {
         this.#authFailures.inc();
         return;
     }
+  }
+
+  /** The REST client's hooks, bound to these counters. */
+  get restHooks(): DiscordRestHooks {
+    return { onRequest: (event) => this.restRequest(event), onRateLimit: (event) => this.rateLimit(event), onRetry: (event) => this.retry(event) };
   }
 
   restRequest(event: RequestEvent): void {

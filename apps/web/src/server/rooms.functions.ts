@@ -3,7 +3,7 @@ import { createServerFn, createServerOnlyFn } from '@tanstack/react-start';
 import { z } from 'zod';
 import { loginUrl } from './auth/auth-service.ts';
 import { optionalSession, requireSession } from './auth/request-session.ts';
-import { errorBody, logAppError } from './http/errors.ts';
+import { errorBody, logAppError } from './errors.ts';
 import { moduleLogger } from './log.ts';
 import { type InvitePreview, alreadyJoined, invitePreview } from './rooms/invite-preview.ts';
 import { parseRoomId, roomDetails, roomInvites } from './rooms/room-api.ts';
@@ -50,12 +50,12 @@ export const getRoomPage = createServerFn({ method: 'GET' })
   .handler(async ({ data }): Promise<RoomPageData> => {
     const services = await getServices();
     try {
-      const me = await requireSession(services, `/rooms/${encodeURIComponent(data.roomId)}`);
+      const me = await requireSession(services.auth, `/rooms/${encodeURIComponent(data.roomId)}`);
       const roomId = parseRoomId(data.roomId);
-      const snapshot = await roomDetails(services, me, roomId);
+      const snapshot = await roomDetails(services.rooms, me, roomId);
       const role: RoomRole =
         snapshot.room.creatorId === me.userId ? 'creator' : snapshot.players.some((p) => p.userId === me.userId) ? 'player' : 'spectator';
-      const invites = role === 'spectator' ? null : await roomInvites(services, me, roomId);
+      const invites = role === 'spectator' ? null : await roomInvites(services.rooms, me, roomId);
       return { ok: true, me: me.userId, role, snapshot, invites };
     } catch (error) {
       return { ok: false, error: pageError(services, error) };
@@ -76,7 +76,7 @@ export const getInvitePage = createServerFn({ method: 'GET' })
     const services = await getServices();
     try {
       const target = await services.rooms.openInvite(data.token);
-      const session = await optionalSession(services);
+      const session = await optionalSession(services.auth);
       const viewer: InviteViewer = session
         ? { signedIn: true, joined: alreadyJoined(target, session.userId) }
         : { signedIn: false, loginUrl: loginUrl(`/invite/${data.token}`) };

@@ -6,6 +6,6 @@ import { getServices } from './services.ts';
 /** The signed-in user for the page header, or null (an expiring Discord token is refreshed here too). */
 export const getCurrentUser = createServerFn({ method: 'GET' }).handler(async (): Promise<SessionUser | null> => {
   const services = await getServices();
-  const session = await optionalSession(services);
+  const session = await optionalSession(services.auth);
   return session ? publicUser(session, services.discord.cdnUrl) : null;
 });

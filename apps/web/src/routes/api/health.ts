@@ -1,5 +1,5 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { health, publicHealth } from '../../server/health.ts';
+import { publicHealth } from '../../server/health.ts';
 import { bearerMatches } from '../../server/http/bearer.ts';
 import { getServices } from '../../server/services.ts';
 
@@ -14,7 +14,7 @@ export const Route = createFileRoute('/api/health')({
     handlers: {
       GET: async ({ request }) => {
         const services = await getServices();
-        const { ok, body } = await health(services);
+        const { ok, body } = await services.health();
         const operator = bearerMatches(request.headers.get('authorization'), services.config.metricsToken);
         return Response.json(operator ? body : publicHealth(body), { status: ok ? 200 : 503, headers: { 'cache-control': 'no-store' } });
       },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { type DiscordOAuth, isOAuthFailure } from './discord-oauth.ts';
 import { LoginError } from './login-failures.ts';
 import { localRefreshCoordinator, type RefreshCoordinator } from './refresh-coordinator.ts';
@@ -143,11 +143,6 @@ export class AuthService {
     }
     // The same sign-in, re-sealed with the new tokens: it still ends when it would have.
     return { session: outcome.session, meta, setCookie: await this.cookies.sessionCookie(outcome.session, meta, this.#now()) };
-  }
-
-  /** The session, if there is a valid one, without refreshing or throwing (page headers). */
-  async peek(cookieHeader: string | null): Promise<Session | null> {
-    return (await this.#readLive(cookieHeader, this.#now()))?.session ?? null;
   }
 
   /**

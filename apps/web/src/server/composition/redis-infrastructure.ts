@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisSessionRevocations } from '../auth/redis-session-revocations.ts';
 import type { Clock } from '@repo/platform';
@@ -9,31 +9,21 @@ import { moduleLogger } from '../log.ts';
 import { ALL_TOPIC } from '../realtime/event-bus.ts';
 import { RedisBusDefaults, RedisEventBus } from '../realtime/redis-event-bus.ts';
 import { RedisRoomStore } from '../rooms/redis-room-store.ts';
-import { GatewayEventGate } from '../gateway-ownership/gateway-event-gate.ts';
-import { runFenced } from '../gateway-ownership/gateway-fence.ts';
-import { clusterGatewayStatus } from '../gateway-ownership/gateway-status.ts';
-import type { Infrastructure } from './infrastructure.ts';
+import { RedisGatewayOwnership } from '../gateway-ownership/redis-gateway-ownership.ts';
+import { GATEWAY_STATUS_EVENT, type Infrastructure } from './infrastructure.ts';
 import { closeRedis, openRedis, redisMajorVersion } from '../redis/redis-client.ts';
-import { RedisGatewayLease } from '../gateway-ownership/redis-gateway-lease.ts';
 import { RedisKeys } from '../redis/redis-keys.ts';
 import { RedisLeaderGuard } from '../rooms/redis-leader.ts';
 import { RedisRateLimitStateStore } from '../discord/redis-rate-limit-store.ts';
 import { RedisRefreshCoordinator } from '../auth/redis-refresh-coordinator.ts';
-import { RedisSessionInfoStore } from '../gateway-ownership/redis-resume-state-store.ts';
-import { RedisVoiceStateWriter, RedisVoiceView } from '../gateway-ownership/redis-voice-state.ts';
-
-export const RedisInfrastructureDefaults = {
-  /** How long the new holder waits for its Gateway cache to hold the guild before copying it to Redis. */
-  voiceSeedWaitMs: 30_000,
-  voiceSeedPollMs: 50,
-} as const;
+import type { GatewayStatusPayload } from '@repo/protocol';
 
 /**
  * Several instances behind a load balancer, one product (R-SCALE2): the Redis implementations of
  * every swappable part, on two connections per instance (commands, subscriber). See
  * specs/scale-out.md for the topology and what happens when an instance or Redis fails.
  */
-export async function createRedisInfrastructure(options: { config: Config; log: Logger; clock: Clock; redisUrl: string }): Promise<Infrastructure> {
+export async function openRedisInfrastructure(options: { config: Config; log: Logger; clock: Clock; redisUrl: string }): Promise<Infrastructure> {
   const { config, log, clock, redisUrl } = options;
   const internal = moduleLogger(log, 'Internal');
   const gatewayInit = moduleLogger(log, 'Gateway Init');
@@ -58,89 +48,27 @@ export async function createRedisInfrastructure(options: { config: Config; log: 
   const sharded = (await redisMajorVersion(redis)) >= 7;
 
   const bus = new RedisEventBus({ redis, subscriber, keys, log: internal, origin: instanceId, sharded, retainedTopics: [ALL_TOPIC] });
-  const voiceView = RedisVoiceView.attach(bus, redis, keys, internal);
-  const voiceWriter = new RedisVoiceStateWriter(redis, keys, instanceId, sharded, RedisBusDefaults.logLength);
-  await bus.start();
-
-  const roomStore = new RedisRoomStore(redis, keys, () => clock.now());
-  const lease = new RedisGatewayLease({ redis, keys, instanceId, clock, log: gatewayInit });
-  let gate: GatewayEventGate | undefined;
-  const sessions = new RedisSessionInfoStore({ redis, keys, lease, handledThrough: () => gate?.handledThrough() ?? Number.POSITIVE_INFINITY, log: gatewayInit });
-  let attached: DiscordGatewayClient | undefined;
-
-  /**
-   * The holder copies its whole cache to Redis each time the cache is (re)seeded from a
-   * GUILD_CREATE (the first seed emits no events) and after Redis comes back (it may have
-   * restarted empty). Fenced like every Gateway write.
-   */
-  let seeding: Promise<void> | null = null;
-  const seedVoice = (gateway: DiscordGatewayClient) => {
-    seeding ??= (async () => {
-      try {
-        const deadline = clock.now() + RedisInfrastructureDefaults.voiceSeedWaitMs;
-        const ready = () => gateway.cache.guildIds().length > 0 && gateway.cache.guildIds().every((id) => gateway.cache.isReady(id));
-        while (!ready() && clock.now() < deadline && lease.isHolder()) await sleep(RedisInfrastructureDefaults.voiceSeedPollMs);
-        const token = lease.fencingToken();
-        if (token === null || !ready()) return;
-        await runFenced({ token, sessionId: null, sequence: 0, index: 0, publishes: 0 }, async () => {
-          const sessionId = gateway.status().sessionId;
-          for (const guildId of gateway.cache.guildIds()) await voiceWriter.replace(guildId, sessionId, gateway.cache.voiceStates(guildId).values());
-        });
-        gatewayInit.info({ guilds: gateway.cache.guildIds().length }, 'voice state copied to Redis for every instance');
-      } catch (error) {
-        gatewayInit.warn({ err: error }, 'could not copy the voice state to Redis');
-      } finally {
-        seeding = null;
-      }
-    })();
+  // Built before the bus starts: the voice view loads the hash at the bus's baseline.
+  const status = {
+    publish: (payload: GatewayStatusPayload) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...payload }),
+    lastPublished: () => bus.retained(ALL_TOPIC, GATEWAY_STATUS_EVENT) as GatewayStatusPayload | undefined,
   };
-  redis.on('ready', () => {
-    if (attached && lease.isHolder() && attached.status().state === GatewayState.Connected) seedVoice(attached);
-  });
+  const gateway = new RedisGatewayOwnership({ redis, keys, instanceId, sharded, logLength: RedisBusDefaults.logLength, voiceFeed: bus, status, clock, log: gatewayInit, internalLog: internal });
+  await bus.start();
 
   return {
     kind: 'redis',
     instanceId,
     bus,
-    roomStore,
+    roomStore: new RedisRoomStore(redis, keys, () => clock.now()),
     leader: new RedisLeaderGuard(redis, keys, clock, internal),
-    gatewayLease: lease,
-    gatewaySessions: sessions,
-    async gatewayStartOptions() {
-      try {
-        const voice = await voiceWriter.takeoverSeed(0);
-        gatewayInit.info({ seeded: voice !== null, inVoice: voice ? [...voice.values()].reduce((n, m) => n + m.length, 0) : 0 }, voice ? 'taking the Gateway over from the voice state in Redis' : 'taking the Gateway over without a voice copy for the stored session: the snapshot comes from a fresh identify');
-        return { takeover: { voice } };
-      } catch (error) {
-        gatewayInit.warn({ err: error }, 'could not read the voice state for the takeover: the snapshot comes from a fresh identify');
-        return { takeover: { voice: null } };
-      }
-    },
+    gateway,
     refreshes: new RedisRefreshCoordinator(redis, keys, clock, moduleLogger(log, 'Auth')),
     revocations: new RedisSessionRevocations(redis, keys, clock),
     rateLimits: new RedisRateLimitStateStore(redis, keys),
-    voiceView(gateway) {
-      attached = gateway;
-      gate = new GatewayEventGate({ lease, gateway, loadedSessionId: () => sessions.loadedSessionId, voice: voiceWriter, clock, log: gatewayInit });
-      gateway.on('gateway.state', (change) => {
-        if (change.state === GatewayState.Connected && lease.isHolder()) seedVoice(gateway);
-      });
-      return voiceView;
-    },
-    routeGatewayEvent(event, route) {
-      if (!gate) throw new Error('voiceView(gateway) attaches the Gateway; call it first');
-      gate.handle(event, route);
-    },
-    gatewayStatus: (gateway) => clusterGatewayStatus({ gateway, bus, lease, log: gatewayInit }),
-    async ping() {
-      try {
-        return (await Promise.race([redis.ping(), sleep(1_000).then(() => 'timeout')])) === 'PONG';
-      } catch {
-        return false;
-      }
-    },
+    redis: { ping: () => pingWithin(redis, clock, 1_000) },
     async close() {
-      await lease.stop();
+      await gateway.lease.stop();
       await bus.close();
       await closeRedis(subscriber);
       await closeRedis(redis);
@@ -148,6 +76,17 @@ export async function createRedisInfrastructure(options: { config: Config; log: 
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+/** Whether Redis answers PING within `ms` (health: a hung connection must not hang the answer). */
+async function pingWithin(redis: Redis, clock: Clock, ms: number): Promise<boolean> {
+  let cancel: (() => void) | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    cancel = clock.setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return (await Promise.race([redis.ping(), deadline])) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    cancel?.();
+  }
 }

@@ -8,6 +8,8 @@ import type { RedisVoiceStateWriter } from './redis-voice-state.ts';
 export interface GatewayEventGateOptions {
   lease: GatewayLease;
   gateway: DiscordGatewayClient;
+  /** Shared with the resume-state store, which never stores a sequence past what is in flight. */
+  inFlight: DispatchesInFlight;
   /** The session read from Redis at connect: the one a takeover resumes before any READY. */
   loadedSessionId(): string | null;
   voice: RedisVoiceStateWriter;
@@ -23,13 +25,11 @@ export interface GatewayEventGateOptions {
  * 2. Otherwise the event's work runs inside its fence (token + stream position, see
  *    gateway-fence.ts), starting with the voice-state write, so Redis can still refuse it if the
  *    lease moved meanwhile, and drop it if a successor already published it.
- * 3. Events in flight are counted, so the stored resume point never passes an event that has not
- *    been published yet (RedisSessionInfoStore).
+ * 3. Events in flight are counted (DispatchesInFlight), so the stored resume point never passes an
+ *    event that has not been published yet (RedisSessionInfoStore).
  */
 export class GatewayEventGate {
   readonly #o: GatewayEventGateOptions;
-  /** Sequence → events of that dispatch still being handled. */
-  readonly #inFlight = new Map<number, number>();
   #last: { sessionId: string | null; sequence: number; index: number } | null = null;
   #dropped = 0;
   #queue: Promise<void> = Promise.resolve();
@@ -37,11 +37,6 @@ export class GatewayEventGate {
 
   constructor(options: GatewayEventGateOptions) {
     this.#o = options;
-  }
-
-  /** Events dropped because this process was not the holder (health, tests). */
-  get dropped(): number {
-    return this.#dropped;
   }
 
   handle(event: GatewayDomainEvent, route: () => Promise<void>): void {
@@ -62,7 +57,7 @@ export class GatewayEventGate {
     this.#last = { sessionId, sequence: event.sequence, index };
     const fence: GatewayFence = { token, sessionId, sequence: event.sequence, index, publishes: 0 };
 
-    this.#begin(event.sequence);
+    this.#o.inFlight.begin(event.sequence);
     // One event after another: the router is a queue already, and the voice write of an event
     // must reach Redis after the previous event's room publishes (the replay marker only moves
     // forward) and before its own (whoever sees the room event must see the voice state).
@@ -70,9 +65,30 @@ export class GatewayEventGate {
       runFenced(fence, () => {
         // Issued now, ahead of the router's first command on the same connection.
         const written = voice.record(event)?.catch((error: unknown) => log.warn({ err: error, event: event.type }, 'voice state not written to Redis'));
-        return Promise.allSettled([written, route()]).then(() => this.#end(event.sequence));
+        return Promise.allSettled([written, route()]).then(() => this.#o.inFlight.end(event.sequence));
       }),
     );
+  }
+
+}
+
+/**
+ * The Gateway dispatches whose events are still being handled. Its own object because two parts
+ * read it and neither owns the other: the event gate counts events in and out, and the resume-state
+ * store, built before the Gateway client (which the gate needs), caps the stored sequence with it.
+ */
+export class DispatchesInFlight {
+  /** Sequence → events of that dispatch still being handled. */
+  readonly #inFlight = new Map<number, number>();
+
+  begin(sequence: number): void {
+    this.#inFlight.set(sequence, (this.#inFlight.get(sequence) ?? 0) + 1);
+  }
+
+  end(sequence: number): void {
+    const left = (this.#inFlight.get(sequence) ?? 1) - 1;
+    if (left <= 0) this.#inFlight.delete(sequence);
+    else this.#inFlight.set(sequence, left);
   }
 
   /** The highest dispatch sequence with nothing left in flight at or below it (Infinity when idle). */
@@ -80,15 +96,5 @@ export class GatewayEventGate {
     let lowest = Number.POSITIVE_INFINITY;
     for (const sequence of this.#inFlight.keys()) if (sequence < lowest) lowest = sequence;
     return lowest - 1;
-  }
-
-  #begin(sequence: number): void {
-    this.#inFlight.set(sequence, (this.#inFlight.get(sequence) ?? 0) + 1);
-  }
-
-  #end(sequence: number): void {
-    const left = (this.#inFlight.get(sequence) ?? 1) - 1;
-    if (left <= 0) this.#inFlight.delete(sequence);
-    else this.#inFlight.set(sequence, left);
   }
 }

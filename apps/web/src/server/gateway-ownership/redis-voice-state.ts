@@ -2,13 +2,27 @@ import type { CachedChannel, GatewayDomainEvent, MemberProfile, CachedVoiceState
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { RedisEventBus, WireMessage } from '../realtime/redis-event-bus.ts';
 import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../redis/bus-lua.ts';
 import { currentFence, StaleGatewayHolderError } from './gateway-fence.ts';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 
 /** The bus topic voice-state changes travel on (reserved: never delivered to browsers). */
 export const VOICE_TOPIC = '~voice';
+
+/** A message of the ordered channel as the view reads it: its position and what the writer sent. */
+export interface VoiceFeedMessage {
+  g: number;
+  p: unknown;
+}
+
+/**
+ * What the view follows (the Redis event bus is one): the messages on VOICE_TOPIC in channel order,
+ * and the resyncs, which hold delivery while the view reloads the hash.
+ */
+export interface VoiceFeed {
+  onInternal(topic: string, handler: (message: VoiceFeedMessage) => void): unknown;
+  onResync(hook: () => Promise<void>): unknown;
+}
 
 const VOICE_LUA = `${BUS_LUA_PRELUDE}
 -- KEYS: 1 position, 2 log, 3 lease, 4 marker, 5 fenced counter, 6 voice hash, 7 voice session, 8 undo
@@ -229,10 +243,10 @@ export class RedisVoiceView implements VoiceStateView {
   ) {}
 
   /** Loads the hash and follows the bus; call before the bus delivers anything else (bus.onResync runs at its baseline). */
-  static attach(bus: RedisEventBus, redis: Redis, keys: RedisKeys, log: Logger): RedisVoiceView {
+  static attach(feed: VoiceFeed, redis: Redis, keys: RedisKeys, log: Logger): RedisVoiceView {
     const view = new RedisVoiceView(redis, keys, log);
-    bus.onInternal(VOICE_TOPIC, (message) => view.#apply(message));
-    bus.onResync(async () => view.#load());
+    feed.onInternal(VOICE_TOPIC, (message) => view.#apply(message));
+    feed.onResync(async () => view.#load());
     return view;
   }
 
@@ -279,7 +293,7 @@ export class RedisVoiceView implements VoiceStateView {
     this.#loaded = true;
   }
 
-  #apply(message: WireMessage): void {
+  #apply(message: VoiceFeedMessage): void {
     if (message.g <= this.#loadedAt) return;
     const op = message.p as unknown as VoiceOp;
     if (op.op === 'set') this.#set(op.member);

@@ -1,8 +1,10 @@
+import type { z } from 'zod';
 import type { Session } from '../auth/session.ts';
+import { toErrorResponse, validationError } from '../errors.ts';
 import { moduleLogger, type LogModule } from '../log.ts';
 import { type Services, getServices } from '../services.ts';
+import { readJsonBody } from './body.ts';
 import { checkSameOrigin, isWrite } from './csrf.ts';
-import { toErrorResponse } from './errors.ts';
 import { crossSiteRefusal } from './request-guard.ts';
 
 /**
@@ -62,4 +64,15 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
   headers.set('content-type', 'application/json');
   headers.set('cache-control', 'no-store');
   return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+/** JSON bodies of the rooms API: a name or a token, far below this. */
+export const API_BODY_MAX_BYTES = 16 * 1024;
+
+/** The body, bounded (413), strictly UTF-8 and JSON (400), then parsed with `schema` (400 with field errors). */
+export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
+  const json = (await readJsonBody(request, API_BODY_MAX_BYTES)) ?? {};
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from './errors.ts';
+import { AppError } from '../errors.ts';
 import { decodeUtf8, parseJsonText, readBodyBytes, readJsonBody } from './body.ts';
 
 async function failure(promise: Promise<unknown> | (() => unknown)): Promise<AppError> {

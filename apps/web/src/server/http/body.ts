@@ -1,4 +1,4 @@
-import { AppError } from './errors.ts';
+import { AppError } from '../errors.ts';
 
 /**
  * Request bodies as our doors read them: bounded before they are buffered, and text only when it is

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertSameOriginWrite } from './api.ts';
 import { checkSameOrigin, isWrite } from './csrf.ts';
-import { AppError } from './errors.ts';
+import { AppError } from '../errors.ts';
 
 const APP = 'http://localhost:3000';
 

@@ -1,7 +1,7 @@
 import { INVITE_TOKEN_MAX_LENGTH } from '../rooms/invite-token.ts';
 import { decodeUtf8, parseJsonText, readBodyBytes } from './body.ts';
 import { type CsrfRefusal, checkSameOrigin, isWrite } from './csrf.ts';
-import { AppError } from './errors.ts';
+import { AppError } from '../errors.ts';
 import { isPlainServerFnPayload } from './server-fn-payload.ts';
 
 /**

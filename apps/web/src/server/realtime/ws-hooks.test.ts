@@ -8,7 +8,6 @@ import { WebSocket } from 'ws';
 import { createUpgradeRouter } from '../../../server/ws-upgrade.ts';
 import { systemClock } from '@repo/platform';
 import { loadConfig } from '../config.ts';
-import type { Services } from '../services.ts';
 import { MemoryEventBus, roomTopic } from './event-bus.ts';
 import { Hub, type HubStat, type HubTuning } from './hub.ts';
 import { TickWriter, createWebSocketHooks } from './ws-hooks.ts';
@@ -55,8 +54,7 @@ async function start(tuning: Partial<HubTuning> = {}) {
   };
   // The app's own Origin list, as config.ts builds it from PUBLIC_URL.
   const config = loadConfig({ PUBLIC_URL: ORIGIN });
-  const services = { hub, config } as unknown as Services;
-  const hooks = createWebSocketHooks(services);
+  const hooks = createWebSocketHooks({ hub, allowedOrigins: config.http.allowedOrigins });
   const router = createUpgradeRouter({ path: '/api/ws', resolveHooks: async () => hooks });
   const server: Server = createServer((_req, res) => res.writeHead(404).end());
   /** The server side of each upgraded connection, in connection order: the sockets the hub writes to. */

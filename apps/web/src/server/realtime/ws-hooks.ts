@@ -1,9 +1,15 @@
 import type { Socket } from 'node:net';
 import type { Hooks, Peer } from 'crossws';
-import type { Services } from '../services.ts';
-import type { Connection } from './hub.ts';
+import type { Connection, Hub } from './hub.ts';
 import type { PreparedFrame } from './prepared-frame.ts';
 import { createUpgradeOriginCheck } from './upgrade-origin.ts';
+
+export interface WebSocketHooksOptions {
+  /** Where each socket's life goes: opened, a message, a pong, closed. */
+  hub: Pick<Hub, 'open' | 'message' | 'pong' | 'close'>;
+  /** The upgrade's `Origin` must be one of these (config.http.allowedOrigins). */
+  allowedOrigins: readonly string[];
+}
 
 /**
  * crossws hooks for `/api/ws`. crossws owns the upgrade and the socket; the hub owns what the
@@ -13,9 +19,9 @@ import { createUpgradeOriginCheck } from './upgrade-origin.ts';
  * the hub's prepared frames (serialized and framed once per event) are written to its TCP socket
  * directly, coalesced per socket per tick. See RawSocketConnection.
  */
-export function createWebSocketHooks(services: Services): Partial<Hooks> {
-  const { hub, config } = services;
-  const originAllowed = createUpgradeOriginCheck(config.http.allowedOrigins);
+export function createWebSocketHooks(options: WebSocketHooksOptions): Partial<Hooks> {
+  const { hub } = options;
+  const originAllowed = createUpgradeOriginCheck(options.allowedOrigins);
   const connections = new WeakMap<Peer, Connection>();
   const writer = new TickWriter();
   // Our own ids, not crossws's `peer.id`: that is a lazily made UUID which V8 keeps as a chain of

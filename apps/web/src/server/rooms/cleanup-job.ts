@@ -1,17 +1,11 @@
 import type { Logger } from 'pino';
 import type { Clock } from '@repo/platform';
+import { CleanupDefaults } from './cleanup-defaults.ts';
 import type { LeaderGuard } from './leader.ts';
 import type { Room } from './room.ts';
 import type { RoomService } from './room-service.ts';
 
-export const CleanupDefaults = {
-  /** How often the job looks at every room. */
-  intervalMs: 5 * 60_000,
-  /** Nobody in voice and nobody viewing for this long: the room is idle. */
-  idleAfterMs: 60 * 60_000,
-  /** Viewers get this long to show activity before the room closes. */
-  warningMs: 30_000,
-} as const;
+export { CleanupDefaults };
 
 export interface CleanupJobOptions {
   rooms: RoomService;
@@ -35,7 +29,7 @@ export class CleanupJob {
   readonly #o: Required<Omit<CleanupJobOptions, 'isActive' | 'onRun'>> & Pick<CleanupJobOptions, 'isActive' | 'onRun'>;
   readonly #warnings = new Map<string, () => void>();
   #stop: (() => void) | undefined;
-  runs = 0;
+  #runs = 0;
 
   constructor(options: CleanupJobOptions) {
     this.#o = {
@@ -44,6 +38,11 @@ export class CleanupJob {
       warningMs: CleanupDefaults.warningMs,
       ...options,
     };
+  }
+
+  /** Passes this instance ran (it was the leader); the others skip theirs. */
+  get runs(): number {
+    return this.#runs;
   }
 
   start(): void {
@@ -60,7 +59,7 @@ export class CleanupJob {
   /** One pass over every room; a no-op on instances that are not the leader. */
   async runOnce(): Promise<void> {
     const ran = await this.#o.leader.runExclusive('cleanup', this.#o.intervalMs, async () => {
-      this.runs++;
+      this.#runs++;
       this.#o.onRun?.();
       const now = this.#o.clock.now();
       for (const room of await this.#o.rooms.store.list()) {

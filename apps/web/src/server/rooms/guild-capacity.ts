@@ -1,5 +1,5 @@
 import type { DiscordResourceLimit } from '@repo/discord-rest';
-import { CleanupDefaults } from './cleanup-job.ts';
+import { CleanupDefaults } from './cleanup-defaults.ts';
 import type { InventorySource, InventoryView } from './guild-inventory.ts';
 
 /**

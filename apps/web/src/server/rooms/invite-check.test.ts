@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { openInvite } from './invite-check.ts';
 import { INVITE_TOKEN_MAX_LENGTH, INVITE_TTL_SECONDS, InviteTokens } from './invite-token.ts';
 import type { Room } from './room.ts';

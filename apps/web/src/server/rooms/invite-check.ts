@@ -1,4 +1,4 @@
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 import { INVITE_TOKEN_MAX_LENGTH, type InviteClaims, type InviteTokens } from './invite-token.ts';
 import type { Room } from './room.ts';
 import type { RoomStore } from './room-store.ts';

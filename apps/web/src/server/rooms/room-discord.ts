@@ -137,10 +137,6 @@ export class RoomDiscord {
     return this.#rest.addMemberRole(this.#guildId, userId, roleId, { auditLogReason: 'Spell Rooms: joined a room' });
   }
 
-  async removePlayer(userId: string, roleId: string): Promise<void> {
-    await this.#rest.removeMemberRole(this.#guildId, userId, roleId, { alreadyGoneIsSuccess: true });
-  }
-
   move(userId: string, channelId: string): Promise<void> {
     return this.#rest.moveMember(this.#guildId, userId, channelId);
   }

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@repo/platform/testing';
-import { AppError, toErrorResponse } from '../http/errors.ts';
+import { AppError, toErrorResponse } from '../errors.ts';
 import { ROOMS_RESTORING_MESSAGE, RoomRestore, RoomRestoreDefaults } from './room-restore.ts';
 
 const log = pino({ level: 'silent' });

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '@repo/platform';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors.ts';
 
 export const RoomRestoreDefaults = {
   /**

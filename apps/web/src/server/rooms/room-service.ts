@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { avatarUrl, type Session } from '../auth/session.ts';
 import type { Clock } from '@repo/platform';
-import { AppError, validationError } from '../http/errors.ts';
+import { AppError, validationError } from '../errors.ts';
 import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
 import type { ViewAccess } from '../realtime/hub.ts';
 import { type InviteTarget, openInvite } from './invite-check.ts';

@@ -1,6 +1,6 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { authedApiRoute, json } from '../../../server/http/api.ts';
-import { RedeemBody, readJson, redeemInvite } from '../../../server/rooms/room-api.ts';
+import { authedApiRoute, json, readJson } from '../../../server/http/api.ts';
+import { RedeemBody, redeemInvite } from '../../../server/rooms/room-api.ts';
 
 /** `POST /api/invites/redeem {token}`: join the room an invite link points to. */
 export const Route = createFileRoute('/api/invites/redeem')({
@@ -9,7 +9,7 @@ export const Route = createFileRoute('/api/invites/redeem')({
       POST: ({ request }) =>
         authedApiRoute(request, 'Room', async ({ services, session }) => {
           const { token } = await readJson(request, RedeemBody);
-          return json(await redeemInvite(services, session, token));
+          return json(await redeemInvite(services.rooms, session, token));
         }),
     },
   },

@@ -1,6 +1,6 @@
 import { createFileRoute } from '@tanstack/react-router';
-import { authedApiRoute, json } from '../../../server/http/api.ts';
-import { CreateRoomBody, createRoom, readJson } from '../../../server/rooms/room-api.ts';
+import { authedApiRoute, json, readJson } from '../../../server/http/api.ts';
+import { CreateRoomBody, createRoom } from '../../../server/rooms/room-api.ts';
 
 /** `GET /api/rooms`: my rooms. `POST /api/rooms {name}`: create one (201). */
 export const Route = createFileRoute('/api/rooms/')({
@@ -11,7 +11,7 @@ export const Route = createFileRoute('/api/rooms/')({
       POST: ({ request }) =>
         authedApiRoute(request, 'Room', async ({ services, session }) => {
           const body = await readJson(request, CreateRoomBody);
-          return json(await createRoom(services, session, body.name), { status: 201 });
+          return json(await createRoom(services.rooms, session, body.name), { status: 201 });
         }),
     },
   },

@@ -7,7 +7,7 @@ export const Route = createFileRoute('/api/rooms/$roomId/')({
   server: {
     handlers: {
       GET: ({ request, params }) =>
-        authedApiRoute(request, 'Room', async ({ services, session }) => json(await roomDetails(services, session, parseRoomId(params.roomId)))),
+        authedApiRoute(request, 'Room', async ({ services, session }) => json(await roomDetails(services.rooms, session, parseRoomId(params.roomId)))),
       DELETE: ({ request, params }) =>
         authedApiRoute(request, 'Room', async ({ services, session }) => {
           await services.rooms.closeByUser(session, parseRoomId(params.roomId));

@@ -7,7 +7,7 @@ export const Route = createFileRoute('/api/rooms/$roomId/invites')({
   server: {
     handlers: {
       GET: ({ request, params }) =>
-        authedApiRoute(request, 'Room', async ({ services, session }) => json(await roomInvites(services, session, parseRoomId(params.roomId)))),
+        authedApiRoute(request, 'Room', async ({ services, session }) => json(await roomInvites(services.rooms, session, parseRoomId(params.roomId)))),
     },
   },
 });

@@ -1,0 +1,202 @@
+import { DiscordGatewayClient } from '@repo/discord-gateway';
+import type { DiscordRestClient } from '@repo/discord-rest';
+import type { Clock } from '@repo/platform';
+import type { Logger } from 'pino';
+import { AuthService } from '../auth/auth-service.ts';
+import { DiscordOAuth } from '../auth/discord-oauth.ts';
+import { discordUserDirectory } from '../auth/discord-users.ts';
+import { SessionCookies } from '../auth/session.ts';
+import { WsTokens } from '../auth/ws-token.ts';
+import type { Config } from '../config.ts';
+import type { DiscordEndpoint } from '../discord/discord-endpoint.ts';
+import { GatewayLeaseRunner } from '../gateway-ownership/lease-runner.ts';
+import type { HealthSources } from '../health.ts';
+import { moduleLogger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { Hub } from '../realtime/hub.ts';
+import { CleanupJob } from '../rooms/cleanup-job.ts';
+import { GatewayRouter } from '../rooms/gateway-router.ts';
+import { GuildCapacity } from '../rooms/guild-capacity.ts';
+import { GuildInventory } from '../rooms/guild-inventory.ts';
+import { InviteTokens } from '../rooms/invite-token.ts';
+import { RoomDiscord } from '../rooms/room-discord.ts';
+import { RoomPlacement } from '../rooms/room-placement.ts';
+import { RoomRestore } from '../rooms/room-restore.ts';
+import { RoomService } from '../rooms/room-service.ts';
+import type { Infrastructure } from './infrastructure.ts';
+
+/** What the graph is built from: configuration, and what steps 1 and 2 of the start brought back. */
+export interface WiringInput {
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  /** Step 1: the memory or Redis parts. */
+  infra: Infrastructure;
+  /** Step 2: where Discord is, the bot token's REST client, the bot and the first rooms category. */
+  discord: { endpoint: DiscordEndpoint; rest: DiscordRestClient; botUserId: string; roomsCategoryId: string };
+  /** Built before the REST client, which reports to it. */
+  metrics: Metrics;
+  /** When this process started (health's uptime). */
+  startedAt: number;
+}
+
+/** The graph: what the doors use (Services, in start.ts) and what the later start steps drive. */
+export interface Wired {
+  auth: AuthService;
+  wsTokens: WsTokens;
+  gateway: DiscordGatewayClient;
+  /** Step 5: takes the Gateway lease, or stands by for it. */
+  gatewayRunner: GatewayLeaseRunner;
+  rooms: RoomService;
+  /** Step 4: the rooms read back from Discord while the server listens (requests wait for it). */
+  restore: RoomRestore;
+  roomDiscord: RoomDiscord;
+  cleanup: CleanupJob;
+  hub: Hub;
+  /** What /api/health reads. */
+  health: HealthSources;
+}
+
+/**
+ * Builds the object graph, and only that: no I/O, no awaits, no forward references. Each part is
+ * built after everything it needs, so reading this function top to bottom is reading the graph.
+ * The start (start.ts) brings what must be fetched first, and drives the result afterwards.
+ */
+export function wireServices(input: WiringInput): Wired {
+  const { config, clock, log, infra, metrics } = input;
+  const { endpoint, rest } = input.discord;
+
+  // Sign-in and the WebSocket's tokens.
+  const auth = new AuthService({
+    cookies: new SessionCookies(config.sessionSecret, { secure: config.http.publicUrl.protocol === 'https:' }),
+    oauth: new DiscordOAuth({
+      clientId: endpoint.clientId,
+      clientSecret: endpoint.clientSecret,
+      redirectUri: new URL('/auth/discord/callback', config.http.publicUrl).toString(),
+      apiUrl: endpoint.apiUrl,
+    }),
+    users: discordUserDirectory(rest, endpoint.guildId),
+    log: moduleLogger(log, 'Auth'),
+    now: () => clock.now(),
+    refreshes: infra.refreshes,
+    revocations: infra.revocations,
+  });
+  const wsTokens = new WsTokens(config.sessionSecret);
+
+  // The Discord Gateway, and what this instance knows of it: the lease holder's voice state and
+  // status, and the door its events pass (only the holder's go through, fenced).
+  const gateway = new DiscordGatewayClient({
+    token: endpoint.botToken,
+    guildIds: endpoint.guildId,
+    restBaseUrl: endpoint.apiUrl,
+    logger: log,
+    sessionStore: infra.gateway.sessions,
+  });
+  const attached = infra.gateway.attach(gateway);
+  const gatewayRunner = new GatewayLeaseRunner({
+    lease: infra.gateway.lease,
+    gateway,
+    startOptions: () => attached.startOptions(),
+    keepSessionOnStop: infra.kind === 'redis',
+    guildId: endpoint.guildId,
+    log: moduleLogger(log, 'Gateway Init'),
+  });
+
+  // Rooms: where they go in Discord, how they are made there, and the one service that runs them.
+  const roomLog = moduleLogger(log, 'Room');
+  // The Gateway's cache counts channels and roles when this instance holds it; otherwise REST does.
+  const inventory = new GuildInventory({ guildId: endpoint.guildId, gateway: gateway.inventory, rest, clock });
+  const placement = new RoomPlacement({
+    guildId: endpoint.guildId,
+    rest,
+    inventory,
+    capacity: new GuildCapacity(config.discordLimits),
+    firstCategoryId: input.discord.roomsCategoryId,
+    log: roomLog,
+  });
+  const roomDiscord = new RoomDiscord({ rest, guildId: endpoint.guildId, botUserId: input.discord.botUserId, placement, inventory, log: roomLog });
+  // Rooms are read back from Discord while the server already listens; requests wait for them.
+  const restore = new RoomRestore({ clock, log: roomLog });
+  const rooms = new RoomService({
+    restore,
+    store: infra.roomStore,
+    discord: roomDiscord,
+    voice: attached.voice,
+    bus: infra.bus,
+    invites: new InviteTokens(config.sessionSecret),
+    guildId: endpoint.guildId,
+    publicUrl: config.http.publicUrl,
+    cdnUrl: endpoint.cdnUrl,
+    clock,
+    log: roomLog,
+  });
+  const cleanup = new CleanupJob({
+    rooms,
+    // Someone in voice keeps a room alive. Viewing counts when it happens (a page opened, "Keep room
+    // open" pressed: the hub's onViewersChanged below), not while a forgotten tab sits open: such a
+    // tab is exactly who the 30 s warning is for.
+    isActive: (room) => attached.voice.membersIn(room.guildId, room.channelId).size > 0,
+    leader: infra.leader,
+    clock,
+    log: roomLog,
+    onRun: () => metrics.cleanupRun(),
+  });
+
+  // Browsers: the hub holds the sockets and delivers what the bus carries.
+  const hub = new Hub({
+    log: moduleLogger(log, 'WS'),
+    clock,
+    verifyToken: (token) => wsTokens.verify(token, clock.now()),
+    // What clients subscribe to are rooms: a room id names its stream's topic.
+    viewAccess: (roomId, userId) => rooms.viewAccess(roomId, userId),
+    snapshot: (roomId) => rooms.snapshot(roomId),
+    gatewayStatus: () => attached.status.current(),
+    onViewersChanged: (roomId, _viewers, arrived) => {
+      if (arrived) void cleanup.noteActivity(roomId);
+    },
+    onStat: (stat) => metrics.hub(stat),
+  });
+  infra.bus.subscribe((message) => hub.deliver(message));
+  infra.bus.onRevocation((revocation) => hub.revoke(revocation));
+
+  // Flow 1: Gateway events → (the holder's, fenced) → room events.
+  const router = new GatewayRouter(rooms, cleanup, roomLog);
+  gateway.on('*', (event) => {
+    metrics.gatewayEvent(event);
+    attached.route(event, () => router.handle(event));
+  });
+
+  metrics.watch({
+    connections: () => hub.connectionCount,
+    subscriptions: () => hub.subscriptionCount,
+    rooms: () => infra.roomStore.count(),
+    gateway,
+    capacity: () => placement.status(),
+    restInvalidRequests: () => rest.invalidRequestCount(),
+  });
+
+  return {
+    auth,
+    wsTokens,
+    gateway,
+    gatewayRunner,
+    rooms,
+    restore,
+    roomDiscord,
+    cleanup,
+    hub,
+    health: {
+      instanceId: infra.instanceId,
+      startedAt: input.startedAt,
+      clock,
+      gateway,
+      isGatewayHolder: () => infra.gateway.lease.isHolder(),
+      redis: infra.redis,
+      roomsRestored: () => restore.ready,
+      connections: () => hub.connectionCount,
+      rooms: () => infra.roomStore.count(),
+      capacity: () => placement.status(),
+      emulatorUrl: endpoint.emulatorUrl,
+    },
+  };
+}

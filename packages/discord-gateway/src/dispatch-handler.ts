@@ -33,12 +33,16 @@ export interface DispatchHandlerOptions {
  * with the dispatch they came from. Knows nothing of the connection.
  */
 export class DispatchHandler {
-  readonly #o: DispatchHandlerOptions;
   /** Last dispatch sequence handled in the current session; replays at or below it are dropped. */
   #sequence: number | null = null;
+  readonly #o: DispatchHandlerOptions;
 
   constructor(options: DispatchHandlerOptions) {
     this.#o = options;
+  }
+
+  wants(guildId: string): boolean {
+    return this.#o.guildFilter.size === 0 || this.#o.guildFilter.has(guildId);
   }
 
   get sequence(): number | null {
@@ -48,10 +52,6 @@ export class DispatchHandler {
   /** Sequence numbers belong to a session; the one resumed next may not be the one we last saw. */
   forgetSequence(): void {
     this.#sequence = null;
-  }
-
-  wants(guildId: string): boolean {
-    return this.#o.guildFilter.size === 0 || this.#o.guildFilter.has(guildId);
   }
 
   handle(payload: GatewayDispatchPayload): void {

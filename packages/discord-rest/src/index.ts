@@ -2,17 +2,8 @@
 // @discordjs/rest, with our retry policy, a rate-limit budget that several clients can share, and
 // errors that say what failed. Knows nothing of rooms or browsers.
 export { DiscordRestClient, GUILD_MEMBERS_PAGE_MAX, type DiscordRestClientOptions } from './discord-rest-client.ts';
-export type {
-  AddGuildMemberInput,
-  AddGuildMemberOutcome,
-  CallOptions,
-  CreateRoleInput,
-  CreateVoiceChannelInput,
-  DeleteOptions,
-  DeleteOutcome,
-  EditChannelInput,
-  PermissionOverwriteInput,
-} from './operation-types.ts';
+// What the operations take and give back (CallOptions, CreateRoleInput, DeleteOutcome, …).
+export type * from './operation-types.ts';
 export { discordRestDefaults, type DiscordRestTuning } from './defaults.ts';
 export {
   DiscordAbortedError,

@@ -3,13 +3,19 @@ import { FakeClock } from './fake-clock.ts';
 
 // Every time-based test in the workspace trusts this clock; a fake that fired early, late or out of
 // order would let those tests pass for the wrong reason.
+/** What fired, and when by the clock, in the order it fired. */
+function recorder(clock: FakeClock) {
+  const fired: Array<[string, number]> = [];
+  return { fired, at: (name: string) => () => void fired.push([name, clock.now()]) };
+}
+
 describe('FakeClock', () => {
   it('fires timers and wakes sleeps in time order, each at its own time, never before', async () => {
     const clock = new FakeClock({ startMs: 0 });
-    const fired: Array<[string, number]> = [];
-    clock.setTimeout(() => fired.push(['timeout 300', clock.now()]), 300);
-    void clock.sleep(100).then(() => fired.push(['sleep 100', clock.now()]));
-    clock.setTimeout(() => fired.push(['timeout 100', clock.now()]), 100);
+    const { fired, at } = recorder(clock);
+    clock.setTimeout(at('timeout 300'), 300);
+    void clock.sleep(100).then(at('sleep 100'));
+    clock.setTimeout(at('timeout 100'), 100);
     await clock.advance(99);
     expect(fired).toEqual([]);
     expect(clock.nextDueInMs()).toBe(1);
@@ -27,10 +33,10 @@ describe('FakeClock', () => {
 
   it('within one advance, fires in time order whatever the order they were set in', async () => {
     const clock = new FakeClock({ startMs: 0 });
-    const fired: Array<[string, number]> = [];
-    clock.setTimeout(() => fired.push(['set first, due last', clock.now()]), 300);
-    void clock.sleep(200).then(() => fired.push(['sleep', clock.now()]));
-    clock.setTimeout(() => fired.push(['set last, due first', clock.now()]), 100);
+    const { fired, at } = recorder(clock);
+    void clock.sleep(200).then(at('sleep'));
+    clock.setTimeout(at('set first, due last'), 300);
+    clock.setTimeout(at('set last, due first'), 100);
     await clock.advance(1_000);
     expect(fired).toEqual([
       ['set last, due first', 100],

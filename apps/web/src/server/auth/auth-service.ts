@@ -1,3 +1,6 @@
+// Sign-in (R-AUTH): Discord OAuth2, the sealed session cookie and its silent refresh, logout
+// revocations, and the WebSocket's short tokens. The parts several instances share (the refresh
+// claim, the revocations) each have their Redis version beside their interface.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../errors.ts';

@@ -1,3 +1,6 @@
+// The HTTP door: the /api routes' one way in (this file: auth gate, errors → responses, JSON
+// bodies), the request guard every request passes first, the CSRF rule and the security headers.
+// It may reach every part through getServices(); no part reaches back into it.
 import type { z } from 'zod';
 import type { Session } from '../auth/session.ts';
 import { toErrorResponse, validationError } from '../errors.ts';

@@ -1,3 +1,6 @@
+// Redis plumbing, and only that: the client (this file), every key and channel name
+// (redis-keys.ts) and the Lua that every writer of the event bus shares (bus-lua.ts). Each Redis
+// implementation sits beside the interface it implements (rooms/, auth/, realtime/, …), not here.
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { assertWebBuildFresh } from '../build-freshness.ts';
 import { redisMajorVersion } from '../../src/server/redis/redis-client.ts';
 import { RedisKeys } from '../../src/server/redis/redis-keys.ts';
-import type { WireMessage } from '../../src/server/realtime/redis-event-bus.ts';
+import type { WireMessage } from '../../src/server/realtime/redis-ordered-channel.ts';
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from './redis.ts';
 
 const appDir = fileURLToPath(new URL('../..', import.meta.url));

@@ -7,8 +7,10 @@ import type { Clock } from '@repo/platform';
 import type { Config } from '../config.ts';
 import { moduleLogger } from '../log.ts';
 import { ALL_TOPIC } from '../realtime/event-bus.ts';
-import { RedisBusDefaults, RedisEventBus } from '../realtime/redis-event-bus.ts';
+import { RedisEventBus } from '../realtime/redis-event-bus.ts';
+import { RedisOrderedChannel } from '../realtime/redis-ordered-channel.ts';
 import { RedisRoomStore } from '../rooms/redis-room-store.ts';
+import { currentFence, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
 import { RedisGatewayOwnership } from '../gateway-ownership/redis-gateway-ownership.ts';
 import { GATEWAY_STATUS_EVENT, type Infrastructure } from './infrastructure.ts';
 import { closeRedis, openRedis, redisMajorVersion } from '../redis/redis-client.ts';
@@ -47,14 +49,17 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
   }
   const sharded = (await redisMajorVersion(redis)) >= 7;
 
-  const bus = new RedisEventBus({ redis, subscriber, keys, log: internal, origin: instanceId, sharded, retainedTopics: [ALL_TOPIC] });
-  // Built before the bus starts: the voice view loads the hash at the bus's baseline.
+  const channel = new RedisOrderedChannel({ redis, subscriber, keys, log: internal, clock, sharded });
+  // Gateway fencing as the bus's publish guard: a publish made while handling a Gateway event carries its fence to Redis.
+  const guard = { current: currentFence, refused: (token: number) => new StaleGatewayHolderError(token) };
+  const bus = new RedisEventBus({ redis, channel, keys, log: internal, origin: instanceId, guard, retainedTopics: [ALL_TOPIC] });
+  // Built before the channel starts: the voice view loads the hash at the channel's baseline.
   const status = {
     publish: (payload: GatewayStatusPayload) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...payload }),
     lastPublished: () => bus.retained(ALL_TOPIC, GATEWAY_STATUS_EVENT) as GatewayStatusPayload | undefined,
   };
-  const gateway = new RedisGatewayOwnership({ redis, keys, instanceId, sharded, logLength: RedisBusDefaults.logLength, voiceFeed: bus, status, clock, log: gatewayInit, internalLog: internal });
-  await bus.start();
+  const gateway = new RedisGatewayOwnership({ redis, keys, instanceId, sharded, logLength: channel.logLength, voiceFeed: channel, status, clock, log: gatewayInit, internalLog: internal });
+  await channel.start();
 
   return {
     kind: 'redis',
@@ -70,6 +75,7 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
     async close() {
       await gateway.lease.stop();
       await bus.close();
+      await channel.close();
       await closeRedis(subscriber);
       await closeRedis(redis);
     },

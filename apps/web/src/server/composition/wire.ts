@@ -21,6 +21,7 @@ import { GuildInventory } from '../rooms/guild-inventory.ts';
 import { InviteTokens } from '../rooms/invite-token.ts';
 import { RoomDiscord } from '../rooms/room-discord.ts';
 import { RoomPlacement } from '../rooms/room-placement.ts';
+import { roomTopic } from '../rooms/room-events.ts';
 import { RoomRestore } from '../rooms/room-restore.ts';
 import { RoomService } from '../rooms/room-service.ts';
 import type { Infrastructure } from './infrastructure.ts';
@@ -148,6 +149,7 @@ export function wireServices(input: WiringInput): Wired {
     clock,
     verifyToken: (token) => wsTokens.verify(token, clock.now()),
     // What clients subscribe to are rooms: a room id names its stream's topic.
+    streamTopic: roomTopic,
     viewAccess: (roomId, userId) => rooms.viewAccess(roomId, userId),
     snapshot: (roomId) => rooms.snapshot(roomId),
     gatewayStatus: () => attached.status.current(),
@@ -169,7 +171,7 @@ export function wireServices(input: WiringInput): Wired {
   metrics.watch({
     connections: () => hub.connectionCount,
     subscriptions: () => hub.subscriptionCount,
-    rooms: () => infra.roomStore.count(),
+    rooms: () => rooms.count(),
     gateway,
     capacity: () => placement.status(),
     restInvalidRequests: () => rest.invalidRequestCount(),
@@ -194,7 +196,7 @@ export function wireServices(input: WiringInput): Wired {
       redis: infra.redis,
       roomsRestored: () => restore.ready,
       connections: () => hub.connectionCount,
-      rooms: () => infra.roomStore.count(),
+      rooms: () => rooms.count(),
       capacity: () => placement.status(),
       emulatorUrl: endpoint.emulatorUrl,
     },

@@ -1,9 +1,12 @@
 import type { GatewayDomainEvent, CachedVoiceState } from '@repo/discord-gateway';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { roomTopic } from '../realtime/event-bus.ts';
+import { systemClock } from '@repo/platform';
+import { voiceMember } from '../../../test/voice-member.ts';
 import { RedisEventBus } from '../realtime/redis-event-bus.ts';
-import { runFenced, StaleGatewayHolderError } from './gateway-fence.ts';
+import { RedisOrderedChannel } from '../realtime/redis-ordered-channel.ts';
+import { roomTopic } from '../rooms/room-events.ts';
+import { currentFence, runFenced, StaleGatewayHolderError } from './gateway-fence.ts';
 import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
 
 const available = await redisAvailable();
@@ -38,22 +41,24 @@ const left = (userId: string, from: string, sequence: number): GatewayDomainEven
 /** The holder writes voice state through Redis; every instance's view follows it, never behind a room event. */
 describe.runIf(available)('voice state through Redis (real Redis)', () => {
   let space: RedisTestSpace;
-  const buses: RedisEventBus[] = [];
+  const closing: Array<{ close(): Promise<void> }> = [];
   beforeEach(() => {
     space = new RedisTestSpace();
   });
   afterEach(async () => {
-    for (const bus of buses.splice(0)) await bus.close();
+    for (const part of closing.splice(0)) await part.close();
     await space.cleanup();
   });
 
   async function instance(name: string) {
     const redis = await space.connect(`${name}-cmd`);
     const subscriber = await space.connect(`${name}-sub`);
-    const bus = new RedisEventBus({ redis, subscriber, keys: space.keys, log: silentLog, origin: name, sharded: true });
-    const view = RedisVoiceView.attach(bus, redis, space.keys, silentLog);
-    await bus.start();
-    buses.push(bus);
+    const channel = new RedisOrderedChannel({ redis, subscriber, keys: space.keys, log: silentLog, clock: systemClock, sharded: true });
+    const guard = { current: currentFence, refused: (token: number) => new StaleGatewayHolderError(token) };
+    const bus = new RedisEventBus({ redis, channel, keys: space.keys, log: silentLog, origin: name, guard });
+    const view = RedisVoiceView.attach(channel, redis, space.keys, silentLog);
+    await channel.start();
+    closing.push(bus, channel);
     return { redis, bus, view, writer: new RedisVoiceStateWriter(redis, space.keys, name, true, 1_000) };
   }
 
@@ -69,7 +74,7 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
       // As the gate does: voice write first, then the room event, same connection, same fence.
       await runFenced(fence(s), async () => {
         void holder.writer.record(joined(m, s));
-        await holder.bus.publish(room, 'voice.joined', { member: m });
+        await holder.bus.publish(room, 'voice.joined', { roomId: 'voiceroom1', member: voiceMember(m.userId, { selfMute: m.selfMute }) });
       });
       // A snapshot on the standby: seq (a barrier), then the view.
       const seq = await standby.bus.currentSeq(room);
@@ -111,7 +116,7 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     const room = roomTopic('voiceroom1');
     await runFenced({ token: 3, sessionId: 's-new', sequence: 41, index: 0, publishes: 0 }, async () => {
       await holder.writer.record(left('u1', 'c1', 41));
-      await holder.bus.publish(room, 'voice.left', { userId: 'u1' });
+      await holder.bus.publish(room, 'voice.left', { roomId: 'voiceroom1', userId: 'u1' });
     });
     await holder.redis.hset(space.keys.voice, 'u7', '{"not":"a member"}');
     const seed = await holder.writer.takeoverSeed(0);
@@ -122,7 +127,7 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     const fence43 = { token: 3, sessionId: 's-new', sequence: 43, index: 0, publishes: 0 };
     await runFenced(fence43, () => holder.writer.record(joined(member('u3', 'c1'), 43))!);
     expect(await holder.writer.takeoverSeed(0)).toEqual(new Map([[guildId, [member('u2', 'c1', true)]]]));
-    await runFenced(fence43, () => holder.bus.publish(room, 'voice.joined', { member: member('u3', 'c1') }));
+    await runFenced(fence43, () => holder.bus.publish(room, 'voice.joined', { roomId: 'voiceroom1', member: voiceMember('u3') }));
     expect(sortedSeed(await holder.writer.takeoverSeed(0))).toEqual(new Map([[guildId, [member('u2', 'c1', true), member('u3', 'c1')]]]));
     // Same for a change of someone already in voice: the seed has them as they were.
     const fence44 = { token: 3, sessionId: 's-new', sequence: 44, index: 0, publishes: 0 };

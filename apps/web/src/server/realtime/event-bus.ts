@@ -1,15 +1,36 @@
+import { isRoomEvent, type ServerEvent } from '@repo/protocol';
+
 /**
- * How events travel from whoever produces them (gateway routing, the room service) to every
- * instance's hub. Topics: `room:<id>` (sequenced per room), `user:<id>` (a user's lobby), and
- * `all` (connection-wide notices such as the Discord connection's status).
+ * The realtime part: how events travel from whoever produces them (the room service, the Gateway's
+ * status) to every instance's hub (hub.ts), which writes them to the connections on their topic.
+ * The bus moves typed envelopes on topics; it neither names nor reads rooms. Topics are opaque
+ * strings to it, made by the parts that publish: a room's stream (rooms/room-events.ts), a user's
+ * own topic and the connection-wide one below.
  */
-export interface BusMessage {
+
+/** What a payload looks like before the bus numbers it: a room event's `seq` is the bus's to give. */
+type Unnumbered<P> = P extends { seq: number } ? Omit<P, 'seq'> : P;
+
+/**
+ * An event as publishers hand it to the bus: any event of the protocol's union (ServerEvent) but the
+ * snapshot, which is the hub's own answer to a subscribe. TypeScript checks name and payload together.
+ */
+export type BusEvent = ServerEvent extends infer E
+  ? E extends { event: infer N; payload: infer P }
+    ? N extends 'room.snapshot'
+      ? never
+      : { event: N; payload: Unnumbered<P> }
+    : never
+  : never;
+export type BusEventName = BusEvent['event'];
+export type BusPayload<N extends BusEventName> = Extract<BusEvent, { event: N }>['payload'];
+
+/** An event as the bus delivers it: on its topic, with the sequence number the bus gave it. */
+export type BusMessage = BusEvent & {
   topic: string;
-  event: string;
-  payload: Record<string, unknown>;
-  /** Per-topic sequence for `room:` topics: contiguous, starting at 1. */
+  /** A room event's place in its topic's stream: contiguous, from 1 (isRoomEvent); null for the others. */
   seq: number | null;
-}
+};
 
 export type BusHandler = (message: BusMessage) => void;
 
@@ -33,7 +54,7 @@ export type RevocationHandler = (revocation: Revocation) => void;
 
 export interface EventBus {
   /** Publishes to every subscriber on every instance; resolves with the sequence number given. */
-  publish(topic: string, event: string, payload: Record<string, unknown>): Promise<BusMessage>;
+  publish<N extends BusEventName>(topic: string, event: N, payload: BusPayload<N>): Promise<BusMessage>;
   /** Every message on every topic, in publish order per topic. */
   subscribe(handler: BusHandler): () => void;
   /** Sends a revocation to every instance, in order with the topic's messages. */
@@ -45,15 +66,25 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-export const roomTopic = (roomId: string) => `room:${roomId}`;
+/** Every connection of one user, in every tab (their lobby list). */
 export const userTopic = (userId: string) => `user:${userId}`;
+/** Every connection, signed in or not (the Discord connection's status). */
 export const ALL_TOPIC = 'all';
 
-export function isSequenced(topic: string): boolean {
-  return topic.startsWith('room:');
+/** Builds the message a publish delivers: the one place a name and its payload are joined untyped. */
+export function busMessage<N extends BusEventName>(topic: string, event: N, payload: BusPayload<N>, seq: number | null): BusMessage {
+  return { topic, event, payload, seq } as BusMessage;
 }
 
-/** Event names starting with `~` are the bus's own (a revocation on the wire); nobody may publish one. */
+/** Whether a publish of `event` takes the topic's next sequence number (the protocol's room events do). */
+export function isNumbered(event: string): boolean {
+  return isRoomEvent(event);
+}
+
+/**
+ * Event names starting with `~` are the bus's own (a revocation on the wire). TypeScript already
+ * refuses any name outside the protocol's union; this holds at run time too.
+ */
 export function assertPublishable(event: string): void {
   if (event.startsWith('~')) throw new Error(`event name ${event} is reserved for the event bus`);
 }
@@ -64,14 +95,14 @@ export class MemoryEventBus implements EventBus {
   readonly #revocationHandlers = new Set<RevocationHandler>();
   readonly #seqs = new Map<string, number>();
 
-  async publish(topic: string, event: string, payload: Record<string, unknown>): Promise<BusMessage> {
+  async publish<N extends BusEventName>(topic: string, event: N, payload: BusPayload<N>): Promise<BusMessage> {
     assertPublishable(event);
     let seq: number | null = null;
-    if (isSequenced(topic)) {
+    if (isNumbered(event)) {
       seq = (this.#seqs.get(topic) ?? 0) + 1;
       this.#seqs.set(topic, seq);
     }
-    const message: BusMessage = { topic, event, payload, seq };
+    const message = busMessage(topic, event, payload, seq);
     for (const handler of this.#handlers) handler(message);
     return message;
   }

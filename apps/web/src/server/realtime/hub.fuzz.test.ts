@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@repo/platform/testing';
-import { MemoryEventBus, roomTopic } from './event-bus.ts';
+import { voiceMember } from '../../../test/voice-member.ts';
+import { roomTopic } from '../rooms/room-events.ts';
+import { MemoryEventBus } from './event-bus.ts';
 import { type Connection, Hub } from './hub.ts';
 
 /**
@@ -33,6 +35,7 @@ describe('Hub under arbitrary input', () => {
           log: pino({ level: 'silent' }),
           clock,
           verifyToken: async (t) => ({ 'token-alice': 'alice', 'token-mallory': 'mallory' })[t] ?? null,
+          streamTopic: roomTopic,
           // Only alice may watch "secret"; everyone may watch "public".
           viewAccess: async (room, user) => (room === 'public' || (room === 'secret' && user === 'alice') ? 'allowed' : 'denied'),
           snapshot: async (roomId) => ({
@@ -58,7 +61,7 @@ describe('Hub under arbitrary input', () => {
         hub.open(conn);
         for (const f of frames) {
           await hub.message('fuzz', f);
-          await bus.publish(roomTopic('secret'), 'voice.joined', { roomId: 'secret', marker: 'SECRET-EVENT' });
+          await bus.publish(roomTopic('secret'), 'voice.joined', { roomId: 'secret', member: voiceMember('SECRET-EVENT') });
         }
         const parsed = received.map((f) => JSON.parse(f) as { type: string; event?: string; userId?: string });
         // Unless this socket authenticated as alice, it sees nothing of "secret".

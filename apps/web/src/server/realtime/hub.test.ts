@@ -1,9 +1,11 @@
-import type { RoomSnapshot } from '@repo/protocol';
+import { type RoomSnapshot, ServerEvent, ServerMessage } from '@repo/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@repo/platform/testing';
-import { MemoryEventBus, roomTopic, userTopic } from './event-bus.ts';
-import { type Connection, Hub, type HubOptions } from './hub.ts';
+import { voiceMember } from '../../../test/voice-member.ts';
+import { roomTopic } from '../rooms/room-events.ts';
+import { ALL_TOPIC, MemoryEventBus, userTopic } from './event-bus.ts';
+import { type Connection, Hub, type HubOptions, type HubStat } from './hub.ts';
 
 interface FakeSocket {
   connection: Connection;
@@ -47,6 +49,7 @@ function setup(overrides: Partial<HubOptions> = {}) {
     log: pino({ level: 'silent' }),
     clock,
     verifyToken: async (token) => TOKENS[token] ?? null,
+    streamTopic: roomTopic,
     viewAccess: async (roomId, userId) => (MEMBERS[roomId]?.includes(userId) ? 'allowed' : 'denied'),
     snapshot: async (roomId): Promise<RoomSnapshot> => ({
       roomId,
@@ -135,10 +138,10 @@ describe('Hub: rooms', () => {
 
   it('sends ack, then the snapshot, then ordered events with seq', async () => {
     const { hub, bus } = setup();
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: { userId: 'x' } });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     const s = await authed(hub);
     await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
-    await bus.publish(roomTopic('r1'), 'voice.updated', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.updated', { roomId: 'r1', member: voiceMember('x') });
     await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x' });
     const roomFrames = s.frames.slice(2);
     expect(roomFrames[0]).toMatchObject({ type: 'ack', event: 'subscribed', room: 'r1' });
@@ -162,7 +165,7 @@ describe('Hub: rooms', () => {
     const s = await authed(hub);
     const subscribing = hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await new Promise((r) => setImmediate(r));
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     release();
     await subscribing;
     expect(events(s)).toEqual(['gateway.status', 'room.snapshot', 'voice.joined']);
@@ -180,7 +183,7 @@ describe('Hub: rooms', () => {
     const carol = await authed(hub, 'token-carol');
     await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'nope' }));
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', secret: true });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('secret') });
     expect(carol.frames.filter((f) => f.type === 'error').map((f) => [f.code, f.room])).toEqual([
       ['forbidden', 'r1'],
       ['forbidden', 'nope'],
@@ -192,7 +195,7 @@ describe('Hub: rooms', () => {
     const { hub, bus } = setup();
     const s = await authed(hub);
     await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     const snapshots = s.frames.filter((f) => f.event === 'room.snapshot').map((f) => (f.payload as { seq: number }).seq);
     expect(snapshots).toEqual([0, 1]);
@@ -208,7 +211,7 @@ describe('Hub: rooms', () => {
     await hub.message(a.connection.id, frame({ type: 'unsubscribe', room: 'r1' }));
     await bus.publish(roomTopic('r1'), 'room.deleted', { roomId: 'r1', reason: 'closed' });
     await bus.revoke({ topic: roomTopic('r1'), userId: null, access: 'closed' });
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     expect(events(a)).not.toContain('room.deleted');
     expect(events(b).slice(-1)).toEqual(['room.deleted']);
     // The end is announced as a subscribe to the closed room would be answered.
@@ -242,11 +245,11 @@ describe('Hub: revocation', () => {
     const bob = await authed(hub, 'token-bob');
     for (const s of [tab1, tab2, bob]) await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await hub.message(tab1.connection.id, frame({ type: 'subscribe', room: 'r2' }));
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
 
     await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
-    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1' });
-    await bus.publish(roomTopic('r2'), 'voice.joined', { roomId: 'r2' });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x' });
+    await bus.publish(roomTopic('r2'), 'voice.joined', { roomId: 'r2', member: voiceMember('x') });
 
     const carol = await authed(hub, 'token-carol');
     await hub.message(carol.connection.id, frame({ type: 'subscribe', room: 'r1' }));
@@ -278,7 +281,7 @@ describe('Hub: revocation', () => {
     await bus.revoke({ topic: roomTopic('r1'), userId: 'bob', access: 'denied' });
     await bus.revoke({ topic: roomTopic('r2'), userId: 'alice', access: 'denied' });
     await bus.revoke({ topic: userTopic('alice'), userId: 'alice', access: 'denied' });
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     await bus.publish(userTopic('alice'), 'lobby.rooms', { rooms: [] });
     expect(events(alice).slice(-2)).toEqual(['voice.joined', 'lobby.rooms']);
     expect(alice.frames.some((f) => f.type === 'error')).toBe(false);
@@ -297,9 +300,9 @@ describe('Hub: revocation', () => {
     const s = await authed(hub);
     const subscribing = hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await new Promise((r) => setImmediate(r));
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
-    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x' });
     release();
     await subscribing;
     expect(s.frames.slice(2).map((f) => [f.type, f.event ?? f.code])).toEqual([['error', 'forbidden']]);
@@ -332,7 +335,7 @@ describe('Hub: revocation', () => {
     await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
     release();
     await subscribing;
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     expect(s.frames.slice(2).map((f) => [f.type, f.event ?? f.code])).toEqual([['error', 'forbidden']]);
     expect(hub.viewers('r1')).toBe(0);
   });
@@ -343,7 +346,7 @@ describe('Hub: revocation', () => {
     await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
     await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     expect(s.frames.slice(2).map((f) => f.event ?? f.code)).toEqual(['subscribed', 'room.snapshot', 'forbidden', 'subscribed', 'room.snapshot', 'voice.joined']);
   });
 
@@ -353,7 +356,7 @@ describe('Hub: revocation', () => {
     const bob = await authed(hub, 'token-bob');
     for (const s of [alice, bob]) await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     await bus.revoke({ topic: roomTopic('r1'), userId: null, access: 'closed' });
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
     for (const s of [alice, bob]) {
       expect(s.frames.at(-1)).toMatchObject({ type: 'error', code: 'not_found', error: 'This room has been closed.', room: 'r1' });
       expect(events(s)).not.toContain('voice.joined');
@@ -369,8 +372,8 @@ describe('Hub: protection', () => {
     const fast = await authed(hub, 'token-bob');
     for (const s of [slow, fast]) await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
     slow.buffered = 1024 * 1024 + 1;
-    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1' });
-    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1' });
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('x') });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x' });
     expect(slow.closes).toEqual([{ code: 1008, reason: 'slow consumer' }]);
     expect(slow.terminated).toBe(true);
     expect(events(fast).slice(-2)).toEqual(['voice.joined', 'voice.left']);
@@ -433,5 +436,76 @@ describe('Hub: protection', () => {
     const a = await authed(hub);
     hub.closeAll();
     expect(a.closes).toEqual([{ code: 1001, reason: 'server going away' }]);
+  });
+});
+
+describe('Hub: typed envelopes on opaque topics', () => {
+  it('reads no topic: a subscription is on whatever topic streamTopic names, and only there', async () => {
+    const { hub, bus } = setup({ streamTopic: (name) => `stream/${name}` });
+    const s = await authed(hub);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    // A look-alike of the topic the rooms part would name: not this subscription's.
+    await bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('elsewhere') });
+    await bus.revoke({ topic: roomTopic('r1'), userId: 'alice', access: 'denied' });
+    await bus.publish('stream/r1', 'voice.joined', { roomId: 'r1', member: voiceMember('here') });
+    expect(s.frames.filter((f) => f.type === 'event' && f.event === 'voice.joined').map((f) => (f.payload as { member: { userId: string } }).member.userId)).toEqual(['here']);
+    expect(hub.viewers('r1')).toBe(1);
+    await bus.revoke({ topic: 'stream/r1', userId: 'alice', access: 'denied' });
+    expect(hub.viewers('r1')).toBe(0);
+    expect(s.frames.at(-1)).toMatchObject({ type: 'error', code: 'forbidden', room: 'r1' });
+  });
+
+  it('writes every event as the protocol describes it, a room event with its seq', async () => {
+    // A room id as the protocol has them ([a-z0-9]{8,16}): the frames are checked against it.
+    const { hub, bus } = setup({ viewAccess: async () => 'allowed' });
+    const s = await authed(hub);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'room0001' }));
+    const topic = roomTopic('room0001');
+    const room = { id: 'room0001', name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null };
+    await bus.publish(topic, 'voice.joined', { roomId: 'room0001', member: voiceMember('x'), receivedAt: 5 });
+    await bus.publish(topic, 'voice.updated', { roomId: 'room0001', member: voiceMember('x', { selfMute: true }) });
+    await bus.publish(topic, 'voice.left', { roomId: 'room0001', userId: 'x' });
+    await bus.publish(topic, 'room.updated', { roomId: 'room0001', room, players: [], spectators: [] });
+    await bus.publish(topic, 'room.closing', { roomId: 'room0001', secondsLeft: 30, closingAt: 9 });
+    await bus.publish(topic, 'room.closing.cancelled', { roomId: 'room0001' });
+    await bus.publish(userTopic('alice'), 'lobby.rooms', { rooms: [] });
+    await bus.publish(ALL_TOPIC, 'gateway.status', { live: false, state: 'RECONNECTING' });
+    await bus.publish(topic, 'room.deleted', { roomId: 'room0001', reason: 'idle' });
+    const sent = s.frames.filter((f) => f.type === 'event');
+    expect(sent.map((f) => f.event)).toEqual([
+      'gateway.status',
+      'room.snapshot',
+      'voice.joined',
+      'voice.updated',
+      'voice.left',
+      'room.updated',
+      'room.closing',
+      'room.closing.cancelled',
+      'lobby.rooms',
+      'gateway.status',
+      'room.deleted',
+    ]);
+    for (const f of sent) {
+      expect(ServerMessage.safeParse(f).success).toBe(true);
+      expect(ServerEvent.safeParse({ event: f.event, payload: f.payload }).error).toBeUndefined();
+    }
+    expect(sent.filter((f) => f.event !== 'room.snapshot' && (f.payload as { roomId?: string }).roomId).map((f) => (f.payload as { seq: number }).seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('measures delivery from when the Discord dispatch was received, for the events that say', async () => {
+    const stats: HubStat[] = [];
+    const { hub, bus, clock } = setup({ onStat: (stat) => stats.push(stat) });
+    const s = await authed(hub);
+    await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'r1' }));
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x', receivedAt: clock.now() - 7 });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x', receivedAt: clock.now() });
+    await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'x' });
+    await bus.publish(userTopic('alice'), 'lobby.rooms', { rooms: [] });
+    expect(stats.filter((stat) => stat.kind === 'delivered')).toEqual([
+      { kind: 'delivered', event: 'voice.left', frames: 1, latencyMs: 7 },
+      { kind: 'delivered', event: 'voice.left', frames: 1, latencyMs: 0 },
+      { kind: 'delivered', event: 'voice.left', frames: 1, latencyMs: null },
+      { kind: 'delivered', event: 'lobby.rooms', frames: 1, latencyMs: null },
+    ]);
   });
 });

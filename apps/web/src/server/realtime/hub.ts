@@ -1,80 +1,19 @@
-import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, type RoomSnapshot, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
-import type { Logger } from 'pino';
-import type { Clock } from '@repo/platform';
-import { ALL_TOPIC, type BusMessage, type LostAccess, type Revocation, roomTopic, userTopic } from './event-bus.ts';
+import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, SubscribeRefusals, eventMessage, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
+import { ALL_TOPIC, type BusMessage, type LostAccess, type Revocation, userTopic } from './event-bus.ts';
+import { HeartbeatRounds } from './heartbeat.ts';
+import { type Connection, HubDefaults, type HubOptions, type HubTuning, type ViewAccess } from './hub-options.ts';
 import { PreparedFrame } from './prepared-frame.ts';
+import { TopicMembers } from './topic-members.ts';
 
-/** What the hub needs from a socket; crossws peers are adapted to this in ws-hooks.ts. */
-export interface Connection {
-  readonly id: string;
-  send(frame: string): void;
-  /**
-   * Writes a frame shared by every target of an event. Optional: a connection without it gets
-   * `frame.text` through `send`. ws-hooks.ts writes `frame.wire` straight to the socket.
-   */
-  sendPrepared?(frame: PreparedFrame): void;
-  close(code: number, reason: string): void;
-  /** Bytes queued in the socket, not yet written to the network. */
-  bufferedAmount(): number;
-  ping(): void;
-  terminate(): void;
-}
-
-export const HubDefaults = {
-  authDeadlineMs: 5_000,
-  heartbeatIntervalMs: 15_000,
-  /**
-   * The heartbeat pings a slice of the connections every this many ms, so that each is pinged once
-   * per interval without 10k pings (10k socket writes) in one event-loop turn every 15 s.
-   */
-  heartbeatSliceMs: 100,
-  /** Missed pongs before a connection is dropped (R-RT5). */
-  maxMissedPongs: 2,
-  /** A socket with more than this queued is a slow consumer: closed, never waited for (R-RT6). */
-  maxBufferedBytes: 1024 * 1024,
-  maxConnectionsPerUser: 10,
-  maxSubscriptionsPerConnection: 20,
-  /** Inbound frames: a burst of this many, refilled at `framesPerSecond` (R-RT7). */
-  frameBurst: 40,
-  framesPerSecond: 20,
-} as const;
-
-export type HubTuning = { -readonly [K in keyof typeof HubDefaults]: number };
-
-const CLOSED_MESSAGE = 'This room has been closed.';
-const FORBIDDEN_MESSAGE = 'You cannot watch this room.';
-
-export type ViewAccess = 'allowed' | LostAccess;
-
-export interface HubOptions {
-  log: Logger;
-  clock: Clock;
-  /** The user id in a valid WS token, or null. */
-  verifyToken(token: string): Promise<string | null>;
-  /** May the user watch the room? `closed`: the room existed and was closed (the answer tells the tab it is gone). */
-  viewAccess(roomId: string, userId: string): Promise<ViewAccess>;
-  snapshot(roomId: string): Promise<RoomSnapshot | null>;
-  /** The Discord connection's status, sent to every new connection (R-RT9). */
-  gatewayStatus(): { live: boolean; state: string };
-  /** Viewer counts per room, for room activity (cleanup). */
-  onViewersChanged?(roomId: string, viewers: number, arrived: boolean): void;
-  /** Counters for metrics. */
-  onStat?(stat: HubStat): void;
-  tuning?: Partial<HubTuning>;
-}
-
-export type HubStat =
-  | { kind: 'delivered'; event: string; frames: number; latencyMs: number | null }
-  | { kind: 'slow-consumer' }
-  | { kind: 'protocol-violation' }
-  | { kind: 'auth-failed' };
+export { HubDefaults, type Connection, type HubOptions, type HubStat, type HubTuning, type ViewAccess } from './hub-options.ts';
 
 interface ConnState {
   conn: Connection;
   userId: string | null;
-  rooms: Set<string>;
+  /** Subscriptions: the topic → the name the client subscribed by (its frames name it). */
+  streams: Map<string, string>;
   /**
-   * Room subscriptions waiting for their snapshot: events are held here, then filtered by seq.
+   * Subscriptions waiting for their snapshot, by topic: events are held here, then filtered by seq.
    * Null between subscribes, so an idle connection does not carry an empty Map.
    */
   pending: Map<string, BusMessage[]> | null;
@@ -90,25 +29,33 @@ interface ConnState {
 }
 
 /**
- * Connections, subscriptions and fan-out (R-RT1…R-RT7). It knows nothing of Discord: envelopes go
- * from the event bus to the connections subscribed to a topic. Each event is serialized once and the
- * same string is written to every target.
+ * Connections, subscriptions and fan-out (R-RT1…R-RT7): the server end of the wire protocol. It
+ * knows nothing of Discord, and reads no topic: envelopes go from the event bus to the connections
+ * on their topic, which a connection joins by signing in (its user's topic) or by subscribing (the
+ * topic `streamTopic` names); every connection is on the connection-wide topic. Each event is
+ * serialized once and the same string is written to every target.
  */
 export class Hub {
   readonly #o: HubOptions;
   readonly #t: HubTuning;
   readonly #conns = new Map<string, ConnState>();
-  readonly #byUser = new Map<string, Set<ConnState>>();
-  readonly #byRoom = new Map<string, Set<ConnState>>();
-  /** Connections whose subscribe to a room is waiting for its access check (not in #byRoom yet). */
-  readonly #checking = new Map<string, Set<ConnState>>();
+  /** Connections on each topic: a user's connections on their user topic, subscribers on a stream's. */
+  readonly #byTopic = new TopicMembers<ConnState>();
+  /** Connections whose subscribe is waiting for its access check (not on the topic yet), by topic. */
+  readonly #checking = new TopicMembers<ConnState>();
+  readonly #heartbeat: HeartbeatRounds<ConnState>;
+  #subscriptions = 0;
   #stopHeartbeat: (() => void) | undefined;
-  /** The heartbeat round in progress: a live iterator over the connections, and how far it got. */
-  #round: { connections: Iterator<ConnState>; size: number; done: number; slice: number } | undefined;
 
   constructor(options: HubOptions) {
     this.#o = options;
     this.#t = { ...HubDefaults, ...options.tuning };
+    this.#heartbeat = new HeartbeatRounds({
+      intervalMs: this.#t.heartbeatIntervalMs,
+      sliceMs: this.#t.heartbeatSliceMs,
+      members: this.#conns,
+      visit: (state) => this.#heartbeatVisit(state),
+    });
   }
 
   get connectionCount(): number {
@@ -116,25 +63,24 @@ export class Hub {
   }
 
   get subscriptionCount(): number {
-    let n = 0;
-    for (const set of this.#byRoom.values()) n += set.size;
-    return n;
+    return this.#subscriptions;
   }
 
-  viewers(roomId: string): number {
-    return this.#byRoom.get(roomId)?.size ?? 0;
+  /** Connections subscribed by this name (a room's viewers). */
+  viewers(name: string): number {
+    return this.#byTopic.get(this.#o.streamTopic(name))?.size ?? 0;
   }
 
   start(): void {
-    const sliceMs = Math.min(this.#t.heartbeatSliceMs, this.#t.heartbeatIntervalMs);
-    this.#stopHeartbeat ??= this.#o.clock.setInterval(() => this.#heartbeatSlice(), sliceMs);
+    const sliceMs = HeartbeatRounds.sliceMs(this.#t.heartbeatIntervalMs, this.#t.heartbeatSliceMs);
+    this.#stopHeartbeat ??= this.#o.clock.setInterval(() => this.#heartbeat.slice(), sliceMs);
   }
 
   open(conn: Connection): void {
     const state: ConnState = {
       conn,
       userId: null,
-      rooms: new Set(),
+      streams: new Map(),
       pending: null,
       authTimer: undefined,
       missedPongs: 0,
@@ -162,12 +108,8 @@ export class Hub {
     state.closed = true;
     state.authTimer?.();
     this.#conns.delete(connectionId);
-    if (state.userId) {
-      const set = this.#byUser.get(state.userId);
-      set?.delete(state);
-      if (set?.size === 0) this.#byUser.delete(state.userId);
-    }
-    for (const roomId of state.rooms) this.#leaveRoom(state, roomId);
+    if (state.userId) this.#byTopic.remove(userTopic(state.userId), state);
+    for (const topic of state.streams.keys()) this.#leave(state, topic);
   }
 
   message(connectionId: string, raw: string): Promise<void> {
@@ -210,25 +152,17 @@ export class Hub {
 
   /** Delivers one bus message to the connections on its topic. */
   deliver(message: BusMessage): void {
-    const topic = message.topic;
-    const all = topic === ALL_TOPIC;
-    const roomId = topic.startsWith('room:') ? topic.slice(5) : null;
-    const targets: Iterable<ConnState> | undefined = all
-      ? this.#conns.values()
-      : roomId !== null
-        ? this.#byRoom.get(roomId)
-        : topic.startsWith('user:')
-          ? this.#byUser.get(topic.slice(5))
-          : undefined;
-    if (!targets || (!all && (targets as Set<ConnState>).size === 0)) return;
+    const all = message.topic === ALL_TOPIC;
+    const targets: Iterable<ConnState> | undefined = all ? this.#conns.values() : this.#byTopic.get(message.topic);
+    if (!targets) return;
 
     // Serialized once, framed at most once, whatever the number of targets (R-RT6).
     const frame = serializeEvent(message, this.#o.clock.now());
     let frames = 0;
     // A slow consumer cut mid-loop is deleted from these collections; JS iteration allows that.
     for (const state of targets) {
-      if (roomId !== null && state.pending !== null && state.pending.size !== 0) {
-        const pending = state.pending.get(roomId);
+      if (state.pending !== null && state.pending.size !== 0) {
+        const pending = state.pending.get(message.topic);
         if (pending) {
           pending.push(message);
           continue;
@@ -237,28 +171,28 @@ export class Hub {
       if (state.userId === null && !all) continue;
       if (this.#write(state, frame)) frames++;
     }
-    const receivedAt = typeof message.payload.receivedAt === 'number' ? message.payload.receivedAt : null;
+    const receivedAt = 'receivedAt' in message.payload ? (message.payload.receivedAt ?? null) : null;
     this.#o.onStat?.({ kind: 'delivered', event: message.event, frames, latencyMs: receivedAt === null ? null : this.#o.clock.now() - receivedAt });
   }
 
   /**
-   * Ends access to a room topic (R-RT3), at its place in the topic's stream: the user's connections
-   * (everyone's when `userId` is null) leave the room and get the frame a subscribe would get now.
-   * Held events of a subscription still waiting for its snapshot go with it, so nothing published
-   * after the revocation reaches them.
+   * Ends access to a topic (R-RT3), at its place in the topic's stream: the user's subscriptions on
+   * it (everyone's when `userId` is null) end, each with the frame a subscribe would get now. Held
+   * events of a subscription still waiting for its snapshot go with it, so nothing published after
+   * the revocation reaches them. A topic nobody subscribes to (a user's own) is left as it is.
    */
   revoke(revocation: Revocation): void {
     const { topic, userId, access } = revocation;
-    if (!topic.startsWith('room:')) return;
-    const roomId = topic.slice(5);
     // A subscribe may have read the access before the change that caused this: it reads it again.
-    for (const state of this.#checking.get(roomId) ?? []) if (userId === null || state.userId === userId) state.recheck = true;
-    const candidates = userId === null ? this.#byRoom.get(roomId) : this.#byUser.get(userId);
-    if (!candidates) return;
-    for (const state of [...candidates]) {
-      if (!state.rooms.has(roomId)) continue;
-      this.#leaveRoom(state, roomId);
-      this.#refuse(state, roomId, access);
+    for (const state of this.#checking.get(topic) ?? []) if (userId === null || state.userId === userId) state.recheck = true;
+    const subscribers = this.#byTopic.get(topic);
+    if (!subscribers) return;
+    for (const state of [...subscribers]) {
+      if (userId !== null && state.userId !== userId) continue;
+      const name = state.streams.get(topic);
+      if (name === undefined) continue;
+      this.#leave(state, topic);
+      this.#refuse(state, name, access);
     }
   }
 
@@ -266,7 +200,7 @@ export class Hub {
   closeAll(): void {
     this.#stopHeartbeat?.();
     this.#stopHeartbeat = undefined;
-    this.#round = undefined;
+    this.#heartbeat.reset();
     for (const state of [...this.#conns.values()]) this.#closeWith(state, CloseCodes.GoingAway, 'server going away');
   }
 
@@ -285,8 +219,8 @@ export class Hub {
       this.#closeWith(state, CloseCodes.BadToken, 'bad token');
       return;
     }
-    const mine = this.#byUser.get(userId) ?? new Set<ConnState>();
-    if (mine.size >= this.#t.maxConnectionsPerUser) {
+    const mine = userTopic(userId);
+    if ((this.#byTopic.get(mine)?.size ?? 0) >= this.#t.maxConnectionsPerUser) {
       this.#sendError(state, 'rate_limited', `At most ${this.#t.maxConnectionsPerUser} open tabs per user.`);
       this.#closeWith(state, CloseCodes.TooManyConnections, 'too many connections');
       return;
@@ -294,53 +228,52 @@ export class Hub {
     state.authTimer?.();
     state.authTimer = undefined;
     state.userId = userId;
-    mine.add(state);
-    this.#byUser.set(userId, mine);
+    this.#byTopic.add(mine, state);
     const now = this.#o.clock.now();
     this.#send(state, serverMessage({ type: 'ack', event: 'auth.ok', userId }, now));
-    this.#send(state, serverMessage({ type: 'event', event: 'gateway.status', payload: this.#o.gatewayStatus() }, now));
+    this.#send(state, eventMessage({ event: 'gateway.status', payload: this.#o.gatewayStatus() }, now));
   }
 
-  async #subscribe(state: ConnState, roomId: string): Promise<void> {
+  async #subscribe(state: ConnState, name: string): Promise<void> {
     const userId = state.userId!;
-    if (state.rooms.has(roomId)) {
+    const topic = this.#o.streamTopic(name);
+    if (state.streams.has(topic)) {
       // A resubscribe (the client saw a gap): a fresh snapshot, same subscription.
-      this.#leaveRoom(state, roomId);
-    } else if (state.rooms.size >= this.#t.maxSubscriptionsPerConnection) {
-      this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`, roomId);
+      this.#leave(state, topic);
+    } else if (state.streams.size >= this.#t.maxSubscriptionsPerConnection) {
+      this.#sendError(state, 'rate_limited', `At most ${this.#t.maxSubscriptionsPerConnection} rooms per connection.`, name);
       return;
     }
-    const access = await this.#checkAccess(state, roomId, userId);
+    const access = await this.#checkAccess(state, topic, name, userId);
     if (state.closed) return;
     if (access !== 'allowed') {
-      // Same answer for "does not exist" and "not yours": nothing about the room leaks. A closed
-      // room gets the answer a subscribe racing its closing gets below: a tab that subscribes
-      // after the room.deleted went out must still learn that the room is gone.
-      this.#refuse(state, roomId, access);
+      // Same answer for "does not exist" and "not yours": nothing leaks. A closed one gets the answer
+      // a subscribe racing its closing gets below: a tab that subscribes after the last event went
+      // out must still learn that it is gone.
+      this.#refuse(state, name, access);
       return;
     }
     // Join first and hold events until the snapshot is out, so none falls between the two.
-    state.rooms.add(roomId);
-    (state.pending ??= new Map()).set(roomId, []);
-    const set = this.#byRoom.get(roomId) ?? new Set<ConnState>();
-    set.add(state);
-    this.#byRoom.set(roomId, set);
-    this.#o.onViewersChanged?.(roomId, set.size, true);
+    state.streams.set(topic, name);
+    (state.pending ??= new Map()).set(topic, []);
+    const viewers = this.#byTopic.add(topic, state);
+    this.#subscriptions++;
+    this.#o.onViewersChanged?.(name, viewers, true);
 
-    const snapshot = await this.#o.snapshot(roomId);
+    const snapshot = await this.#o.snapshot(name);
     // Revoked while the snapshot was built: the revocation already told the client and dropped the held events.
-    if (state.closed || !state.rooms.has(roomId)) return;
-    const held = state.pending?.get(roomId) ?? [];
-    state.pending?.delete(roomId);
+    if (state.closed || !state.streams.has(topic)) return;
+    const held = state.pending?.get(topic) ?? [];
+    state.pending?.delete(topic);
     if (state.pending?.size === 0) state.pending = null;
     if (!snapshot) {
-      this.#leaveRoom(state, roomId);
-      this.#sendError(state, 'not_found', CLOSED_MESSAGE, roomId);
+      this.#leave(state, topic);
+      this.#refuse(state, name, 'closed');
       return;
     }
     const now = this.#o.clock.now();
-    this.#send(state, serverMessage({ type: 'ack', event: 'subscribed', room: roomId }, now));
-    this.#send(state, serverMessage({ type: 'event', event: 'room.snapshot', payload: snapshot }, now));
+    this.#send(state, serverMessage({ type: 'ack', event: 'subscribed', room: name }, now));
+    this.#send(state, eventMessage({ event: 'room.snapshot', payload: snapshot }, now));
     for (const message of held) {
       if (message.seq !== null && message.seq <= snapshot.seq) continue;
       this.#write(state, serializeEvent(message, now));
@@ -348,47 +281,48 @@ export class Hub {
   }
 
   /**
-   * The access check of a subscribe. A revocation for this room and user that arrives while it
+   * The access check of a subscribe. A revocation for this topic and user that arrives while it
    * runs means the answer may predate the change (the store was read before it was written), so
    * the check runs again; the join that follows it is synchronous, so later revocations find the
-   * connection in the room.
+   * connection on the topic.
    */
-  async #checkAccess(state: ConnState, roomId: string, userId: string): Promise<ViewAccess> {
-    const checking = this.#checking.get(roomId) ?? new Set<ConnState>();
-    checking.add(state);
-    this.#checking.set(roomId, checking);
+  async #checkAccess(state: ConnState, topic: string, name: string, userId: string): Promise<ViewAccess> {
+    this.#checking.add(topic, state);
     try {
       let access: ViewAccess;
       do {
         state.recheck = false;
-        access = await this.#o.viewAccess(roomId, userId);
+        access = await this.#o.viewAccess(name, userId);
       } while (state.recheck && access === 'allowed' && !state.closed);
       return access;
     } finally {
       state.recheck = false;
-      checking.delete(state);
-      if (checking.size === 0 && this.#checking.get(roomId) === checking) this.#checking.delete(roomId);
+      this.#checking.remove(topic, state);
     }
   }
 
-  /** The frame for a room this connection may not (or no longer) watch: the same for a refused subscribe and a revocation. */
-  #refuse(state: ConnState, roomId: string, access: LostAccess): void {
-    if (access === 'closed') this.#sendError(state, 'not_found', CLOSED_MESSAGE, roomId);
-    else this.#sendError(state, 'forbidden', FORBIDDEN_MESSAGE, roomId);
+  /** The frame for what this connection may not (or no longer) watch: the same for a refused subscribe and a revocation. */
+  #refuse(state: ConnState, name: string, access: LostAccess): void {
+    const { code, error } = SubscribeRefusals[access];
+    this.#sendError(state, code, error, name);
   }
 
-  #unsubscribe(state: ConnState, roomId: string): void {
-    if (state.rooms.has(roomId)) this.#leaveRoom(state, roomId);
+  #unsubscribe(state: ConnState, name: string): void {
+    const topic = this.#o.streamTopic(name);
+    if (state.streams.has(topic)) this.#leave(state, topic);
   }
 
-  #leaveRoom(state: ConnState, roomId: string): void {
-    state.rooms.delete(roomId);
-    state.pending?.delete(roomId);
+  /** Ends one subscription of a connection. */
+  #leave(state: ConnState, topic: string): void {
+    const name = state.streams.get(topic);
+    if (name === undefined) return;
+    state.streams.delete(topic);
+    state.pending?.delete(topic);
     if (state.pending?.size === 0) state.pending = null;
-    const set = this.#byRoom.get(roomId);
-    if (!set?.delete(state)) return;
-    if (set.size === 0) this.#byRoom.delete(roomId);
-    this.#o.onViewersChanged?.(roomId, set.size, false);
+    const viewers = this.#byTopic.remove(topic, state);
+    if (viewers === null) return;
+    this.#subscriptions--;
+    this.#o.onViewersChanged?.(name, viewers, false);
   }
 
   /** Writes a prepared frame unless the socket is backed up; a slow consumer is cut, not waited for. */
@@ -442,45 +376,25 @@ export class Hub {
   }
 
   /**
-   * One slice of a heartbeat round (R-RT5). A round visits every connection once per
-   * `heartbeatIntervalMs`, a proportional share per slice: a connection whose two previous pings
-   * went unanswered is dropped, the others are pinged. Its pong resets the count before its turn
-   * comes round again, one interval later.
+   * A connection's turn in a heartbeat round (R-RT5): one whose two previous pings went unanswered
+   * is dropped, the others are pinged. Its pong resets the count before its turn comes round
+   * again, one interval later.
    */
-  #heartbeatSlice(): void {
-    const slices = Math.max(1, Math.round(this.#t.heartbeatIntervalMs / Math.min(this.#t.heartbeatSliceMs, this.#t.heartbeatIntervalMs)));
-    let round = this.#round;
-    if (!round || round.slice >= slices) {
-      // Map iterators are live: connections opened during the round are visited too, closed ones skipped.
-      round = this.#round = { connections: this.#conns.values(), size: this.#conns.size, done: 0, slice: 0 };
+  #heartbeatVisit(state: ConnState): void {
+    if (state.closed) return;
+    if (state.missedPongs >= this.#t.maxMissedPongs) {
+      this.#o.log.debug({ connectionId: state.conn.id }, 'missed heartbeats, dropping');
+      this.close(state.conn.id);
+      state.conn.terminate();
+      return;
     }
-    round.slice++;
-    const due = Math.ceil((round.size * round.slice) / slices);
-    while (round.done < due) {
-      const next = round.connections.next();
-      if (next.done) {
-        round.done = due;
-        break;
-      }
-      round.done++;
-      const state = next.value;
-      if (state.closed) continue;
-      if (state.missedPongs >= this.#t.maxMissedPongs) {
-        this.#o.log.debug({ connectionId: state.conn.id }, 'missed heartbeats, dropping');
-        this.close(state.conn.id);
-        state.conn.terminate();
-        continue;
-      }
-      state.missedPongs++;
-      state.conn.ping();
-    }
+    state.missedPongs++;
+    state.conn.ping();
   }
 }
 
-/** The one serialization of a bus message, written as-is to every target. */
+/** The one serialization of a bus message, written as-is to every target: a room event gets its seq in its payload. */
 function serializeEvent(message: BusMessage, now: number): PreparedFrame {
   const payload = message.seq === null ? message.payload : { ...message.payload, seq: message.seq };
   return new PreparedFrame(JSON.stringify({ v: PROTOCOL_VERSION, type: 'event', event: message.event, payload, ts: now }));
 }
-
-export { roomTopic, userTopic };

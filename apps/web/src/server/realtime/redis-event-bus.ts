@@ -1,65 +1,91 @@
-import { randomUUID } from 'node:crypto';
+import { ServerEvent, isRoomEvent } from '@repo/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../redis/bus-lua.ts';
-import { currentFence, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
+import { BUS_LUA_PRELUDE, fenceArgs, messageBody } from '../redis/bus-lua.ts';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 import {
+  type BusEventName,
   type BusHandler,
   type BusMessage,
+  type BusPayload,
   type EventBus,
   type Revocation,
   type RevocationHandler,
   assertPublishable,
-  isSequenced,
+  busMessage,
+  isNumbered,
 } from './event-bus.ts';
+import { type RedisOrderedChannel, type WireMessage, isSideTopic } from './redis-ordered-channel.ts';
 
 export const RedisBusDefaults = {
-  /** Messages kept for subscribers that reconnect (a few seconds of a busy guild; ~1 MB). */
-  logLength: 5_000,
   /** A room's sequence counter outlives its last event by this much (rooms idle for 1 h are closed). */
   seqTtlMs: 2 * 24 * 60 * 60 * 1000,
-  /** currentSeq() waits at most this long for this instance to have received what Redis has published. */
-  barrierTimeoutMs: 2_000,
-  /** After a failed repair (Redis still down), the next try. */
-  repairRetryMs: 500,
 } as const;
 
 export type RedisBusTuning = { -readonly [K in keyof typeof RedisBusDefaults]: number };
 
-/** One message as it travels on the channel (see bus-lua.ts). */
-export interface WireMessage {
-  g: number;
-  s: number | null;
-  /** Publishing instance. */
-  o: string;
-  /** Fencing token of a Gateway-driven publish; 0 for the others. */
-  f: number;
-  t: string;
-  e: string;
-  p: Record<string, unknown>;
+/**
+ * Where a publish sits in the Gateway's stream, for the publish script to check in Redis: the
+ * lease's fencing token when the Gateway event was received, and the event's position (see
+ * gateway-ownership/gateway-fence.ts). The bus numbers the publishes it makes under one claim.
+ */
+export interface PublishClaim {
+  token: number;
+  sessionId: string | null;
+  sequence: number;
+  index: number;
+  /** Publishes made so far under this claim (the next one's number). */
+  publishes: number;
 }
+
+/**
+ * Who may publish: injected, so the bus knows nothing of Gateway leases. A publish made under a
+ * claim is refused by Redis when the claim's token is no longer the lease's (a stale holder), and
+ * dropped when Redis already has it (a replay after a takeover); a publish under no claim (HTTP,
+ * cleanup) is never refused.
+ */
+export interface PublishGuard {
+  /** The claim of the publish about to be made, if it is Gateway-driven. */
+  current(): PublishClaim | undefined;
+  /** What a refused publish fails with. */
+  refused(token: number): Error;
+}
+
+const UNGUARDED: PublishGuard = { current: () => undefined, refused: (token) => new Error(`publish refused: fencing token ${token}`) };
 
 /** A revocation on the wire: event `~revoke` on the topic it ends, with this payload. */
 const REVOCATION_EVENT = '~revoke';
 const WireRevocation = z.object({ u: z.string().nullable(), a: z.enum(['denied', 'closed']) });
 type WireRevocation = z.infer<typeof WireRevocation>;
 
-/** Why listeners must reload their view of Redis state: first start, a gap the log could not fill, lost data. */
-export type ResyncReason = 'start' | 'gap' | 'reset';
+/**
+ * Each publishable event's payload as the protocol has it (ServerEvent), without the seq that
+ * travels beside it: what comes back from Redis is parsed with it before any hub sees it.
+ */
+const PAYLOADS: ReadonlyMap<string, z.ZodType> = new Map(
+  ServerEvent.options.flatMap((option) => {
+    const name = option.shape.event.value;
+    if (name === 'room.snapshot') return [];
+    const payload = option.shape.payload as z.ZodObject;
+    return [[name, isRoomEvent(name) ? payload.omit({ seq: true }) : payload] as const];
+  }),
+);
+
+const PublishReply = z.tuple([z.enum(['ok', 'stale', 'duplicate']), z.number().int(), z.number().int()]);
+const SeqReply = z.tuple([z.coerce.number().int().nonnegative(), z.coerce.number().int().nonnegative()]);
 
 export interface RedisEventBusOptions {
   /** The command connection (shared with the stores: one connection keeps Redis's order ours). */
   redis: Redis;
-  /** A connection of its own, used for nothing but the subscription. */
-  subscriber: Redis;
+  /** The guild's channel: position, log and gap repair (it also carries the cluster's side topics). */
+  channel: RedisOrderedChannel;
   keys: RedisKeys;
   log: Logger;
   /** This instance, as named in every message it publishes. */
   origin: string;
-  /** SSUBSCRIBE/SPUBLISH (Redis ≥ 7) instead of SUBSCRIBE/PUBLISH. */
-  sharded: boolean;
+  /** Gateway fencing; none: no publish is ever refused. */
+  guard?: PublishGuard;
   /** Topics whose last payload per event is kept in Redis for instances that start later (`all`). */
   retainedTopics?: readonly string[];
   tuning?: Partial<RedisBusTuning>;
@@ -82,75 +108,44 @@ if seq == 'null' then seq = 0 end
 return {'ok', g, seq}
 `;
 
-// The channel's epoch: a random id that lives as long as Redis keeps its data. A different epoch
-// after a reconnect means Redis came back empty (no persistence) and positions started over.
-const EPOCH_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
-return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
-`;
-
 const CURRENT_SEQ_LUA = `return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]) or '0'}`;
 
 /**
- * The event bus across instances (R-SCALE2) on Redis pub/sub: one channel per guild, every topic on
- * it (see specs/scale-out.md for why not one per room).
+ * The event bus across instances (R-SCALE2): topics on the guild's ordered channel.
  *
- * - A publish is one Lua script: fencing check (Gateway-driven publishes), the room's next `seq`
- *   (INCR), the channel's next position, the log entry and the PUBLISH, all atomic, so sequence
- *   order is publish order and every subscriber sees every room's seqs in order.
- * - Delivery is what comes back on the subscription, on every instance including the publisher's:
- *   each hub gets each message exactly once, in channel order.
- * - After a reconnect (Redis restart, CLIENT KILL) the subscriber resubscribes, reads what it
- *   missed from the log by position and delivers it before anything newer; when the log cannot
- *   cover the gap (or Redis lost its data) listeners resync and browsers see the `seq` gap and ask
- *   for a snapshot.
+ * - A publish is one Lua script: the guard's check (Gateway-driven publishes), the room's next
+ *   `seq` (INCR), the channel's next position, the log entry and the PUBLISH, all atomic, so
+ *   sequence order is publish order and every subscriber sees every room's seqs in order.
+ * - Delivery is what the channel hands back, on every instance including the publisher's: each hub
+ *   gets each message exactly once, in channel order, parsed against the protocol's schemas.
  */
 export class RedisEventBus implements EventBus {
   readonly #o: RedisEventBusOptions;
   readonly #t: RedisBusTuning;
   readonly #log: Logger;
+  readonly #guard: PublishGuard;
   readonly #handlers = new Set<BusHandler>();
   readonly #revocationHandlers = new Set<RevocationHandler>();
-  readonly #internal = new Map<string, Set<(message: WireMessage) => void>>();
-  readonly #resyncHooks = new Set<(reason: ResyncReason) => Promise<void>>();
   readonly #retainedTopics: ReadonlySet<string>;
-  readonly #retained = new Map<string, Map<string, Record<string, unknown>>>();
-  /** Position of the last message delivered here; null until the first baseline. */
-  #position: number | null = null;
-  #epoch: string | null = null;
-  #repairing = false;
-  #running: Promise<void> | null = null;
-  #again = false;
-  #buffer: WireMessage[] = [];
-  #waiters: Array<{ position: number; resolve: () => void }> = [];
-  #closed = false;
-  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #retained = new Map<string, Map<string, unknown>>();
+  readonly #detach: Array<() => void>;
 
-  /** Attach listeners (onInternal, onResync), then start(). */
+  /** Build it before the channel starts: its first resync loads the retained payloads. */
   constructor(options: RedisEventBusOptions) {
     this.#o = options;
     this.#t = { ...RedisBusDefaults, ...options.tuning };
     this.#log = options.log;
+    this.#guard = options.guard ?? UNGUARDED;
     this.#retainedTopics = new Set(options.retainedTopics ?? []);
+    this.#detach = [options.channel.onMessage((message) => this.#receive(message)), options.channel.onResync(() => this.#loadRetained())];
   }
 
-  /** Subscribes and takes the baseline (resync hooks run); resolves once messages flow. */
-  async start(): Promise<this> {
-    await this.#attach();
-    return this;
-  }
-
-  /** Where this instance is in the channel (messages delivered so far). */
-  get position(): number {
-    return this.#position ?? 0;
-  }
-
-  async publish(topic: string, event: string, payload: Record<string, unknown>): Promise<BusMessage> {
-    if (topic.startsWith('~')) throw new Error(`topic ${topic} is reserved for the cluster's own messages`);
+  async publish<N extends BusEventName>(topic: string, event: N, payload: BusPayload<N>): Promise<BusMessage> {
+    if (isSideTopic(topic)) throw new Error(`topic ${topic} is reserved for the cluster's own messages`);
     assertPublishable(event);
-    const sequenced = isSequenced(topic);
-    const seq = await this.#emit(topic, event, payload, sequenced);
-    return { topic, event, payload, seq: sequenced && seq !== null ? seq : null };
+    const numbered = isNumbered(event);
+    const seq = await this.#emit(topic, event, payload, numbered);
+    return busMessage(topic, event, payload, numbered && seq !== null ? seq : null);
   }
 
   /**
@@ -159,42 +154,42 @@ export class RedisEventBus implements EventBus {
    * so subscribers see no gap.
    */
   async revoke(revocation: Revocation): Promise<void> {
-    if (revocation.topic.startsWith('~')) throw new Error(`topic ${revocation.topic} is reserved for the cluster's own messages`);
+    if (isSideTopic(revocation.topic)) throw new Error(`topic ${revocation.topic} is reserved for the cluster's own messages`);
     const wire: WireRevocation = { u: revocation.userId, a: revocation.access };
     await this.#emit(revocation.topic, REVOCATION_EVENT, wire, false);
   }
 
   /** The publish script; null when Redis dropped a replayed Gateway publish it had already seen. */
-  async #emit(topic: string, event: string, payload: Record<string, unknown>, sequenced: boolean): Promise<number | null> {
-    const { keys } = this.#o;
-    const fence = currentFence();
-    const publishNumber = fence ? fence.publishes++ : 0;
+  async #emit(topic: string, event: string, payload: object, numbered: boolean): Promise<number | null> {
+    const { keys, channel } = this.#o;
+    const claim = this.#guard.current();
+    const publishNumber = claim ? claim.publishes++ : 0;
     const retain = event !== REVOCATION_EVENT && this.#retainedTopics.has(topic);
-    const payloadJson = JSON.stringify(payload);
-    const result = (await this.#o.redis.eval(
-      PUBLISH_LUA,
-      7,
-      keys.busPosition,
-      keys.busLog,
-      keys.gatewayLease,
-      keys.gatewayMarker,
-      keys.gatewayFenced,
-      sequenced ? keys.seq(topic) : keys.busPosition,
-      keys.retained(topic),
-      keys.busChannel,
-      this.#o.sharded ? '1' : '0',
-      messageBody(this.#o.origin, fence, topic, event, payload),
-      sequenced ? '1' : '0',
-      ...fenceArgs(fence, publishNumber),
-      String(this.#t.logLength),
-      String(this.#t.seqTtlMs),
-      retain ? event : '',
-      retain ? payloadJson : '',
-    )) as [FenceVerdict, number, number];
-    const [verdict, , seq] = result;
-    if (verdict === 'stale') throw new StaleGatewayHolderError(fence?.token ?? 0);
+    const [verdict, , seq] = PublishReply.parse(
+      await this.#o.redis.eval(
+        PUBLISH_LUA,
+        7,
+        keys.busPosition,
+        keys.busLog,
+        keys.gatewayLease,
+        keys.gatewayMarker,
+        keys.gatewayFenced,
+        numbered ? keys.seq(topic) : keys.busPosition,
+        keys.retained(topic),
+        keys.busChannel,
+        channel.sharded ? '1' : '0',
+        messageBody(this.#o.origin, claim, topic, event, payload),
+        numbered ? '1' : '0',
+        ...fenceArgs(claim, publishNumber),
+        String(channel.logLength),
+        String(this.#t.seqTtlMs),
+        retain ? event : '',
+        retain ? JSON.stringify(payload) : '',
+      ),
+    );
+    if (verdict === 'stale') throw this.#guard.refused(claim?.token ?? 0);
     if (verdict === 'duplicate') {
-      this.#log.debug({ topic, event, sequence: fence?.sequence }, 'dropped a replayed Gateway event that was already published');
+      this.#log.debug({ topic, event, sequence: claim?.sequence }, 'dropped a replayed Gateway event that was already published');
       return null;
     }
     return seq;
@@ -210,26 +205,9 @@ export class RedisEventBus implements EventBus {
     return () => this.#revocationHandlers.delete(handler);
   }
 
-  /** Messages on a reserved `~` topic (the cluster's own, e.g. voice state), in channel order. */
-  onInternal(topic: string, handler: (message: WireMessage) => void): () => void {
-    const set = this.#internal.get(topic) ?? new Set();
-    set.add(handler);
-    this.#internal.set(topic, set);
-    return () => set.delete(handler);
-  }
-
-  /**
-   * Runs while the bus holds delivery: at the baseline and whenever messages were lost for good.
-   * Listeners that mirror Redis state reload it here; messages newer than what they load follow.
-   */
-  onResync(hook: (reason: ResyncReason) => Promise<void>): () => void {
-    this.#resyncHooks.add(hook);
-    return () => this.#resyncHooks.delete(hook);
-  }
-
   /** The last payload of `event` on a retained topic, from any instance. */
-  retained(topic: string, event: string): Record<string, unknown> | undefined {
-    return this.#retained.get(topic)?.get(event);
+  retained<N extends BusEventName>(topic: string, event: N): BusPayload<N> | undefined {
+    return this.#retained.get(topic)?.get(event) as BusPayload<N> | undefined;
   }
 
   /**
@@ -239,222 +217,67 @@ export class RedisEventBus implements EventBus {
    * are re-applied by clients, which is harmless because every room event sets state.
    */
   async currentSeq(topic: string): Promise<number> {
-    if (!isSequenced(topic)) return 0;
-    const [seq, position] = (await this.#o.redis.eval(CURRENT_SEQ_LUA, 2, this.#o.keys.seq(topic), this.#o.keys.busPosition)) as [string, string];
-    await this.#reach(Number(position));
-    return Number(seq);
+    const [seq, position] = SeqReply.parse(await this.#o.redis.eval(CURRENT_SEQ_LUA, 2, this.#o.keys.seq(topic), this.#o.keys.busPosition));
+    await this.#o.channel.reach(position);
+    return seq;
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#retryTimer);
+    for (const detach of this.#detach) detach();
     this.#handlers.clear();
     this.#revocationHandlers.clear();
-    this.#internal.clear();
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
-    this.#o.subscriber.removeAllListeners('message');
-    this.#o.subscriber.removeAllListeners('smessage');
   }
 
-  // ---- subscription ---------------------------------------------------------------------------
-
-  async #attach(): Promise<void> {
-    const sub = this.#o.subscriber;
-    const onText = (channel: string, text: string) => {
-      if (channel === this.#o.keys.busChannel) this.#onText(text);
-    };
-    sub.on(this.#o.sharded ? 'smessage' : 'message', onText);
-    // Every reconnect: subscribe again (autoResubscribe is off), then fill the gap.
-    sub.on('ready', () => {
-      if (!this.#closed) void this.#resubscribe('reconnect');
-    });
-    await this.#resubscribe('start');
-  }
-
-  async #resubscribe(reason: 'start' | 'reconnect'): Promise<void> {
-    this.#repairing = true;
-    try {
-      const sub = this.#o.subscriber;
-      if (this.#o.sharded) await sub.ssubscribe(this.#o.keys.busChannel);
-      else await sub.subscribe(this.#o.keys.busChannel);
-    } catch (error) {
-      this.#log.warn({ err: error }, 'could not subscribe to the event bus; retrying when Redis is back');
-      if (reason === 'start') throw error;
-      return; // the next 'ready' tries again
-    }
-    await this.#repair(reason === 'start' ? 'start' : 'reconnect');
-  }
-
-  #onText(text: string): void {
-    let message: WireMessage;
-    try {
-      message = JSON.parse(text) as WireMessage;
-    } catch {
-      this.#log.error({ text: text.slice(0, 200) }, 'unparseable event bus message ignored');
-      return;
-    }
-    if (this.#repairing) {
-      this.#buffer.push(message);
-      return;
-    }
-    this.#accept(message);
-  }
-
-  #accept(message: WireMessage): void {
-    const position = this.#position;
-    if (position !== null && message.g <= position) return; // already delivered (log and live overlap)
-    if (position !== null && message.g > position + 1) {
-      // Something was lost between two live messages (a dropped connection we have not noticed
-      // yet): hold this one and fetch the missing ones from the log.
-      this.#buffer.push(message);
-      void this.#repair('gap');
-      return;
-    }
-    this.#deliver(message);
-  }
-
-  #deliver(message: WireMessage): void {
-    this.#position = message.g;
-    if (message.t.startsWith('~')) {
-      for (const handler of this.#internal.get(message.t) ?? []) this.#safely(() => handler(message));
-    } else if (message.e === REVOCATION_EVENT) {
+  #receive(message: WireMessage): void {
+    if (message.e === REVOCATION_EVENT) {
       const wire = WireRevocation.safeParse(message.p);
-      if (wire.success) {
-        const revocation: Revocation = { topic: message.t, userId: wire.data.u, access: wire.data.a };
-        for (const handler of this.#revocationHandlers) this.#safely(() => handler(revocation));
-      } else {
+      if (!wire.success) {
         this.#log.error({ topic: message.t }, 'unreadable revocation on the event bus ignored');
-      }
-    } else {
-      if (this.#retainedTopics.has(message.t)) this.#retain(message.t, message.e, message.p);
-      const bus: BusMessage = { topic: message.t, event: message.e, payload: message.p, seq: message.s };
-      for (const handler of this.#handlers) this.#safely(() => handler(bus));
-    }
-    if (this.#waiters.length > 0) {
-      const due = this.#waiters.filter((w) => w.position <= message.g);
-      if (due.length > 0) {
-        this.#waiters = this.#waiters.filter((w) => w.position > message.g);
-        for (const waiter of due) waiter.resolve();
-      }
-    }
-  }
-
-  /**
-   * Holds live delivery, works out what was missed, delivers it from the log, then what arrived
-   * meanwhile. One at a time: a request while one runs makes it go round once more.
-   */
-  #repair(reason: ResyncReason | 'reconnect'): Promise<void> {
-    this.#repairing = true;
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
-    }
-    const run = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#fill(reason);
-        } while (this.#again && !this.#closed);
-        this.#repairing = false;
-      } catch (error) {
-        if (reason === 'start') throw error;
-        // Still holding delivery (Redis is likely down again): try later; a reconnect also retries.
-        this.#log.warn({ err: error }, 'event bus: could not read what was missed; retrying');
-        clearTimeout(this.#retryTimer);
-        this.#retryTimer = setTimeout(() => void this.#repair('gap'), this.#t.repairRetryMs);
-        this.#retryTimer.unref?.();
-      } finally {
-        this.#running = null;
-      }
-    })();
-    this.#running = run;
-    return run;
-  }
-
-  async #fill(reason: ResyncReason | 'reconnect'): Promise<void> {
-    const { redis, keys } = this.#o;
-    const from = this.#position;
-    const [epoch, position] = (await redis.eval(EPOCH_LUA, 2, keys.busEpoch, keys.busPosition, randomUUID())) as [string, string];
-    const head = Number(position);
-    if (from === null) {
-      this.#epoch = epoch;
-      this.#position = head;
-      await this.#runResync('start');
-    } else {
-      const entries = (await redis.xrange(keys.busLog, `${from + 1}-0`, '+', 'COUNT', this.#t.logLength)) as Array<[string, string[]]>;
-      if (epoch !== this.#epoch || head < from) {
-        // Redis came back without our data (no persistence): positions and seqs start over.
-        this.#log.warn({ had: from, now: head }, 'event bus: Redis lost its data; resyncing (browsers get fresh snapshots)');
-        this.#epoch = epoch;
-        this.#position = head;
-        this.#buffer = this.#buffer.filter((m) => m.g > head);
-        await this.#runResync('reset');
-      } else {
-        const missed = entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as WireMessage).filter((m) => m.g > from);
-        const first = missed[0];
-        if (head > from && (!first || first.g !== from + 1)) {
-          this.#log.warn({ from, head, logFrom: first?.g ?? null }, 'event bus: the gap is older than the log; listeners resync');
-          this.#position = (first?.g ?? head + 1) - 1;
-          await this.#runResync('gap');
-        } else if (missed.length > 0) {
-          this.#log.info({ missed: missed.length, reason }, 'event bus: delivering what was missed from the log');
-        }
-        for (const message of missed) if (message.g === (this.#position ?? 0) + 1) this.#deliver(message);
-      }
-    }
-    // What arrived live while we worked, in order; anything still out of reach means another pass.
-    const buffered = this.#buffer.sort((a, b) => a.g - b.g);
-    this.#buffer = [];
-    for (let i = 0; i < buffered.length; i++) {
-      const message = buffered[i]!;
-      const position = this.#position ?? 0;
-      if (message.g <= position) continue;
-      if (message.g > position + 1) {
-        this.#buffer = buffered.slice(i);
-        await this.#fill('gap');
         return;
       }
-      this.#deliver(message);
+      const revocation: Revocation = { topic: message.t, userId: wire.data.u, access: wire.data.a };
+      for (const handler of this.#revocationHandlers) this.#safely(() => handler(revocation));
+      return;
     }
+    const payload = this.#payload(message.e, message.p);
+    if (payload === undefined) {
+      // Its room's stream now has a gap: browsers resubscribe for a snapshot, as after any loss.
+      this.#log.error({ topic: message.t, event: message.e, origin: message.o }, 'an event the protocol does not describe was ignored');
+      return;
+    }
+    if (this.#retainedTopics.has(message.t)) this.#retain(message.t, message.e, payload);
+    const bus = busMessage(message.t, message.e as BusEventName, payload as never, message.s);
+    for (const handler of this.#handlers) this.#safely(() => handler(bus));
   }
 
-  async #runResync(reason: ResyncReason): Promise<void> {
-    await this.#loadRetained();
-    for (const hook of this.#resyncHooks) await hook(reason);
+  /** The payload as the protocol describes `event`'s, or undefined when it is not one. */
+  #payload(event: string, raw: unknown): unknown {
+    const parsed = PAYLOADS.get(event)?.safeParse(raw);
+    return parsed?.success ? parsed.data : undefined;
   }
 
   async #loadRetained(): Promise<void> {
     for (const topic of this.#retainedTopics) {
       const all = await this.#o.redis.hgetall(this.#o.keys.retained(topic));
-      const map = new Map<string, Record<string, unknown>>();
-      for (const [event, json] of Object.entries(all)) map.set(event, JSON.parse(json) as Record<string, unknown>);
+      const map = new Map<string, unknown>();
+      for (const [event, json] of Object.entries(all)) {
+        let payload: unknown;
+        try {
+          payload = this.#payload(event, JSON.parse(json));
+        } catch {
+          payload = undefined;
+        }
+        if (payload === undefined) this.#log.warn({ topic, event }, 'ignored an unreadable retained payload in Redis');
+        else map.set(event, payload);
+      }
       this.#retained.set(topic, map);
     }
   }
 
-  #retain(topic: string, event: string, payload: Record<string, unknown>): void {
-    const map = this.#retained.get(topic) ?? new Map<string, Record<string, unknown>>();
+  #retain(topic: string, event: string, payload: unknown): void {
+    const map = this.#retained.get(topic) ?? new Map<string, unknown>();
     map.set(event, payload);
     this.#retained.set(topic, map);
-  }
-
-  #reach(position: number): Promise<void> {
-    if (this.#closed || (this.#position ?? 0) >= position) return Promise.resolve();
-    return new Promise((resolve) => {
-      const waiter = { position, resolve };
-      this.#waiters.push(waiter);
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        this.#log.warn({ position, at: this.#position }, 'event bus: snapshot taken before this instance caught up (Redis slow or reconnecting)');
-        resolve();
-      }, this.#t.barrierTimeoutMs);
-      timer.unref?.();
-      const done = waiter.resolve;
-      waiter.resolve = () => {
-        clearTimeout(timer);
-        done();
-      };
-    });
   }
 
   #safely(fn: () => void): void {

@@ -8,7 +8,9 @@ import { WebSocket } from 'ws';
 import { createUpgradeRouter } from '../../../server/ws-upgrade.ts';
 import { systemClock } from '@repo/platform';
 import { loadConfig } from '../config.ts';
-import { MemoryEventBus, roomTopic } from './event-bus.ts';
+import { voiceMember } from '../../../test/voice-member.ts';
+import { roomTopic } from '../rooms/room-events.ts';
+import { MemoryEventBus } from './event-bus.ts';
 import { Hub, type HubStat, type HubTuning } from './hub.ts';
 import { TickWriter, createWebSocketHooks } from './ws-hooks.ts';
 
@@ -26,6 +28,7 @@ async function start(tuning: Partial<HubTuning> = {}) {
     log: pino({ level: 'silent' }),
     clock: systemClock,
     verifyToken: async (token) => (token === 'good' ? 'alice' : null),
+    streamTopic: roomTopic,
     viewAccess: async (roomId) => (roomId === 'r1' ? 'allowed' : 'denied'),
     snapshot: async (roomId): Promise<RoomSnapshot> => ({
       roomId,
@@ -101,7 +104,7 @@ describe('WebSocket hooks over crossws (prepared frames written to the socket)',
     await c.until(2);
     c.send({ type: 'subscribe', room: 'r1' });
     await c.until(4);
-    await bus.publish(roomTopic('r1'), 'voice.updated', { roomId: 'r1', member: { userId: 'u1' } });
+    await bus.publish(roomTopic('r1'), 'voice.updated', { roomId: 'r1', member: voiceMember('u1') });
     await bus.publish(roomTopic('r1'), 'voice.left', { roomId: 'r1', userId: 'u1' });
     await c.until(6);
     expect(c.frames.map((f) => f.event)).toEqual(['auth.ok', 'gateway.status', 'subscribed', 'room.snapshot', 'voice.updated', 'voice.left']);
@@ -225,7 +228,7 @@ describe('slow consumer at its edge, over a real socket (R-RT6)', () => {
     const target = queued(ONE_MB);
     socket.write(binaryFrame(target - socket.writableLength));
     const before = socket.writableLength;
-    void bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: { userId: 'u1' } });
+    void bus.publish(roomTopic('r1'), 'voice.joined', { roomId: 'r1', member: voiceMember('u1') });
     return { ...server, slow, slowText, fast, socket, before, after: socket.writableLength };
   }
 

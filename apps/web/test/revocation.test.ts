@@ -3,7 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
 import { toAppError } from '../src/server/errors.ts';
 import { type Connection, Hub } from '../src/server/realtime/hub.ts';
+import { roomTopic } from '../src/server/rooms/room-events.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
+import { voiceMember } from './voice-member.ts';
 
 /**
  * Access revocation end to end (issue 20): RoomService against the emulator, its events through
@@ -18,6 +20,7 @@ beforeAll(async () => {
     log: pino({ level: 'silent' }),
     clock: h.clock,
     verifyToken: async (token) => token,
+    streamTopic: roomTopic,
     viewAccess: (roomId, userId) => h.rooms.viewAccess(roomId, userId),
     snapshot: (roomId) => h.rooms.snapshot(roomId),
     gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
@@ -30,7 +33,7 @@ afterAll(async () => {
   await h?.close();
 });
 beforeEach(async () => {
-  for (const room of await h.store.list()) await h.rooms.close(room.id, 'closed');
+  for (const room of await h.store.list()) await h.rooms.closeFor(room.id, 'closed');
   await fetch(`${h.emulator.controlUrl}/faults`, { method: 'DELETE' });
   for (const user of ['alice', 'bob']) await h.control('voice', { userId: user, channelId: null });
 });
@@ -194,7 +197,7 @@ describe('a room closed', () => {
     expect(hub.viewers(room.id)).toBe(2);
 
     await h.rooms.closeByUser(h.session('alice'), room.id);
-    await h.rooms.publish(room.id, 'voice.joined', { member: { userId: 'late' } });
+    await h.bus.publish(roomTopic(room.id), 'voice.joined', { roomId: room.id, member: voiceMember('late') });
 
     for (const t of tabs) {
       expect(t.events()).toEqual(['room.deleted']);

@@ -21,7 +21,7 @@ afterAll(async () => {
   await h?.close();
 });
 beforeEach(async () => {
-  for (const room of await h.store.list()) await h.rooms.close(room.id, 'closed');
+  for (const room of await h.store.list()) await h.rooms.closeFor(room.id, 'closed');
   await fetch(`${h.emulator.controlUrl}/faults`, { method: 'DELETE' });
 });
 
@@ -70,7 +70,7 @@ describe('undo of a half-made room', () => {
     const after = await h.discordState();
     expect(footprint(after)).toEqual(footprint(before));
     expect(after.channels.some((c) => c.name === 'Spell Rooms 2')).toBe(false);
-    for (const room of [one, two]) await h.rooms.close(room.room.id, 'closed');
+    for (const room of [one, two]) await h.rooms.closeFor(room.room.id, 'closed');
     expect((await h.discordState()).channels.some((c) => c.id === h.categoryId)).toBe(true);
   });
 

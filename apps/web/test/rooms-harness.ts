@@ -61,7 +61,9 @@ export async function roomsHarness(options: EmulatorOptions = {}, app: { capacit
   // Discord-like rate limits would only make these tests wait; the REST package proves we obey them.
   const emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', ...options });
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const clock = new FakeClock();
+  // Room time starts well after Discord's (real time): a room the emulator just made is not "younger
+  // than the start", which the read-back's grace for half-made rooms would leave alone.
+  const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
   const rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
   const gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl });
   await gateway.start();

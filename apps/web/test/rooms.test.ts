@@ -1,3 +1,4 @@
+import { isRoomEvent, ServerEvent } from '@repo/protocol';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../src/server/errors.ts';
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   // Each test starts with no rooms: close what the previous one left.
-  for (const room of await h.store.list()) await h.rooms.close(room.id, 'closed');
+  for (const room of await h.store.list()) await h.rooms.closeFor(room.id, 'closed');
   await h.control('voice', { userId: 'alice', channelId: null });
   await h.control('voice', { userId: 'bob', channelId: null });
   h.published.length = 0;
@@ -139,7 +140,7 @@ describe('invites', () => {
     await expectAppError(h.rooms.redeem(h.session('bob'), token), 410, /expired/);
 
     const fresh = await h.rooms.inviteUrl(room, 'player');
-    await h.rooms.close(room.id, 'closed');
+    await h.rooms.closeFor(room.id, 'closed');
     await expectAppError(h.rooms.redeem(h.session('bob'), tokenOf(fresh)), 410, /closed/);
   });
 });
@@ -296,3 +297,35 @@ async function requestCount(): Promise<number> {
   const state = (await (await fetch(`${h.emulator.controlUrl}/state`)).json()) as { requestCounts: Record<string, number> };
   return Object.values(state.requestCounts).reduce((a, b) => a + b, 0);
 }
+
+describe('what the rooms part publishes', () => {
+  it('is what the protocol describes: every event of a room\'s life reads back as a ServerEvent, room events numbered', async () => {
+    const { room, inviteUrl, spectatorUrl } = await h.rooms.create(h.session('alice'), 'A whole life');
+    await h.rooms.redeem(h.session('bob'), tokenOf(inviteUrl));
+    await h.rooms.redeem(h.session('carol'), tokenOf(spectatorUrl));
+    await h.control('voice', { userId: 'bob', channelId: room.channelId });
+    await h.control('voice', { userId: 'bob', channelId: room.channelId, selfMute: true });
+    await h.control('voice', { userId: 'bob', channelId: null });
+    await h.waitFor(() => h.published.some((m) => m.event === 'voice.left'), 'voice.left');
+    h.cleanup.start();
+    try {
+      await h.clock.advance(60 * 60_000);
+      await h.cleanup.noteActivity(room.id);
+    } finally {
+      h.cleanup.stop();
+    }
+    await h.rooms.closeByUser(h.session('alice'), room.id);
+
+    expect([...new Set(h.published.map((m) => m.event))].sort()).toEqual(
+      ['lobby.rooms', 'room.closing', 'room.closing.cancelled', 'room.deleted', 'room.updated', 'voice.joined', 'voice.left', 'voice.updated'],
+    );
+    for (const m of h.published) {
+      // As the hub writes it: a room event carries its seq in its payload.
+      const payload = m.seq === null ? m.payload : { ...m.payload, seq: m.seq };
+      expect(ServerEvent.safeParse({ event: m.event, payload }).error, m.event).toBeUndefined();
+      expect(m.seq !== null, m.event).toBe(isRoomEvent(m.event));
+    }
+    // Voice events say when Discord's dispatch arrived (the delivery latency starts there).
+    for (const m of h.published) if (m.event.startsWith('voice.')) expect((m.payload as { receivedAt?: number }).receivedAt).toBeGreaterThan(0);
+  });
+});

@@ -7,8 +7,11 @@ import type { RoomService } from './room-service.ts';
 
 export { CleanupDefaults };
 
+/** What the job asks of the rooms part: it reads rooms and changes them only through RoomService's named methods. */
+export type CleanupRooms = Pick<RoomService, 'list' | 'get' | 'markActive' | 'warnClosing' | 'cancelClosing' | 'closeFor'>;
+
 export interface CleanupJobOptions {
-  rooms: RoomService;
+  rooms: CleanupRooms;
   /** Whether anyone is in the room's voice channel or viewing its page right now. */
   isActive(room: Room): boolean;
   leader: LeaderGuard;
@@ -62,7 +65,7 @@ export class CleanupJob {
       this.#runs++;
       this.#o.onRun?.();
       const now = this.#o.clock.now();
-      for (const room of await this.#o.rooms.store.list()) {
+      for (const room of await this.#o.rooms.list()) {
         try {
           await this.#check(room, now);
         } catch (error) {
@@ -75,7 +78,7 @@ export class CleanupJob {
 
   async #check(room: Room, now: number): Promise<void> {
     if (this.#o.isActive(room)) {
-      await this.#o.rooms.store.update(room.id, { lastActiveAt: now });
+      await this.#o.rooms.markActive(room.id, now);
       return;
     }
     if (room.closingAt !== null) {
@@ -86,8 +89,7 @@ export class CleanupJob {
     if (now - room.lastActiveAt < this.#o.idleAfterMs) return;
 
     const closingAt = now + this.#o.warningMs;
-    await this.#o.rooms.store.update(room.id, { closingAt });
-    await this.#o.rooms.publish(room.id, 'room.closing', { secondsLeft: Math.round(this.#o.warningMs / 1000), closingAt });
+    await this.#o.rooms.warnClosing(room.id, { closingAt, secondsLeft: Math.round(this.#o.warningMs / 1000) });
     this.#o.log.info({ roomId: room.id, idleForMs: now - room.lastActiveAt }, 'idle room: closing warning sent');
     this.#schedule(room.id, this.#o.warningMs, now);
   }
@@ -101,31 +103,27 @@ export class CleanupJob {
   }
 
   async #finish(roomId: string, warnedAt: number): Promise<void> {
-    const room = await this.#o.rooms.store.get(roomId);
+    const room = await this.#o.rooms.get(roomId);
     if (!room || room.closingAt === null) return;
     if (this.#o.isActive(room) || room.lastActiveAt > warnedAt) {
       await this.cancel(roomId);
       return;
     }
-    await this.#o.rooms.close(roomId, 'idle');
+    await this.#o.rooms.closeFor(roomId, 'idle');
   }
 
   /** Activity during a warning: keep the room, tell its viewers. */
   async cancel(roomId: string): Promise<void> {
     this.#warnings.get(roomId)?.();
     this.#warnings.delete(roomId);
-    const room = await this.#o.rooms.store.update(roomId, { closingAt: null, lastActiveAt: this.#o.clock.now() });
-    if (room) {
-      await this.#o.rooms.publish(roomId, 'room.closing.cancelled', {});
-      this.#o.log.info({ roomId }, 'idle room kept: activity during the warning');
-    }
+    if (await this.#o.rooms.cancelClosing(roomId)) this.#o.log.info({ roomId }, 'idle room kept: activity during the warning');
   }
 
   /** Something happened in a room (voice join, a viewer arrived): it is not idle. */
   async noteActivity(roomId: string): Promise<void> {
-    const room = await this.#o.rooms.store.get(roomId);
+    const room = await this.#o.rooms.get(roomId);
     if (!room) return;
     if (room.closingAt !== null) await this.cancel(roomId);
-    else await this.#o.rooms.store.update(roomId, { lastActiveAt: this.#o.clock.now() });
+    else await this.#o.rooms.markActive(roomId);
   }
 }

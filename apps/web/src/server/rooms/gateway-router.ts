@@ -11,8 +11,8 @@ export class GatewayRouter {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly rooms: RoomService,
-    private readonly cleanup: CleanupJob,
+    private readonly rooms: Pick<RoomService, 'voiceChanged' | 'onChannelDeleted' | 'onMemberRemoved'>,
+    private readonly cleanup: Pick<CleanupJob, 'noteActivity'>,
     private readonly log: Logger,
   ) {}
 
@@ -24,19 +24,12 @@ export class GatewayRouter {
   }
 
   async #route(event: GatewayDomainEvent): Promise<void> {
-    const store = this.rooms.store;
     switch (event.type) {
       case 'voice.joined':
-      case 'voice.updated': {
-        const room = await store.findByChannel(event.channelId);
-        if (!room) return;
-        await this.rooms.publish(room.id, event.type, { member: this.rooms.voiceMember(room, event), receivedAt: event.receivedAt });
-        if (event.type === 'voice.joined') await this.cleanup.noteActivity(room.id);
-        return;
-      }
+      case 'voice.updated':
       case 'voice.left': {
-        const room = await store.findByChannel(event.previousChannelId);
-        if (room) await this.rooms.publish(room.id, 'voice.left', { userId: event.userId, receivedAt: event.receivedAt });
+        const roomId = await this.rooms.voiceChanged(event);
+        if (roomId !== null && event.type === 'voice.joined') await this.cleanup.noteActivity(roomId);
         return;
       }
       case 'channel.deleted':

@@ -14,7 +14,8 @@ export const ReconcileDefaults = {
 } as const;
 
 export interface ReconcileOptions {
-  rooms: RoomService;
+  /** The rooms part: reconcile reads rooms and changes them only through RoomService's named methods. */
+  rooms: Pick<RoomService, 'list' | 'closeFor' | 'closeUnstored' | 'adopt' | 'guildId'>;
   discord: RoomDiscord;
   clock: Clock;
   log: Logger;
@@ -71,14 +72,14 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
   };
 
   const inDiscord = new Map(read.rooms.map((r) => [r.channelId, r]));
-  const stored = await rooms.store.list();
+  const stored = await rooms.list();
   const storedChannels = new Set(stored.map((r) => r.channelId));
   const storedRoles = new Set(stored.map((r) => r.roleId));
   const gone = new Set<string>();
   for (const room of stored) {
     if (inDiscord.get(room.channelId)?.roleId === room.roleId) continue;
     await attempt('close a room whose channel or role is gone', { roomId: room.id }, async () => {
-      await rooms.close(room.id, 'channel_deleted');
+      await rooms.closeFor(room.id, 'channel_deleted');
       result.closed.push(room.id);
       gone.add(room.channelId);
     });
@@ -103,7 +104,7 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
         discord.applyHostMarks(found.channelId, found.markChanges),
       );
     }
-    const restored = await rooms.restore(roomFrom(found, found.hostId, rooms.guildId, now), found.formerHosts);
+    const restored = await rooms.adopt(roomFrom(found, found.hostId, rooms.guildId, now), found.formerHosts);
     if (!restored) continue;
     result.restored.push(found.id);
     if (found.formerHosts.length > 0) result.newHosts.push(found.id);

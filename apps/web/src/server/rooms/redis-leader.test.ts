@@ -2,10 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { systemClock } from '@repo/platform';
 import { FakeClock } from '@repo/platform/testing';
-import { CleanupJob } from './cleanup-job.ts';
+import { CleanupJob, type CleanupRooms } from './cleanup-job.ts';
 import { RedisRoomStore } from './redis-room-store.ts';
 import type { Room } from './room.ts';
-import type { RoomService } from './room-service.ts';
 import { RedisLeaderGuard } from './redis-leader.ts';
 
 const available = await redisAvailable();
@@ -95,14 +94,26 @@ describe.runIf(available)('cleanup job across three instances (real Redis)', () 
     const jobs = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const redis = await space.connect(`instance-${i}`);
-        const rooms = {
-          store: new RedisRoomStore(redis, space.keys, () => clock.now()),
-          publish: async (roomId: string, event: string) => void published.push(`${roomId} ${event}`),
-          close: async (roomId: string) => {
+        const roomStore = new RedisRoomStore(redis, space.keys, () => clock.now());
+        // The rooms part as the job sees it, on the shared store; what it publishes and closes, recorded.
+        const rooms: CleanupRooms = {
+          list: () => roomStore.list(),
+          get: (roomId) => roomStore.get(roomId),
+          markActive: async (roomId, at = clock.now()) => void (await roomStore.update(roomId, { lastActiveAt: at })),
+          warnClosing: async (roomId, { closingAt }) => {
+            await roomStore.update(roomId, { closingAt });
+            published.push(`${roomId} room.closing`);
+          },
+          cancelClosing: async (roomId) => {
+            const kept = await roomStore.update(roomId, { closingAt: null, lastActiveAt: clock.now() });
+            if (kept) published.push(`${roomId} room.closing.cancelled`);
+            return kept !== null;
+          },
+          closeFor: async (roomId) => {
             closed.push(roomId);
             await store.delete(roomId, clock.now());
           },
-        } as unknown as RoomService;
+        };
         return new CleanupJob({ rooms, isActive: () => false, leader: new RedisLeaderGuard(redis, space.keys, clock, silentLog), clock, log: silentLog });
       }),
     );

@@ -1,33 +1,23 @@
-import { randomInt } from 'node:crypto';
-import type { CachedVoiceState, VoiceStateView } from '@repo/discord-gateway';
-import {
-  OPEN_ROOMS_PER_USER,
-  ROOM_PLAYER_LIMIT,
-  ROOM_VIEWER_LIMIT,
-  type Player,
-  type RoomDeletedReason,
-  type RoomListing,
-  RoomName,
-  type RoomSnapshot,
-  type UserSummary,
-  type VoiceAction,
-  type VoiceMember,
-} from '@repo/protocol';
-import type { Logger } from 'pino';
-import { z } from 'zod';
-import { avatarUrl, type Session } from '../auth/session.ts';
+import type { VoiceJoinedEvent, VoiceLeftEvent, VoiceStateView, VoiceUpdatedEvent } from '@repo/discord-gateway';
 import type { Clock } from '@repo/platform';
-import { AppError, validationError } from '../errors.ts';
-import { type EventBus, roomTopic, userTopic } from '../realtime/event-bus.ts';
+import type { RoomDeletedReason, RoomListing, RoomSnapshot, VoiceAction } from '@repo/protocol';
+import type { Logger } from 'pino';
+import type { Session } from '../auth/session.ts';
+import { AppError } from '../errors.ts';
+import type { EventBus } from '../realtime/event-bus.ts';
 import type { ViewAccess } from '../realtime/hub.ts';
 import { type InviteTarget, openInvite } from './invite-check.ts';
 import { type InviteKind, InviteTokens } from './invite-token.ts';
-import { type Profile, type Room, type RoomView, membershipOf, roomInfo } from './room.ts';
-import { ROOMS_FULL_MESSAGE, ROOMS_FULL_RETRY_AFTER_SECONDS, RoomCapacityError } from './guild-capacity.ts';
-import type { RoomDiscord, RoomResources } from './room-discord.ts';
-import { snowflakeTime } from './room-in-discord.ts';
+import { type Room, membershipOf, roomInfo } from './room.ts';
+import { type CreatedRoom, RoomCreation, parseRoomName } from './room-creation.ts';
+import type { RoomDiscord } from './room-discord.ts';
+import { RoomEvents, roomTopic } from './room-events.ts';
 import type { RoomRestore } from './room-restore.ts';
+import { RoomSeating } from './room-seating.ts';
 import { RoomExistsError, type RoomStore } from './room-store.ts';
+import { RoomViews } from './room-views.ts';
+
+export { CREATE_DEDUPE_WINDOW_MS, type CreatedRoom, newRoomId } from './room-creation.ts';
 
 export interface RoomServiceOptions {
   store: RoomStore;
@@ -48,43 +38,44 @@ export interface RoomServiceOptions {
   restore?: RoomRestore;
 }
 
-// Validated as an object so field errors are keyed `name`, as the form's field is.
-const CreateRoomInput = z.object({ name: RoomName });
-
-/** A double click on "Create room" within this window returns the room the first click made. */
-export const CREATE_DEDUPE_WINDOW_MS = 10_000;
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-/** 10 characters of [a-z0-9]: 51 bits, short enough for a URL, unguessable enough to not matter. */
-export function newRoomId(): string {
-  let id = '';
-  for (let i = 0; i < 10; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)];
-  return id;
+/** A closing warning as the cleanup job gives it: when the room closes, and the seconds viewers are told. */
+export interface ClosingWarning {
+  closingAt: number;
+  secondsLeft: number;
 }
-
-export interface CreatedRoom {
-  room: Room;
-  inviteUrl: string;
-  spectatorUrl: string;
-}
-
 
 /**
- * Rooms (R-ROOM1…8): one service behind the server functions and the JSON API. Discord holds the
- * channel and the role; the store holds the rest; every change is published for the hubs.
+ * The rooms part (R-ROOM1…9): rooms live in Discord (channel and role) and in the store (the rest);
+ * every change is published for the hubs. RoomService is the one writer of room state: the JSON
+ * API, server functions, the Gateway router, the cleanup job and the start-up reconcile all change
+ * rooms through its named methods, never through the store or the bus. Its jobs live beside it:
+ * creating (room-creation.ts), taking a seat (room-seating.ts), what browsers see
+ * (room-views.ts) and what the hubs are told (room-events.ts).
  */
 export class RoomService {
   readonly #o: RoomServiceOptions;
+  readonly #store: RoomStore;
   readonly #log: Logger;
-  /** Per-user queue for create: a second click waits for the first and gets its room. */
-  readonly #creating = new Map<string, Promise<CreatedRoom | undefined>>();
-  readonly #recent = new Map<string, { roomId: string; at: number }>();
+  readonly #views: RoomViews;
+  readonly #events: RoomEvents;
+  readonly #creation: RoomCreation;
+  readonly #seating: RoomSeating;
   /** Per-room single flight for close. */
   readonly #closing = new Map<string, Promise<void>>();
 
   constructor(options: RoomServiceOptions) {
     this.#o = options;
+    this.#store = options.store;
     this.#log = options.log;
+    this.#views = new RoomViews(options.cdnUrl, options.voice);
+    this.#events = new RoomEvents(options.bus, this.#views, (userId) => this.#listForUser(userId));
+    const { store, discord, guildId, clock, log } = options;
+    this.#creation = new RoomCreation({ store, discord, events: this.#events, guildId, clock, log, withLinks: (room) => this.#withLinks(room) });
+    this.#seating = new RoomSeating(store, discord, this.#events, log);
+  }
+
+  get guildId(): string {
+    return this.#o.guildId;
   }
 
   /** Every door (HTTP, server functions) waits here for the read-back; 503 after a bound (room-restore.ts). */
@@ -92,94 +83,13 @@ export class RoomService {
     await this.#o.restore?.awaitReady();
   }
 
-  // ---- create -----------------------------------------------------------------------------------
+  // ---- create and join --------------------------------------------------------------------------
 
   async create(session: Session, rawName: unknown): Promise<CreatedRoom> {
-    const parsed = CreateRoomInput.safeParse({ name: rawName });
-    if (!parsed.success) throw validationError(parsed.error, 'The room name is not valid.');
+    const name = parseRoomName(rawName);
     // The open-rooms limit counts rooms that may not be read back yet.
     await this.#restored();
-    const name = parsed.data.name;
-    // One create at a time per user: the open-rooms limit check and the double-click check below
-    // both need to see the previous create's result.
-    const previous = this.#creating.get(session.userId) ?? Promise.resolve(undefined);
-    const run = previous.catch(() => undefined).then(() => this.#createOrReuse(session, name));
-    this.#creating.set(session.userId, run);
-    try {
-      return await run;
-    } finally {
-      if (this.#creating.get(session.userId) === run) this.#creating.delete(session.userId);
-    }
-  }
-
-  async #createOrReuse(session: Session, name: string): Promise<CreatedRoom> {
-    const now = this.#o.clock.now();
-    for (const [k, v] of this.#recent) if (now - v.at > CREATE_DEDUPE_WINDOW_MS) this.#recent.delete(k);
-    const key = `${session.userId}\n${name}`;
-    const recent = this.#recent.get(key);
-    if (recent) {
-      const room = await this.#o.store.get(recent.roomId);
-      if (room) return this.#withLinks(room);
-    }
-    const created = await this.#create(session, name);
-    this.#recent.set(key, { roomId: created.room.id, at: this.#o.clock.now() });
-    return created;
-  }
-
-  async #create(session: Session, name: string): Promise<CreatedRoom> {
-    const open = (await this.#o.store.listForUser(session.userId)).filter((r) => r.creatorId === session.userId);
-    if (open.length >= OPEN_ROOMS_PER_USER) {
-      throw new AppError('conflict', `You already have ${OPEN_ROOMS_PER_USER} open rooms. Close one to create another.`);
-    }
-    const id = newRoomId();
-    const { roleId, channelId } = await this.#discordCreate(id, name, session.userId);
-    const now = this.#o.clock.now();
-    let room: Room = {
-      id,
-      name,
-      guildId: this.#o.guildId,
-      channelId,
-      roleId,
-      creatorId: session.userId,
-      players: [session.userId],
-      spectators: [],
-      profiles: { [session.userId]: profileOf(session) },
-      // When Discord made the channel: what a read-back after a restart finds (room-in-discord.ts).
-      createdAt: snowflakeTime(channelId),
-      lastActiveAt: now,
-      closingAt: null,
-    };
-    try {
-      await this.#o.store.insert(room);
-    } catch (error) {
-      // Another instance, starting up, may have read this very room back from Discord between our
-      // last Discord call and this insert (REDIS_URL): then it is stored, and it is ours.
-      const adopted = error instanceof RoomExistsError ? await this.#o.store.get(id) : null;
-      if (adopted?.channelId === channelId && adopted.roleId === roleId) room = adopted;
-      else return this.#undoUnstored(error, roleId, channelId);
-    }
-    this.#log.info({ roomId: id, channelId, roleId, creatorId: session.userId }, 'room created');
-    await this.#publishLobby(room);
-    return this.#withLinks(room);
-  }
-
-  /** The room is not stored, so nothing would ever close it: Discord's side goes now. */
-  async #undoUnstored(error: unknown, roleId: string, channelId: string): Promise<never> {
-    await this.#o.discord.destroy({ roleId, channelId }).catch((undoError: unknown) => {
-      this.#log.error({ err: undoError, roleId, channelId }, 'could not undo a room the store refused; it is left in Discord until the next start reconciles it');
-    });
-    throw error;
-  }
-
-  /** The Discord side; a server with no room left is a 503 the create form shows, never a 502. */
-  async #discordCreate(id: string, name: string, creatorId: string): Promise<RoomResources> {
-    try {
-      return await this.#o.discord.create(id, name, creatorId);
-    } catch (error) {
-      if (!(error instanceof RoomCapacityError)) throw error;
-      this.#log.warn({ limit: error.limit, detail: error.message, creatorId }, 'room refused: the Discord server is full');
-      throw new AppError('unavailable', ROOMS_FULL_MESSAGE, { retryAfterSeconds: ROOMS_FULL_RETRY_AFTER_SECONDS, retryable: true, reason: 'rooms_full', cause: error });
-    }
+    return this.#creation.create(session, name);
   }
 
   async #withLinks(room: Room): Promise<CreatedRoom> {
@@ -194,14 +104,25 @@ export class RoomService {
     return new URL(`/invite/${token}`, this.#o.publicUrl).toString();
   }
 
+  /** Redeems an invite (R-ROOM3), verified on every use (room-seating.ts). */
+  async redeem(session: Session, token: string): Promise<Room> {
+    return this.#seating.redeem(session, await this.openInvite(token));
+  }
+
+  /** The invite's room, checked as redeem checks it (invite-check.ts); changes nothing (the invite page's preview). */
+  async openInvite(token: string): Promise<InviteTarget> {
+    await this.#restored();
+    return openInvite(token, { invites: this.#o.invites, store: this.#store, guildId: this.#o.guildId }, this.#o.clock.now());
+  }
+
   // ---- read -------------------------------------------------------------------------------------
 
   /** The room for someone allowed to see it: 404 when unknown or closed, 403 for others. */
   async getForMember(roomId: string, userId: string): Promise<Room> {
     await this.#restored();
-    const room = await this.#o.store.get(roomId);
+    const room = await this.#store.get(roomId);
     if (!room) {
-      const closed = await this.#o.store.closedAt(roomId);
+      const closed = await this.#store.closedAt(roomId);
       throw new AppError('not_found', closed ? 'This room has been closed.' : 'There is no such room.');
     }
     if (!membershipOf(room, userId)) throw new AppError('forbidden', 'You are not in this room. Ask its creator for an invite link.');
@@ -218,48 +139,18 @@ export class RoomService {
     // A tab resubscribing while the rooms are read back waits for them, however long (a socket has
     // no deadline), and then gets its room as if nothing happened.
     await this.#o.restore?.whenReady();
-    const room = await this.#o.store.get(roomId);
+    const room = await this.#store.get(roomId);
     if (room) return membershipOf(room, userId) !== null ? 'allowed' : 'denied';
-    return (await this.#o.store.closedAt(roomId)) !== null ? 'closed' : 'denied';
+    return (await this.#store.closedAt(roomId)) !== null ? 'closed' : 'denied';
   }
 
   /** Room, players, spectators and who is in voice right now, at the room's current sequence. */
   async snapshot(roomId: string): Promise<RoomSnapshot | null> {
     await this.#o.restore?.whenReady();
     const seq = await this.#o.bus.currentSeq(roomTopic(roomId));
-    const room = await this.#o.store.get(roomId);
+    const room = await this.#store.get(roomId);
     if (!room) return null;
-    const { players, spectators } = this.#people(room);
-    const voice = [...this.#o.voice.membersIn(room.guildId, room.channelId).values()].map((m) => this.voiceMember(room, m));
-    return { roomId, room: roomInfo(room), players, spectators, voice, seq };
-  }
-
-  voiceMember(room: RoomView, m: CachedVoiceState): VoiceMember {
-    const known = room.profiles[m.userId];
-    return {
-      userId: m.userId,
-      username: m.username ?? known?.username ?? 'unknown',
-      globalName: m.displayName ?? m.globalName ?? known?.globalName ?? null,
-      avatarUrl: avatarUrl(this.#o.cdnUrl, m.userId, m.avatar ?? known?.avatar ?? null),
-      selfMute: m.selfMute,
-      selfDeaf: m.selfDeaf,
-      mute: m.mute,
-      deaf: m.deaf,
-      streaming: m.selfStream,
-      video: m.selfVideo,
-      signedIn: known !== undefined,
-    };
-  }
-
-  #people(room: Room): { players: Player[]; spectators: UserSummary[] } {
-    const summary = (userId: string): UserSummary => {
-      const p = room.profiles[userId];
-      return { userId, username: p?.username ?? 'unknown', globalName: p?.globalName ?? null, avatarUrl: avatarUrl(this.#o.cdnUrl, userId, p?.avatar ?? null) };
-    };
-    return {
-      players: room.players.map((u) => ({ ...summary(u), creator: u === room.creatorId })),
-      spectators: room.spectators.map(summary),
-    };
+    return { roomId, room: roomInfo(room), ...this.#views.people(room), voice: this.#views.inVoice(room), seq };
   }
 
   async listForUser(userId: string): Promise<RoomListing[]> {
@@ -268,86 +159,21 @@ export class RoomService {
   }
 
   async #listForUser(userId: string): Promise<RoomListing[]> {
-    const rooms = await this.#o.store.listForUser(userId);
-    return rooms
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((room) => ({
-        id: room.id,
-        name: room.name,
-        creatorId: room.creatorId,
-        players: room.players.length,
-        playerLimit: ROOM_PLAYER_LIMIT,
-        inVoice: this.#o.voice.membersIn(room.guildId, room.channelId).size,
-        role: membershipOf(room, userId) ?? 'spectator',
-      }));
+    return this.#views.listings(await this.#store.listForUser(userId), userId);
   }
 
-  // ---- join -------------------------------------------------------------------------------------
-
-  /**
-   * Redeems an invite (R-ROOM3): verified on every use; players get the voice role, at most 4; a
-   * spectator gets nothing in Discord. The fifth player gets 409 and Discord is not touched.
-   */
-  async redeem(session: Session, token: string): Promise<Room> {
-    await this.#restored();
-    const { claims, room } = await this.openInvite(token);
-    const membership = membershipOf(room, session.userId);
-    if (membership === 'creator' || membership === 'player') return room;
-    if (claims.kind === 'spectator' && membership === 'spectator') return room;
-
-    const result = await this.#o.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), {
-      players: ROOM_PLAYER_LIMIT,
-      viewers: ROOM_VIEWER_LIMIT,
-    });
-    if (result === 'missing') throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
-    if (result === 'full') {
-      throw new AppError(
-        'conflict',
-        claims.kind === 'player' ? `Room full: ${ROOM_PLAYER_LIMIT} of ${ROOM_PLAYER_LIMIT} players are in.` : 'This room has as many viewers as it can take.',
-        { reason: 'room_full' },
-      );
-    }
-    if (claims.kind === 'player' && result === 'added') {
-      try {
-        await this.#o.discord.addPlayer(session.userId, room.roleId);
-      } catch (error) {
-        // The seat was reserved first (so two people cannot take the last one); give it back. The
-        // user's own error is the one to report; a failed undo is for the operator.
-        await this.#giveBackSeat(room.id, session, membership).catch((undo: unknown) =>
-          this.#log.error({ err: undo, roomId: room.id, userId: session.userId }, 'could not give back the seat of a failed join'),
-        );
-        throw error;
-      }
-    }
-    this.#log.info({ roomId: room.id, userId: session.userId, kind: claims.kind }, 'joined room');
-    const updated = (await this.#o.store.get(room.id)) ?? room;
-    await this.#publishRoomUpdated(updated);
-    await this.#publishLobby(updated);
-    return updated;
+  /** Every open room (the cleanup pass, the start-up reconcile). */
+  list(): Promise<Room[]> {
+    return this.#store.list();
   }
 
-  /**
-   * Undoes a player seat whose role grant failed: a spectator is a spectator again, anyone else is
-   * out. A tab of theirs may have subscribed while the seat was held (the seat is stored before the
-   * role is granted), so the access it gave ends with it.
-   */
-  async #giveBackSeat(roomId: string, session: Session, before: 'spectator' | null): Promise<void> {
-    await this.#o.store.removeParticipant(roomId, session.userId);
-    if (before === 'spectator') {
-      // Not atomic with the removal: should the freed viewer place be taken in between, they are out.
-      const restored = await this.#o.store.addParticipant(roomId, session.userId, 'spectator', profileOf(session), {
-        players: ROOM_PLAYER_LIMIT,
-        viewers: ROOM_VIEWER_LIMIT,
-      });
-      if (restored === 'added') return;
-    }
-    await this.#revoke(roomId, session.userId);
+  get(roomId: string): Promise<Room | null> {
+    return this.#store.get(roomId);
   }
 
-  /** The invite's room, checked as redeem checks it (invite-check.ts); changes nothing (the invite page's preview). */
-  async openInvite(token: string): Promise<InviteTarget> {
-    await this.#restored();
-    return openInvite(token, { invites: this.#o.invites, store: this.#o.store, guildId: this.#o.guildId }, this.#o.clock.now());
+  /** How many rooms are open, without reading them (health, metrics). */
+  count(): Promise<number> {
+    return this.#store.count();
   }
 
   // ---- voice ------------------------------------------------------------------------------------
@@ -365,22 +191,59 @@ export class RoomService {
     return { action: 'moved', channelId: room.channelId };
   }
 
+  /**
+   * A voice change in a Discord channel (the Gateway router): when the channel is a room's, its
+   * viewers are told. The room's id, or null when the channel is no room's.
+   */
+  async voiceChanged(event: VoiceJoinedEvent | VoiceUpdatedEvent | VoiceLeftEvent): Promise<string | null> {
+    // The per-event lookup: a read-only record, not a copy (RoomStore.findByChannel).
+    const room = await this.#store.findByChannel(event.type === 'voice.left' ? event.previousChannelId : event.channelId);
+    if (!room) return null;
+    const { receivedAt } = event;
+    await this.#events.voice(
+      room.id,
+      event.type === 'voice.left' ? { kind: event.type, userId: event.userId, receivedAt } : { kind: event.type, member: this.#views.voiceMember(room, event), receivedAt },
+    );
+    return room.id;
+  }
+
+  // ---- activity (the cleanup job) ---------------------------------------------------------------
+
+  /** Someone is in the room's voice channel or viewing it: it is not idle. */
+  async markActive(roomId: string, at: number = this.#o.clock.now()): Promise<void> {
+    await this.#store.update(roomId, { lastActiveAt: at });
+  }
+
+  /** An idle room is about to close (R-ROOM7): stored, so a restart honours it, and told to its viewers. */
+  async warnClosing(roomId: string, warning: ClosingWarning): Promise<void> {
+    await this.#store.update(roomId, { closingAt: warning.closingAt });
+    await this.#events.closing(roomId, warning.secondsLeft, warning.closingAt);
+  }
+
+  /** Activity during a warning: the room stays, active now, and its viewers are told. False when the room is gone. */
+  async cancelClosing(roomId: string): Promise<boolean> {
+    const room = await this.#store.update(roomId, { closingAt: null, lastActiveAt: this.#o.clock.now() });
+    if (!room) return false;
+    await this.#events.closingCancelled(roomId);
+    return true;
+  }
+
   // ---- close ------------------------------------------------------------------------------------
 
   /** Creator only (R-ROOM6). Idempotent: closing a closed room is a no-op that succeeds. */
   async closeByUser(session: Session, roomId: string): Promise<void> {
     await this.#restored();
-    const room = await this.#o.store.get(roomId);
+    const room = await this.#store.get(roomId);
     if (!room) {
-      if (await this.#o.store.closedAt(roomId)) return;
+      if (await this.#store.closedAt(roomId)) return;
       throw new AppError('not_found', 'There is no such room.');
     }
     if (room.creatorId !== session.userId) throw new AppError('forbidden', 'Only the room’s creator can close it.');
-    await this.close(roomId, 'closed');
+    await this.closeFor(roomId, 'closed');
   }
 
-  /** Deletes channel and role, forgets the room, tells everyone. Safe to call twice or at once. */
-  close(roomId: string, reason: RoomDeletedReason): Promise<void> {
+  /** Closes a room for a reason: channel and role deleted, the room forgotten, everyone told. Safe to call twice or at once. */
+  closeFor(roomId: string, reason: RoomDeletedReason): Promise<void> {
     const existing = this.#closing.get(roomId);
     if (existing) return existing;
     const promise = this.#close(roomId, reason).finally(() => this.#closing.delete(roomId));
@@ -389,36 +252,57 @@ export class RoomService {
   }
 
   async #close(roomId: string, reason: RoomDeletedReason): Promise<void> {
-    const room = await this.#o.store.get(roomId);
+    const room = await this.#store.get(roomId);
     if (!room) return;
     await this.#o.discord.destroy({ roleId: room.roleId, channelId: room.channelId });
-    const removed = await this.#o.store.delete(roomId, this.#o.clock.now());
+    const removed = await this.#store.delete(roomId, this.#o.clock.now());
     if (!removed) return;
     this.#log.info({ roomId, reason }, 'room closed');
-    await this.#o.bus.publish(roomTopic(roomId), 'room.deleted', { roomId, reason });
-    // Every subscription ends right after room.deleted in the room's stream (the hub knows no room events).
-    await this.#o.bus.revoke({ topic: roomTopic(roomId), userId: null, access: 'closed' });
-    await this.#publishLobby(removed);
+    await this.#events.deleted(roomId, reason);
+    await this.#events.lobbies(removed);
   }
 
+  /** The room's channel was deleted by hand in Discord: finish the job (role, store, viewers). */
+  async onChannelDeleted(channelId: string): Promise<void> {
+    // Events queue behind the read-back: a room not read back yet would miss its own deletion.
+    await this.#o.restore?.whenReady();
+    const room = await this.#store.findByChannel(channelId);
+    if (room) await this.closeFor(room.id, 'channel_deleted');
+  }
+
+  /** Someone left the guild: they are no longer a player or spectator anywhere. */
+  async onMemberRemoved(userId: string): Promise<void> {
+    await this.#o.restore?.whenReady();
+    for (const room of await this.#store.listForUser(userId)) {
+      if (room.creatorId === userId) continue;
+      await this.#store.removeParticipant(room.id, userId);
+      // Before the update goes out: nothing of the room published from here on reaches them.
+      await this.#events.revoke(room.id, userId);
+      const updated = await this.#store.get(room.id);
+      if (updated) await this.#events.updated(updated);
+    }
+  }
+
+  // ---- the start-up read-back (reconcile.ts) ----------------------------------------------------
+
   /**
-   * A room read back from Discord at start (reconcile.ts), stored as found. When its host changed
-   * hands while the app was down, the former host loses the room and everyone is told, as a live
-   * change would tell them. False when the store already had it (another instance got there first).
+   * Takes in a room read back from Discord at start, stored as found. When its host changed hands
+   * while the app was down, the former host loses the room and everyone is told, as a live change
+   * would tell them. False when the store already had it (another instance got there first).
    */
-  async restore(room: Room, formerHosts: readonly string[]): Promise<boolean> {
+  async adopt(room: Room, formerHosts: readonly string[]): Promise<boolean> {
     try {
-      await this.#o.store.insert(room);
+      await this.#store.insert(room);
     } catch (error) {
       if (error instanceof RoomExistsError) return false;
       throw error;
     }
     if (formerHosts.length === 0) return true;
     this.#log.info({ roomId: room.id, hostId: room.creatorId, formerHosts }, 'room read back with a new host: the host left while the server was down');
-    for (const userId of formerHosts) await this.#revoke(room.id, userId);
-    await this.#publishRoomUpdated(room);
-    await this.#publishLobby(room);
-    for (const userId of formerHosts) await this.#o.bus.publish(userTopic(userId), 'lobby.rooms', { rooms: await this.#listForUser(userId) });
+    for (const userId of formerHosts) await this.#events.revoke(room.id, userId);
+    await this.#events.updated(room);
+    await this.#events.lobbies(room);
+    for (const userId of formerHosts) await this.#events.lobby(userId);
     return true;
   }
 
@@ -428,66 +312,8 @@ export class RoomService {
    */
   async closeUnstored(room: { id: string; roleId: string; channelId: string | undefined }, reason: RoomDeletedReason): Promise<void> {
     await this.#o.discord.destroy({ roleId: room.roleId, channelId: room.channelId });
-    await this.#o.store.delete(room.id, this.#o.clock.now());
+    await this.#store.delete(room.id, this.#o.clock.now());
     this.#log.info({ roomId: room.id, reason }, 'room closed at start: found half-gone in Discord');
-    await this.#o.bus.publish(roomTopic(room.id), 'room.deleted', { roomId: room.id, reason });
-    await this.#o.bus.revoke({ topic: roomTopic(room.id), userId: null, access: 'closed' });
+    await this.#events.deleted(room.id, reason);
   }
-
-  /** The room's channel was deleted by hand in Discord: finish the job (role, store, viewers). */
-  async onChannelDeleted(channelId: string): Promise<void> {
-    // Events queue behind the read-back: a room not read back yet would miss its own deletion.
-    await this.#o.restore?.whenReady();
-    const room = await this.#o.store.findByChannel(channelId);
-    if (room) await this.close(room.id, 'channel_deleted');
-  }
-
-  /** Someone left the guild: they are no longer a player or spectator anywhere. */
-  async onMemberRemoved(userId: string): Promise<void> {
-    await this.#o.restore?.whenReady();
-    for (const room of await this.#o.store.listForUser(userId)) {
-      if (room.creatorId === userId) continue;
-      await this.#o.store.removeParticipant(room.id, userId);
-      // Before the update goes out: nothing of the room published from here on reaches them.
-      await this.#revoke(room.id, userId);
-      const updated = await this.#o.store.get(room.id);
-      if (updated) await this.#publishRoomUpdated(updated);
-    }
-  }
-
-  // ---- events -----------------------------------------------------------------------------------
-
-  /** Ends a user's live view of a room on every instance: their tabs get the answer a subscribe would get now. */
-  async #revoke(roomId: string, userId: string): Promise<void> {
-    await this.#o.bus.revoke({ topic: roomTopic(roomId), userId, access: 'denied' });
-  }
-
-  async #publishRoomUpdated(room: Room): Promise<void> {
-    await this.#o.bus.publish(roomTopic(room.id), 'room.updated', { roomId: room.id, room: roomInfo(room), ...this.#people(room) });
-  }
-
-  /** Everyone who has the room in their lobby list gets their fresh list. */
-  async #publishLobby(room: Room): Promise<void> {
-    const users = new Set([room.creatorId, ...room.players, ...room.spectators]);
-    for (const userId of users) {
-      await this.#o.bus.publish(userTopic(userId), 'lobby.rooms', { rooms: await this.#listForUser(userId) });
-    }
-  }
-
-  /** Publishes on a room's stream (used by the gateway router and the cleanup job). */
-  publish(roomId: string, event: string, payload: Record<string, unknown>): Promise<unknown> {
-    return this.#o.bus.publish(roomTopic(roomId), event, { roomId, ...payload });
-  }
-
-  get store(): RoomStore {
-    return this.#o.store;
-  }
-
-  get guildId(): string {
-    return this.#o.guildId;
-  }
-}
-
-function profileOf(session: Session): Profile {
-  return { username: session.username, globalName: session.globalName, avatar: session.avatar };
 }

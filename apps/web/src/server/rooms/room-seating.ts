@@ -1,0 +1,77 @@
+import { ROOM_PLAYER_LIMIT, ROOM_VIEWER_LIMIT } from '@repo/protocol';
+import type { Logger } from 'pino';
+import type { Session } from '../auth/session.ts';
+import { AppError } from '../errors.ts';
+import type { InviteTarget } from './invite-check.ts';
+import { type Room, membershipOf } from './room.ts';
+import { profileOf } from './room-creation.ts';
+import type { RoomDiscord } from './room-discord.ts';
+import type { RoomEvents } from './room-events.ts';
+import type { RoomStore } from './room-store.ts';
+
+const LIMITS = { players: ROOM_PLAYER_LIMIT, viewers: ROOM_VIEWER_LIMIT };
+
+/**
+ * Taking a seat with an invite (R-ROOM3, R-ROOM9), part of RoomService: a player seat is stored
+ * first (so two people cannot take the last one), then the voice role is granted; a grant that
+ * fails gives the seat back.
+ */
+export class RoomSeating {
+  constructor(
+    private readonly store: RoomStore,
+    private readonly discord: RoomDiscord,
+    private readonly events: RoomEvents,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Redeems an opened invite: players get the voice role, at most 4; a spectator gets nothing in
+   * Discord. The fifth player gets 409 and Discord is not touched.
+   */
+  async redeem(session: Session, { claims, room }: InviteTarget): Promise<Room> {
+    const membership = membershipOf(room, session.userId);
+    if (membership === 'creator' || membership === 'player') return room;
+    if (claims.kind === 'spectator' && membership === 'spectator') return room;
+
+    const result = await this.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), LIMITS);
+    if (result === 'missing') throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
+    if (result === 'full') {
+      throw new AppError(
+        'conflict',
+        claims.kind === 'player' ? `Room full: ${ROOM_PLAYER_LIMIT} of ${ROOM_PLAYER_LIMIT} players are in.` : 'This room has as many viewers as it can take.',
+        { reason: 'room_full' },
+      );
+    }
+    if (claims.kind === 'player' && result === 'added') {
+      try {
+        await this.discord.addPlayer(session.userId, room.roleId);
+      } catch (error) {
+        // The user's own error is the one to report; a failed undo is for the operator.
+        await this.#giveBackSeat(room.id, session, membership).catch((undo: unknown) =>
+          this.log.error({ err: undo, roomId: room.id, userId: session.userId }, 'could not give back the seat of a failed join'),
+        );
+        throw error;
+      }
+    }
+    this.log.info({ roomId: room.id, userId: session.userId, kind: claims.kind }, 'joined room');
+    const updated = (await this.store.get(room.id)) ?? room;
+    await this.events.updated(updated);
+    await this.events.lobbies(updated);
+    return updated;
+  }
+
+  /**
+   * Undoes a player seat whose role grant failed: a spectator is a spectator again, anyone else is
+   * out. A tab of theirs may have subscribed while the seat was held (the seat is stored before the
+   * role is granted), so the access it gave ends with it.
+   */
+  async #giveBackSeat(roomId: string, session: Session, before: 'spectator' | null): Promise<void> {
+    await this.store.removeParticipant(roomId, session.userId);
+    if (before === 'spectator') {
+      // Not atomic with the removal: should the freed viewer place be taken in between, they are out.
+      const restored = await this.store.addParticipant(roomId, session.userId, 'spectator', profileOf(session), LIMITS);
+      if (restored === 'added') return;
+    }
+    await this.events.revoke(roomId, session.userId);
+  }
+}

@@ -1,12 +1,11 @@
+// Realtime: events from whoever produces them (the room service, the Gateway's status) to every
+// instance's hub (hub.ts), which writes them to the browsers' WebSockets on their topic. The event
+// bus moves the protocol's typed events on topics, in one process (below) or across instances on
+// Redis (redis-event-bus.ts over the guild's ordered channel, redis-ordered-channel.ts). Neither
+// the bus nor the hub names or reads a room: topics are opaque strings made by the parts that
+// publish (a room's stream: rooms/room-events.ts); a user's own topic and the connection-wide one
+// are the hub's, below. specs/websocket-protocol.md, specs/scale-out.md.
 import { isRoomEvent, type ServerEvent } from '@repo/protocol';
-
-/**
- * The realtime part: how events travel from whoever produces them (the room service, the Gateway's
- * status) to every instance's hub (hub.ts), which writes them to the connections on their topic.
- * The bus moves typed envelopes on topics; it neither names nor reads rooms. Topics are opaque
- * strings to it, made by the parts that publish: a room's stream (rooms/room-events.ts), a user's
- * own topic and the connection-wide one below.
- */
 
 /** What a payload looks like before the bus numbers it: a room event's `seq` is the bus's to give. */
 type Unnumbered<P> = P extends { seq: number } ? Omit<P, 'seq'> : P;

@@ -1,3 +1,8 @@
+// Rooms (R-ROOM1…9): a room is a Discord voice channel and role plus what the store keeps; this
+// file is the part's façade and its one writer of room state (RoomService). Beside it: creating,
+// seating, what browsers see and what hubs are told (room-*.ts), the stores (memory, Redis), the
+// Discord side (room-discord.ts, placement, capacity), invites, the idle cleanup, the Gateway
+// router and the read-back after a restart (reconcile.ts, room-restore.ts). specs/rooms-api.md.
 import type { VoiceJoinedEvent, VoiceLeftEvent, VoiceStateView, VoiceUpdatedEvent } from '@repo/discord-gateway';
 import type { Clock } from '@repo/platform';
 import type { RoomDeletedReason, RoomListing, RoomSnapshot, VoiceAction } from '@repo/protocol';

@@ -5,7 +5,7 @@ import { toAppError } from '../src/server/errors.ts';
 import { type Connection, Hub } from '../src/server/realtime/hub.ts';
 import { roomTopic } from '../src/server/rooms/room-events.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
-import { voiceMember } from './voice-member.ts';
+import { voiceMember } from '@repo/protocol/testing';
 
 /**
  * Access revocation end to end (issue 20): RoomService against the emulator, its events through

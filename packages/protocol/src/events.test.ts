@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SubscribeRefusals } from './envelope.ts';
 import { ServerEvent, eventMessage, isRoomEvent } from './events.ts';
-import { RoomEvent, type RoomInfo, type VoiceMember } from './rooms.ts';
+import { RoomEvent, type RoomInfo } from './rooms.ts';
+import { voiceMember } from './testing.ts';
 
 const room: RoomInfo = { id: 'abcdefghij', name: 'R', creatorId: 'u1', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null };
-const member: VoiceMember = {
-  userId: 'u1',
-  username: 'alice',
-  globalName: null,
-  avatarUrl: null,
-  selfMute: false,
-  selfDeaf: false,
-  mute: false,
-  deaf: false,
-  streaming: false,
-  video: false,
-  signedIn: true,
-};
+const member = voiceMember('u1', { username: 'alice' });
 const stream = { roomId: room.id, seq: 1 };
 
 describe('ServerEvent: every event the server sends, in one union', () => {

@@ -1,12 +1,10 @@
 import type { GatewayDomainEvent, CachedVoiceState } from '@repo/discord-gateway';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { systemClock } from '@repo/platform';
-import { voiceMember } from '../../../test/voice-member.ts';
-import { RedisEventBus } from '../realtime/redis-event-bus.ts';
-import { RedisOrderedChannel } from '../realtime/redis-ordered-channel.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
+import { voiceMember } from '@repo/protocol/testing';
+import { redisBusPerTest } from '../../../test/redis-bus.ts';
 import { roomTopic } from '../rooms/room-events.ts';
-import { currentFence, runFenced, StaleGatewayHolderError } from './gateway-fence.ts';
+import { runFenced, StaleGatewayHolderError } from './gateway-fence.ts';
 import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
 
 const available = await redisAvailable();
@@ -40,25 +38,14 @@ const left = (userId: string, from: string, sequence: number): GatewayDomainEven
 
 /** The holder writes voice state through Redis; every instance's view follows it, never behind a room event. */
 describe.runIf(available)('voice state through Redis (real Redis)', () => {
+  const redisSpace = redisBusPerTest();
   let space: RedisTestSpace;
-  const closing: Array<{ close(): Promise<void> }> = [];
-  beforeEach(() => {
-    space = new RedisTestSpace();
-  });
-  afterEach(async () => {
-    for (const part of closing.splice(0)) await part.close();
-    await space.cleanup();
-  });
+  beforeEach(() => (space = redisSpace.space()));
 
   async function instance(name: string) {
-    const redis = await space.connect(`${name}-cmd`);
-    const subscriber = await space.connect(`${name}-sub`);
-    const channel = new RedisOrderedChannel({ redis, subscriber, keys: space.keys, log: silentLog, clock: systemClock, sharded: true });
-    const guard = { current: currentFence, refused: (token: number) => new StaleGatewayHolderError(token) };
-    const bus = new RedisEventBus({ redis, channel, keys: space.keys, log: silentLog, origin: name, guard });
+    const { redis, channel, bus } = await redisSpace.instance(name, { sharded: true });
     const view = RedisVoiceView.attach(channel, redis, space.keys, silentLog);
     await channel.start();
-    closing.push(bus, channel);
     return { redis, bus, view, writer: new RedisVoiceStateWriter(redis, space.keys, name, true, 1_000) };
   }
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@repo/platform/testing';
-import { voiceMember } from '../../../test/voice-member.ts';
+import { voiceMember } from '@repo/protocol/testing';
 import { roomTopic } from '../rooms/room-events.ts';
 import { MemoryEventBus } from './event-bus.ts';
 import { type Connection, Hub } from './hub.ts';

@@ -2,7 +2,7 @@ import { type RoomSnapshot, ServerEvent, ServerMessage } from '@repo/protocol';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '@repo/platform/testing';
-import { voiceMember } from '../../../test/voice-member.ts';
+import { voiceMember } from '@repo/protocol/testing';
 import { roomTopic } from '../rooms/room-events.ts';
 import { ALL_TOPIC, MemoryEventBus, userTopic } from './event-bus.ts';
 import { type Connection, Hub, type HubOptions, type HubStat } from './hub.ts';

@@ -2,16 +2,17 @@ import { systemClock } from '@repo/platform';
 import { FakeClock } from '@repo/platform/testing';
 import { ServerMessage } from '@repo/protocol';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RedisTestSpace, TEST_REDIS_URL, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
-import { voiceMember } from '../../../test/voice-member.ts';
-import { currentFence, runFenced, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type RedisTestSpace, TEST_REDIS_URL, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
+import { voiceMember } from '@repo/protocol/testing';
+import { redisBusPerTest } from '../../../test/redis-bus.ts';
+import { runFenced, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
 import { BUS_LUA_PRELUDE, messageBody } from '../redis/bus-lua.ts';
 import { roomTopic } from '../rooms/room-events.ts';
 import { ALL_TOPIC, type BusMessage, type Revocation, userTopic } from './event-bus.ts';
 import { type Connection, Hub } from './hub.ts';
-import { RedisEventBus } from './redis-event-bus.ts';
-import { RedisChannelDefaults, RedisOrderedChannel, type RedisChannelTuning } from './redis-ordered-channel.ts';
+import type { RedisEventBus } from './redis-event-bus.ts';
+import { RedisChannelDefaults } from './redis-ordered-channel.ts';
 
 const available = await redisAvailable();
 
@@ -47,25 +48,14 @@ function markOf(m: BusMessage): string | undefined {
 }
 
 describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEventBus (real Redis, sharded pub/sub: $sharded)', ({ sharded }) => {
+  const redisSpace = redisBusPerTest();
   let space: RedisTestSpace;
-  const closing: Array<{ close(): Promise<void> }> = [];
-  beforeEach(() => {
-    space = new RedisTestSpace();
-  });
-  afterEach(async () => {
-    for (const part of closing.splice(0)) await part.close();
-    await space.cleanup();
-  });
+  beforeEach(() => (space = redisSpace.space()));
 
   /** One "instance": a command connection, a subscriber, the channel and a bus on it; every message it receives, recorded. */
-  async function instance(name: string, options: { tuning?: Partial<RedisChannelTuning>; clock?: FakeClock } = {}) {
-    const redis = await space.connect(`${name}-cmd`);
-    const subscriber = await space.connect(`${name}-sub`);
+  async function instance(name: string, options: { clock?: FakeClock } = {}) {
+    const { redis, subscriber, channel, bus } = await redisSpace.instance(name, { sharded, clock: options.clock, retainedTopics: [ALL_TOPIC] });
     const subscriberId = Number(await subscriber.client('ID'));
-    const channel = new RedisOrderedChannel({ redis, subscriber, keys: space.keys, log: silentLog, clock: options.clock ?? systemClock, sharded, tuning: options.tuning });
-    // Gateway fencing as the composition root injects it.
-    const guard = { current: currentFence, refused: (token: number) => new StaleGatewayHolderError(token) };
-    const bus = new RedisEventBus({ redis, channel, keys: space.keys, log: silentLog, origin: name, guard, retainedTopics: [ALL_TOPIC] });
     const received: BusMessage[] = [];
     const revocations: Revocation[] = [];
     /** Events and revocations as this instance saw them, in one order. */
@@ -79,7 +69,6 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
       stream.push(`revoke:${r.userId ?? '*'}:${r.access}`);
     });
     await channel.start();
-    closing.push(bus, channel);
     return { bus, channel, redis, received, revocations, stream, subscriberId };
   }
 

@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { createUpgradeRouter } from '../../../server/ws-upgrade.ts';
 import { systemClock } from '@repo/platform';
 import { loadConfig } from '../config.ts';
-import { voiceMember } from '../../../test/voice-member.ts';
+import { voiceMember } from '@repo/protocol/testing';
 import { roomTopic } from '../rooms/room-events.ts';
 import { MemoryEventBus } from './event-bus.ts';
 import { Hub, type HubStat, type HubTuning } from './hub.ts';

@@ -14,8 +14,9 @@ export default {
     'apps/web/src/server/rooms/room-service.ts',
     // Where a browser may be sent after sign-in.
     'apps/web/src/server/auth/return-to.ts',
-    // The /api door: CSRF and Origin, error → status.
+    // The /api door: CSRF and Origin; every part's errors → status.
     'apps/web/src/server/http/*.ts',
+    'apps/web/src/server/errors.ts',
     // The WebSocket door: Origin on upgrade, frame limits, the upgrade router.
     'apps/web/src/server/realtime/ws-hooks.ts',
     'apps/web/server/ws-upgrade.ts',

@@ -12,6 +12,7 @@ export default defineConfig({
     include: [
       'apps/web/src/server/auth/*.test.ts',
       'apps/web/src/server/http/*.test.ts',
+      'apps/web/src/server/errors.test.ts',
       'apps/web/src/server/realtime/*.test.ts',
       'apps/web/src/server/rooms/*.test.ts',
       'apps/web/server/*.test.ts',

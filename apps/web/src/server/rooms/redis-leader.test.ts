@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { systemClock } from '@repo/platform';
 import { FakeClock } from '@repo/platform/testing';
@@ -40,11 +40,13 @@ describe.runIf(available)('RedisLeaderGuard (real Redis)', () => {
     await sleep(400);
     expect(await b!.runExclusive('period', 400, async () => undefined)).toBe(true); // next period, any instance
 
-    // A run three times longer than the TTL: nobody joins it.
+    // A run three times longer than the TTL: nobody joins it, even asking at twice the TTL, long
+    // after the first lock would have lapsed. The TTL is real Redis time: at 150 ms an event loop
+    // stalled ~100 ms under load (CI's two cores) missed an extension and let b in.
     let joined = false;
-    const slow = a!.runExclusive('slow', 150, () => sleep(450));
-    await sleep(300);
-    joined = await b!.runExclusive('slow', 150, async () => undefined);
+    const slow = a!.runExclusive('slow', 600, () => sleep(1_800));
+    await sleep(1_200);
+    joined = await b!.runExclusive('slow', 600, async () => undefined);
     await slow;
     expect(joined).toBe(false);
   });
@@ -125,8 +127,11 @@ describe.runIf(available)('cleanup job across three instances (real Redis)', () 
     expect(jobs.map((j) => j.runs).reduce((a, b) => a + b)).toBe(1);
 
     await clock.advance(30_000);
+    // The warning's timer fired inside advance(); what it started (a read, then the close) is real
+    // Redis work, which advance's few event-loop turns do not wait for under load: wait for the
+    // room to be gone, then check it was closed exactly once.
+    await vi.waitFor(async () => expect(await store.get('idleroom01')).toBeNull(), { timeout: 5_000 });
     expect(closed).toEqual(['idleroom01']);
-    expect(await store.get('idleroom01')).toBeNull();
     for (const job of jobs) job.stop();
   });
 });

@@ -73,7 +73,7 @@ describe('reconnect backoff (fake clock)', () => {
       [6, 16_000],
     ] as const) {
       // The library notices the failure and asks the gate; the gate then sleeps on our clock.
-      await waitFor(() => clock.pending === 1, `backoff sleep #${failures}`);
+      await waitFor(() => clock.pending().length === 1, `backoff sleep #${failures}`);
       expect(clock.nextDueInMs()).toBe(delayMs);
       expect(client.status()).toMatchObject({ state: GatewayState.Reconnecting, consecutiveFailures: failures });
       const before = server.attempts();
@@ -112,7 +112,7 @@ describe('reconnect backoff (fake clock)', () => {
       [3, 4_000],
       [4, 8_000],
     ] as const) {
-      await waitFor(() => clock.pending === 1, 'a backoff sleep');
+      await waitFor(() => clock.pending().length === 1, 'a backoff sleep');
       expect(clock.nextDueInMs()).toBe(delayMs);
       expect(client.status().consecutiveFailures).toBe(failures);
       await clock.advance(delayMs);

@@ -25,7 +25,7 @@ describe('identify budget (session_start_limit)', () => {
     let started = false;
     void client.start().then(() => (started = true));
 
-    await waitFor(() => clock.pending === 1, 'the wait for the identify budget');
+    await waitFor(() => clock.pending().length === 1, 'the wait for the identify budget');
     // The emulator's reset_after runs on real time: a few ms may have passed since it was set.
     const waitMs = clock.nextDueInMs()!;
     expect(waitMs).toBeGreaterThan(59_000);
@@ -42,7 +42,7 @@ describe('identify budget (session_start_limit)', () => {
     // Discord's period rolls over; one tick before the wait ends nothing happens.
     await bed.control('session-start-limit', { remaining: 1000 });
     await clock.advance(waitMs - 1);
-    expect(clock.pending).toBe(1);
+    expect(clock.pending()).toHaveLength(1);
     expect(await identifies(bed)).toBe(0);
     await clock.advance(1);
     await waitFor(() => started, 'READY after the budget reset');
@@ -83,11 +83,11 @@ describe('identify budget (session_start_limit)', () => {
     const clock = new FakeClock();
     const client = bed.createClient({ clock });
     const started = client.start();
-    await waitFor(() => clock.pending === 1, 'the wait');
+    await waitFor(() => clock.pending().length === 1, 'the wait');
     await client.stop();
     await started;
     expect(client.status().state).toBe(GatewayState.Disconnected);
-    expect(clock.pending).toBe(0);
+    expect(clock.pending()).toHaveLength(0);
     expect((await bed.snapshot()).gateway.connections).toBe(0);
   });
 });

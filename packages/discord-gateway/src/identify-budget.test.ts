@@ -27,7 +27,7 @@ describe('IdentifyBudget (session_start_limit)', () => {
     await t.budget.whenAvailable(t.read, t.signal, { spend: true });
     expect(t.budget.blockedUntil).toBeNull();
     expect(t.budget.last).toMatchObject({ remaining: 0, total: 1000, resetAfterMs: 60_000, readAt: t.clock.now() });
-    expect(t.clock.pending).toBe(0);
+    expect(t.clock.pending()).toHaveLength(0);
   });
 
   it('at remaining 0 waits reset_after on the clock with an error log, then asks again and goes', async () => {

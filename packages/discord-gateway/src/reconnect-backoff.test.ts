@@ -87,6 +87,6 @@ describe('ReconnectGate', () => {
     gate.close();
     expect(await waiting).toBe(false);
     expect(await gate.beforeAttempt()).toBe(false);
-    expect(clock.pending).toBe(0);
+    expect(clock.pending()).toHaveLength(0);
   });
 });

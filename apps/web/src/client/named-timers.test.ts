@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { NamedTimers } from './named-timers.ts';
-import { FakeClock } from './realtime-test-harness.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 type Name = 'retry' | 'ping' | 'pong';
 
 function setup() {
-  const clock = new FakeClock();
+  const clock = new FakeClock({ startMs: 1_000_000 });
   const timers = new NamedTimers<Name>(clock);
   const fired: string[] = [];
   return { clock, timers, fired };
@@ -49,7 +49,7 @@ describe('NamedTimers', () => {
   it('a callback that sets its own name again leaves that new timer armed (a repeating ping)', async () => {
     const { clock, timers, fired } = setup();
     const ping = () => {
-      fired.push(`ping@${clock.now}`);
+      fired.push(`ping@${clock.now()}`);
       timers.set('ping', 25, ping);
     };
     timers.set('ping', 25, ping);

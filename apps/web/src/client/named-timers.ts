@@ -1,36 +1,34 @@
-import type { RealtimeEnvironment } from './realtime-environment.ts';
+import type { Clock } from '@repo/platform';
 
 /**
  * One-shot timers by name, on the environment's clock (tests move a fake one): setting a name
  * replaces its pending timer, so a state machine never has two of one kind running.
  */
 export class NamedTimers<Name extends string> {
-  readonly #clock: Pick<RealtimeEnvironment, 'setTimeout' | 'clearTimeout'>;
-  readonly #handles = new Map<Name, unknown>();
+  readonly #clock: Pick<Clock, 'setTimeout'>;
+  readonly #cancels = new Map<Name, () => void>();
 
-  constructor(clock: Pick<RealtimeEnvironment, 'setTimeout' | 'clearTimeout'>) {
+  constructor(clock: Pick<Clock, 'setTimeout'>) {
     this.#clock = clock;
   }
 
   has(name: Name): boolean {
-    return this.#handles.has(name);
+    return this.#cancels.has(name);
   }
 
   set(name: Name, ms: number, fn: () => void): void {
     this.clear(name);
-    const handle = this.#clock.setTimeout(() => {
-      if (this.#handles.get(name) === handle) this.#handles.delete(name);
+    const cancel = this.#clock.setTimeout(() => {
+      if (this.#cancels.get(name) === cancel) this.#cancels.delete(name);
       fn();
     }, ms);
-    this.#handles.set(name, handle);
+    this.#cancels.set(name, cancel);
   }
 
   clear(...names: Name[]): void {
     for (const name of names) {
-      const handle = this.#handles.get(name);
-      if (handle === undefined) continue;
-      this.#clock.clearTimeout(handle);
-      this.#handles.delete(name);
+      this.#cancels.get(name)?.();
+      this.#cancels.delete(name);
     }
   }
 }

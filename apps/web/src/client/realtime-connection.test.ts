@@ -44,7 +44,7 @@ describe('RealtimeClient: connecting', () => {
 
   it('tracks the server clock for countdowns', async () => {
     const s = await connect(h);
-    s.raw(JSON.stringify({ v: 1, type: 'pong', ts: h.clock.now + 5_000 }));
+    s.raw(JSON.stringify({ v: 1, type: 'pong', ts: h.clock.now() + 5_000 }));
     expect(h.client.getState().clockSkewMs).toBe(5_000);
   });
 });

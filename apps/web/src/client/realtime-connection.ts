@@ -116,7 +116,7 @@ export class RealtimeConnection {
     this.#env = env;
     this.#t = tuning;
     this.#events = events;
-    this.#timers = new NamedTimers(env);
+    this.#timers = new NamedTimers(env.clock);
   }
 
   getState(): ConnectionState {
@@ -165,7 +165,7 @@ export class RealtimeConnection {
   send(message: OutgoingMessage): void {
     if (!this.#socket) return;
     try {
-      this.#socket.send(JSON.stringify({ v: PROTOCOL_VERSION, ts: this.#env.now(), ...message }));
+      this.#socket.send(JSON.stringify({ v: PROTOCOL_VERSION, ts: this.#env.clock.now(), ...message }));
     } catch (error) {
       // A socket that is closing throws; its close handler takes it from here.
       this.#env.warn?.('realtime: send failed', error);
@@ -302,7 +302,7 @@ export class RealtimeConnection {
     const msg = parsed.message;
     // Any frame proves the connection is alive.
     this.#timers.clear('pong');
-    const skew = msg.ts - this.#env.now();
+    const skew = msg.ts - this.#env.clock.now();
     if (Math.abs(skew - this.#state.clockSkewMs) > 250) this.#setState({ clockSkewMs: skew });
 
     if (msg.type === 'pong') return;

@@ -1,3 +1,5 @@
+import type { Clock } from '@repo/platform';
+
 /**
  * The outside world of the realtime client, as a port: the token endpoint, the socket, the clock,
  * randomness and the browser's network signals. hooks/realtime.tsx plugs in the browser's;
@@ -28,9 +30,8 @@ export interface RealtimeEnvironment {
   socketUrl(): string;
   fetchToken(): Promise<TokenResult>;
   openSocket(url: string, handlers: SocketHandlers): SocketHandle;
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  /** The browser's is the platform's systemClock (it runs in a browser as well); tests move a FakeClock. */
+  clock: Clock;
   random(): number;
   isOnline(): boolean;
   watchNetwork(signals: NetworkSignals): () => void;

@@ -1,10 +1,11 @@
+import { FakeClock, flushMicrotasks } from '@repo/platform/testing';
 import type { RoomSnapshot, VoiceMember } from '@repo/protocol';
 import { RealtimeClient } from './realtime-client.ts';
 import type { NetworkSignals, RealtimeEnvironment, SocketHandlers, TokenResult } from './realtime-environment.ts';
 
 /**
- * The client against a small deterministic fake of the browser and the server: a manual clock,
- * sockets the test opens, answers and closes, and a token endpoint the test controls.
+ * The client against a small deterministic fake of the browser and the server: the platform's
+ * FakeClock, sockets the test opens, answers and closes, and a token endpoint the test controls.
  */
 export class FakeSocket {
   readonly sent: Array<Record<string, unknown>> = [];
@@ -25,7 +26,7 @@ export class FakeSocket {
     this.handlers.open();
   }
   frame(message: Record<string, unknown>) {
-    this.handlers.message(JSON.stringify({ v: 1, ts: this.clock.now, ...message }));
+    this.handlers.message(JSON.stringify({ v: 1, ts: this.clock.now(), ...message }));
   }
   raw(text: string) {
     this.handlers.message(text);
@@ -38,37 +39,8 @@ export class FakeSocket {
   }
 }
 
-export class FakeClock {
-  now = 1_000_000;
-  #timers: Array<{ id: number; at: number; fn: () => void }> = [];
-  #next = 1;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.#next++;
-    this.#timers.push({ id, at: this.now + ms, fn });
-    return id;
-  };
-  clearTimeout = (id: unknown) => {
-    this.#timers = this.#timers.filter((t) => t.id !== id);
-  };
-  pending() {
-    return this.#timers.map((t) => t.at - this.now).sort((a, b) => a - b);
-  }
-  async advance(ms: number) {
-    const until = this.now + ms;
-    for (;;) {
-      this.#timers.sort((a, b) => a.at - b.at);
-      const due = this.#timers[0];
-      if (!due || due.at > until) break;
-      this.#timers.shift();
-      this.now = due.at;
-      due.fn();
-      await flush();
-    }
-    this.now = until;
-  }
-}
-
-export const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Lets the client's promise chains (a token fetch, say) run: one turn of the event loop. */
+export const flush = flushMicrotasks;
 
 export const ROOM = 'room000001';
 
@@ -101,7 +73,7 @@ export interface Harness {
 }
 
 export function harness(): Harness {
-  const clock = new FakeClock();
+  const clock = new FakeClock({ startMs: 1_000_000 });
   const h: Harness = {
     client: undefined as unknown as RealtimeClient,
     clock,
@@ -125,9 +97,7 @@ export function harness(): Harness {
       h.sockets.push(s);
       return s;
     },
-    now: () => clock.now,
-    setTimeout: clock.setTimeout,
-    clearTimeout: clock.clearTimeout,
+    clock,
     random: () => h.randoms.shift() ?? 0.5,
     isOnline: () => h.online,
     watchNetwork: (signals) => {

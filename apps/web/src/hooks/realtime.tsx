@@ -1,3 +1,4 @@
+import { systemClock } from '@repo/platform';
 import type { RoomListing, RoomSnapshot } from '@repo/protocol';
 import { type ReactNode, createContext, use, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { fetchWsToken, goToSignIn } from '../client/api.ts';
@@ -24,9 +25,7 @@ function browserEnvironment(): RealtimeEnvironment {
       ws.onclose = (event) => handlers.close(event.code, event.reason);
       return { send: (data) => ws.send(data), close: (code, reason) => ws.close(code, reason) };
     },
-    now: () => Date.now(),
-    setTimeout: (fn, ms) => window.setTimeout(fn, ms),
-    clearTimeout: (handle) => window.clearTimeout(handle as number),
+    clock: systemClock,
     random: Math.random,
     isOnline: () => navigator.onLine,
     watchNetwork({ online, offline, visible }) {

@@ -27,7 +27,7 @@ describe('FakeClock', () => {
     await clock.advance(500);
     expect(fired.at(-1)).toEqual(['timeout 300', 300]);
     expect(clock.now()).toBe(600);
-    expect(clock.pending).toBe(0);
+    expect(clock.pending()).toEqual([]);
     expect(clock.sleeps).toEqual([100]);
   });
 
@@ -45,6 +45,24 @@ describe('FakeClock', () => {
     ]);
   });
 
+  it('lists what waits as the ms until each is due, soonest first, counted from the moving now', async () => {
+    const clock = new FakeClock({ startMs: 0 });
+    clock.setTimeout(() => undefined, 300);
+    void clock.sleep(100);
+    const stop = clock.setInterval(() => undefined, 250);
+    expect(clock.pending()).toEqual([100, 250, 300]);
+    await clock.advance(120);
+    expect(clock.pending()).toEqual([130, 180]);
+    await clock.advance(130);
+    // The interval fired at 250 and waits for 500 again.
+    expect(clock.pending()).toEqual([50, 250]);
+    expect(clock.nextDueInMs()).toBe(50);
+    stop();
+    await clock.advance(50);
+    expect(clock.pending()).toEqual([]);
+    expect(clock.nextDueInMs()).toBeNull();
+  });
+
   it('repeats an interval until stopped, and a cancelled timeout never fires', async () => {
     const clock = new FakeClock({ startMs: 0 });
     const ticks: number[] = [];
@@ -55,17 +73,17 @@ describe('FakeClock', () => {
     stop();
     await clock.advance(5_000);
     expect(ticks).toEqual([1_000, 2_000, 3_000]);
-    expect(clock.pending).toBe(0);
+    expect(clock.pending()).toEqual([]);
   });
 
   it('an aborted sleep rejects with the reason and leaves nothing pending', async () => {
     const clock = new FakeClock();
     const controller = new AbortController();
     const sleeping = clock.sleep(1_000, controller.signal);
-    expect(clock.pending).toBe(1);
+    expect(clock.pending()).toEqual([1_000]);
     controller.abort(new Error('stopped'));
     await expect(sleeping).rejects.toThrow('stopped');
-    expect(clock.pending).toBe(0);
+    expect(clock.pending()).toEqual([]);
     await expect(clock.sleep(1, controller.signal)).rejects.toThrow('stopped');
   });
 
@@ -75,7 +93,7 @@ describe('FakeClock', () => {
     await clock.sleep(2_000);
     expect(clock.now()).toBe(3_005);
     expect(clock.sleeps).toEqual([1_000, 2_000]);
-    expect(clock.pending).toBe(0);
+    expect(clock.pending()).toEqual([]);
     const controller = new AbortController();
     controller.abort(new Error('stopped'));
     await expect(clock.sleep(10, controller.signal)).rejects.toThrow('stopped');

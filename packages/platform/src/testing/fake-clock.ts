@@ -51,16 +51,14 @@ export class FakeClock implements Clock {
     return this.#instant ? this.#sleepInstantly(ms, signal) : this.#sleepUntilAdvanced(ms, signal);
   }
 
-  /** Timers and sleeps waiting to fire. */
-  get pending(): number {
-    return this.#timers.size;
+  /** The timers and sleeps waiting to fire, as how long until each is due (ms from now), soonest first. */
+  pending(): number[] {
+    return [...this.#timers.values()].map((timer) => timer.at - this.#now).sort((a, b) => a - b);
   }
 
   /** How long until the earliest timer or sleep is due, or null when none waits. */
   nextDueInMs(): number | null {
-    let earliest: number | null = null;
-    for (const timer of this.#timers.values()) earliest = earliest === null ? timer.at : Math.min(earliest, timer.at);
-    return earliest === null ? null : earliest - this.#now;
+    return this.pending()[0] ?? null;
   }
 
   /** Moves time forward, firing every timer that falls due in order and letting the work each one starts run. */

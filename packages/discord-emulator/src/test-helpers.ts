@@ -47,23 +47,6 @@ async function toResponse(res: Response): Promise<ApiResponse<any>> {
   return { status: res.status, headers: res.headers, body, text };
 }
 
-/** The emulator's clock is a bare `now()`; its tests move this one by hand. */
-export interface ManualClock {
-  readonly now: () => number;
-  advance(ms: number): void;
-}
-
-/** A controllable clock for rate-limit, expiry and Gateway deadline tests. */
-export function manualClock(startMs = Date.UTC(2025, 0, 1)): ManualClock {
-  let t = startMs;
-  return {
-    now: () => t,
-    advance: (ms: number) => {
-      t += ms;
-    },
-  };
-}
-
 /** Runs the OAuth2 code flow for a test user without a browser and returns the token response. */
 export async function oauthLogin(
   emu: EmulatorHandle,

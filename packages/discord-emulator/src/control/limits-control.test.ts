@@ -2,15 +2,16 @@ import { GatewayOpcodes } from 'discord-api-types/v10';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawGatewayClient } from '../gateway/gateway-harness.ts';
 import { startEmulator, type EmulatorHandle } from '../server.ts';
-import { botApi, controlApi, manualClock, type ApiCall } from '../test-helpers.ts';
+import { botApi, controlApi, type ApiCall } from '../test-helpers.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 /** The control API's handles on the identify budget and the gateway outage. */
 
 let emu: EmulatorHandle;
 let control: ApiCall;
-const clock = manualClock();
+const clock = new FakeClock();
 beforeEach(async () => {
-  emu = await startEmulator({ port: 0, now: clock.now, sessionStartLimit: { total: 5 } });
+  emu = await startEmulator({ port: 0, now: () => clock.now(), sessionStartLimit: { total: 5 } });
   control = controlApi(emu);
 });
 afterEach(async () => {
@@ -58,7 +59,7 @@ describe('POST /_emulator/faults/gateway-outage', () => {
     await expect(RawGatewayClient.connect(`${emu.gatewayUrl}?v=10&encoding=json`)).rejects.toThrow('503');
     expect((await control('GET', 'state')).body.gateway.outageRemainingMs).toBe(30_000);
 
-    clock.advance(30_000);
+    await clock.advance(30_000);
     const after = await RawGatewayClient.connect(`${emu.gatewayUrl}?v=10&encoding=json`);
     expect((await after.next()).op).toBe(GatewayOpcodes.Hello);
     after.terminate();

@@ -9,13 +9,13 @@ import { inflateSync, constants as zlibConstants, createInflate } from 'node:zli
 import { GatewayIntentBits, GatewayOpcodes } from 'discord-api-types/v10';
 import { WebSocket } from 'ws';
 import { EmulatorState, type EmulatorStateOptions } from '../state.ts';
-import { manualClock, type ManualClock } from '../test-helpers.ts';
 import { createGatewayServer, type GatewayServer, type GatewayServerOptions } from './gateway-server.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 export interface Harness {
   state: EmulatorState;
   gateway: GatewayServer;
-  clock: ManualClock;
+  clock: FakeClock;
   /** `ws://127.0.0.1:<port>/gateway` without a query. */
   url: string;
   publicUrl: string;
@@ -36,7 +36,7 @@ export async function startHarness(
   overrides: Partial<GatewayServerOptions> = {},
   stateOptions: EmulatorStateOptions = {},
 ): Promise<Harness> {
-  const clock = manualClock();
+  const clock = new FakeClock();
   const state = new EmulatorState({ ...stateOptions });
   let publicUrl = '';
   // Just enough REST for @discordjs/ws to find the gateway (E-REST's real server does the rest).
@@ -63,7 +63,7 @@ export async function startHarness(
     heartbeatIntervalMs: TEST_HEARTBEAT_MS,
     resumeWindowMs: TEST_RESUME_WINDOW_MS,
     publicUrl,
-    now: clock.now,
+    now: () => clock.now(),
     tickMs: 5,
     ...overrides,
   });

@@ -70,9 +70,9 @@ describe('the send limit: 120 commands per 60 s per connection, then 4008', () =
     const c = await h.connect();
     await c.next();
     await heartbeats(c, 120);
-    h.clock.advance(INBOUND_WINDOW_MS);
+    await h.clock.advance(INBOUND_WINDOW_MS);
     await heartbeats(c, 120);
-    h.clock.advance(INBOUND_WINDOW_MS - 1);
+    await h.clock.advance(INBOUND_WINDOW_MS - 1);
     c.send(GatewayOpcodes.Heartbeat, null);
     expect((await c.closed).code).toBe(GatewayCloseCodes.RateLimited);
   });
@@ -138,17 +138,17 @@ describe('session_start_limit: the identify budget', () => {
   it('reset_after counts down on the clock; at 0 ms the budget is back to total for another 24 h', async () => {
     await patientHarness();
     h.gateway.sessionStartLimit.set({ remaining: 0, resetAfterMs: 5_000 });
-    h.clock.advance(1_000);
+    await h.clock.advance(1_000);
     expect((await gatewayBot()).session_start_limit).toMatchObject({ remaining: 0, reset_after: 4_000 });
 
     const c = await h.connect();
     await c.next();
-    h.clock.advance(3_999);
+    await h.clock.advance(3_999);
     expect((await gatewayBot()).session_start_limit).toMatchObject({ remaining: 0, reset_after: 1 });
     c.identify(h.token);
     expect((await c.next()).op).toBe(GatewayOpcodes.InvalidSession);
 
-    h.clock.advance(1);
+    await h.clock.advance(1);
     expect((await gatewayBot()).session_start_limit).toMatchObject({ remaining: 1000, reset_after: DAY_MS });
     c.identify(h.token);
     expect((await c.nextDispatch('READY')).s).toBe(1);
@@ -170,9 +170,9 @@ describe('gateway outage fault', () => {
 
   it('ends at its duration on the clock (one ms before, still refused)', async () => {
     h.gateway.startOutage(10_000);
-    h.clock.advance(9_999);
+    await h.clock.advance(9_999);
     await expect(h.connect()).rejects.toThrow('503');
-    h.clock.advance(1);
+    await h.clock.advance(1);
     const c = await h.connect();
     expect((await c.next()).op).toBe(GatewayOpcodes.Hello);
     expect(h.gateway.stats().outageRemainingMs).toBe(0);
@@ -185,7 +185,7 @@ describe('gateway outage fault', () => {
     const alice = h.state.findUser('alice')?.id ?? '';
     const lounge = h.state.channels(h.guildId).find((ch) => ch.name === 'Lounge')?.id ?? '';
     h.state.setVoiceState(h.guildId, alice, { channelId: lounge });
-    h.clock.advance(TEST_RESUME_WINDOW_MS - 1);
+    await h.clock.advance(TEST_RESUME_WINDOW_MS - 1);
 
     const r = await h.connect();
     await r.next();
@@ -198,7 +198,7 @@ describe('gateway outage fault', () => {
     const { c, sessionId } = await identified();
     h.gateway.startOutage(TEST_RESUME_WINDOW_MS + 1);
     await c.closed;
-    h.clock.advance(TEST_RESUME_WINDOW_MS + 1);
+    await h.clock.advance(TEST_RESUME_WINDOW_MS + 1);
 
     const r = await h.connect();
     await r.next();

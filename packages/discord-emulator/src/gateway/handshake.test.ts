@@ -158,7 +158,7 @@ describe('close codes', () => {
     // Keep heartbeating so only the identify deadline can fire.
     c.send(GatewayOpcodes.Heartbeat, null);
     await c.next();
-    h.clock.advance(30_001);
+    await h.clock.advance(30_001);
     c.send(GatewayOpcodes.Heartbeat, null);
     expect((await c.closed).code).toBe(4003);
   });
@@ -172,9 +172,9 @@ describe('close codes', () => {
   it('asks for a late heartbeat (op 1), then closes 4009 and ends the session', async () => {
     const c = await h.connect();
     const ready = await c.handshake(h.token);
-    h.clock.advance(TEST_HEARTBEAT_MS * 1.3);
+    await h.clock.advance(TEST_HEARTBEAT_MS * 1.3);
     expect(await c.nextMatching((f) => f.op === GatewayOpcodes.Heartbeat)).toMatchObject({ d: null });
-    h.clock.advance(TEST_HEARTBEAT_MS * 0.3);
+    await h.clock.advance(TEST_HEARTBEAT_MS * 0.3);
     expect((await c.closed).code).toBe(GatewayCloseCodes.SessionTimedOut);
 
     const again = await h.connect();

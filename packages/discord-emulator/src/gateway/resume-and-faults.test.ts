@@ -134,7 +134,7 @@ describe('resuming', () => {
     const { c, sessionId } = await identified();
     c.terminate();
     await until(() => h.gateway.stats().connections === 0);
-    h.clock.advance(TEST_RESUME_WINDOW_MS + 1);
+    await h.clock.advance(TEST_RESUME_WINDOW_MS + 1);
     await until(() => h.gateway.stats().sessions.length === 0);
     const r = await resumeOnNewSocket(sessionId, 2);
     expect(await r.next()).toMatchObject({ op: GatewayOpcodes.InvalidSession, d: false });
@@ -144,7 +144,7 @@ describe('resuming', () => {
     const { c, sessionId } = await identified();
     c.terminate();
     await until(() => h.gateway.stats().connections === 0);
-    h.clock.advance(TEST_RESUME_WINDOW_MS - 1);
+    await h.clock.advance(TEST_RESUME_WINDOW_MS - 1);
     const r = await resumeOnNewSocket(sessionId, 2);
     expect((await r.next()).t).toBe('RESUMED');
   });
@@ -183,7 +183,7 @@ describe('faults', () => {
     const { c, sessionId } = await identified();
     h.gateway.injectFault({ kind: 'gateway.reconnect' });
     await c.next();
-    h.clock.advance(TEST_HEARTBEAT_MS + 1);
+    await h.clock.advance(TEST_HEARTBEAT_MS + 1);
     expect((await c.closed).code).toBe(GatewayCloseCodes.UnknownError);
     const r = await resumeOnNewSocket(sessionId, 2);
     expect((await r.next()).t).toBe('RESUMED');
@@ -196,7 +196,7 @@ describe('faults', () => {
     makeThreeChanges();
     await expect(c.next(150)).rejects.toThrow(/timed out/);
     // The zombie's heartbeats still count as "alive", so the server never times it out on its own.
-    h.clock.advance(TEST_HEARTBEAT_MS * 2);
+    await h.clock.advance(TEST_HEARTBEAT_MS * 2);
     c.send(GatewayOpcodes.Heartbeat, 2);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(c.ws.readyState).toBe(c.ws.OPEN);

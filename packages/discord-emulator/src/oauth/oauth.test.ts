@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../server.ts';
-import { controlApi, manualClock } from '../test-helpers.ts';
+import { controlApi } from '../test-helpers.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 /** The OAuth2 code flow (with PKCE), refresh rotation, expiry and Discord-shaped errors. */
 
@@ -164,16 +165,16 @@ describe('token endpoint', () => {
   });
 
   it('expires access tokens after tokenTtlSeconds on the clock, and on demand via the control API', async () => {
-    const clock = manualClock();
-    const e = await start({ tokenTtlSeconds: 60, now: clock.now });
+    const clock = new FakeClock();
+    const e = await start({ tokenTtlSeconds: 60, now: () => clock.now() });
     const creds = { client_id: e.clientId, client_secret: e.clientSecret };
     const exchange = async (user: string) =>
       (await (await token(e, { ...creds, grant_type: 'authorization_code', code: await codeFor(e, user), redirect_uri: REDIRECT })).json()) as Record<string, string | number>;
     const t = await exchange('dave');
     expect(t.expires_in).toBe(60);
-    clock.advance(59_000);
+    await clock.advance(59_000);
     expect((await me(e, String(t.access_token))).status).toBe(200);
-    clock.advance(1_000);
+    await clock.advance(1_000);
     const expired = await me(e, String(t.access_token));
     expect(expired.status).toBe(401);
     expect(await expired.json()).toEqual({ message: '401: Unauthorized', code: 0 });

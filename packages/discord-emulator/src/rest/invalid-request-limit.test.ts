@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../server.ts';
-import { botApi, controlApi, manualClock, oauthLogin, type ApiCall, type ApiResponse } from '../test-helpers.ts';
+import { botApi, controlApi, oauthLogin, type ApiCall, type ApiResponse } from '../test-helpers.ts';
 import { countsAsInvalid, InvalidRequestLimit } from './invalid-request-limit.ts';
 import { INVALID_REQUEST_BAN_BODY } from './rest-api.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 /**
  * Discord's invalid-request limit (its Cloudflare ban): 401, 403 and non-shared 429 answers count
@@ -15,8 +16,8 @@ const BAN_MESSAGE =
 
 describe('InvalidRequestLimit', () => {
   it('uses Discord’s numbers: 10,000 per 10 minutes; the 10,000th is answered, the next request is banned', () => {
-    const clock = manualClock();
-    const limit = new InvalidRequestLimit({}, clock.now);
+    const clock = new FakeClock();
+    const limit = new InvalidRequestLimit({}, () => clock.now());
     expect([limit.limit, limit.windowMs]).toEqual([10_000, 600_000]);
     for (let i = 0; i < 9_999; i++) limit.record('t', 403, undefined);
     expect(limit.isBanned('t')).toBe(false);
@@ -31,15 +32,15 @@ describe('InvalidRequestLimit', () => {
     expect([200, 204, 400, 404, 405, 500].some((s) => countsAsInvalid(s, undefined))).toBe(false);
   });
 
-  it('opens its window at the first invalid answer and forgets everything when it ends', () => {
-    const clock = manualClock();
-    const limit = new InvalidRequestLimit({ limit: 2, windowMs: 1_000 }, clock.now);
-    clock.advance(500);
+  it('opens its window at the first invalid answer and forgets everything when it ends', async () => {
+    const clock = new FakeClock();
+    const limit = new InvalidRequestLimit({ limit: 2, windowMs: 1_000 }, () => clock.now());
+    await clock.advance(500);
     limit.record('t', 401, undefined);
-    clock.advance(999);
+    await clock.advance(999);
     limit.record('t', 401, undefined);
     expect(limit.count('t')).toMatchObject({ count: 2, resetAfterMs: 1, banned: true });
-    clock.advance(1);
+    await clock.advance(1);
     expect(limit.count('t')).toEqual({ count: 0, limit: 2, resetAfterMs: 0, banned: false });
   });
 
@@ -52,13 +53,13 @@ describe('InvalidRequestLimit', () => {
 describe('the ban, over HTTP', () => {
   let emu: EmulatorHandle;
   let api: ApiCall;
-  const clock = manualClock();
+  const clock = new FakeClock();
   afterEach(async () => {
     await emu.close();
   });
 
   async function start(limit: number): Promise<void> {
-    emu = await startEmulator({ port: 0, rateLimits: 'off', now: clock.now, invalidRequestLimit: { limit, windowMs: 60_000 } });
+    emu = await startEmulator({ port: 0, rateLimits: 'off', now: () => clock.now(), invalidRequestLimit: { limit, windowMs: 60_000 } });
     api = botApi(emu);
   }
 
@@ -119,9 +120,9 @@ describe('the ban, over HTTP', () => {
   it('lasts until the window ends: banned 1 ms before, served at the edge', async () => {
     await start(1);
     await forbidden();
-    clock.advance(59_999);
+    await clock.advance(59_999);
     expectBan(await api('GET', '/users/@me'));
-    clock.advance(1);
+    await clock.advance(1);
     const served = await api('GET', '/users/@me');
     expect(served.status).toBe(200);
     expect(served.headers.get('via')).toBe('1.1 google');

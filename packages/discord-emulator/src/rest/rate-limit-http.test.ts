@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../server.ts';
-import { botApi, manualClock } from '../test-helpers.ts';
+import { botApi } from '../test-helpers.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 /** Rate-limit headers and 429s over HTTP, per bucket and global, on a manual clock. */
 
@@ -11,8 +12,8 @@ afterEach(async () => {
 });
 
 async function start(options: EmulatorOptions = {}) {
-  const clock = manualClock();
-  emu = await startEmulator({ now: clock.now, ...options });
+  const clock = new FakeClock();
+  emu = await startEmulator({ now: () => clock.now(), ...options });
   return { emu, api: botApi(emu), clock };
 }
 
@@ -34,7 +35,7 @@ describe('rate limits over HTTP', () => {
     const { emu, api, clock } = await start({ seed: { extraGuildNames: ['Second Guild'] } });
     const create = (guildId: string) => api('POST', `/guilds/${guildId}/channels`, { name: 'room', type: 2 });
     for (let i = 0; i < 5; i++) expect((await create(emu.guildId)).status).toBe(201);
-    clock.advance(2_000);
+    await clock.advance(2_000);
     const limited = await create(emu.guildId);
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ message: 'You are being rate limited.', retry_after: 3, global: false });
@@ -48,7 +49,7 @@ describe('rate limits over HTTP', () => {
 
     const other = emu.state.guildIds()[1] ?? '';
     expect((await create(other)).status).toBe(201);
-    clock.advance(3_000);
+    await clock.advance(3_000);
     expect((await create(emu.guildId)).status).toBe(201);
   });
 
@@ -82,7 +83,7 @@ describe('rate limits over HTTP', () => {
     expect(limited.headers.get('x-ratelimit-scope')).toBe('global');
     expect(limited.headers.get('retry-after')).toBe('1');
     expect(emu.state.rateLimitHits.at(-1)).toMatchObject({ scope: 'global', bucket: 'global' });
-    clock.advance(1_000);
+    await clock.advance(1_000);
     expect((await api('GET', `/guilds/${emu.guildId}`)).status).toBe(200);
   });
 

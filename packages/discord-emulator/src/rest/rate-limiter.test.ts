@@ -1,29 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { manualClock } from '../test-helpers.ts';
 import { RateLimiter } from './rate-limiter.ts';
+import { FakeClock } from '@repo/platform/testing';
 
 describe('RateLimiter', () => {
-  it('counts down a fixed window per route and major parameter, then resets', () => {
-    const clock = manualClock(1_000_000);
-    const limiter = new RateLimiter({ mode: 'discord', now: clock.now });
+  it('counts down a fixed window per route and major parameter, then resets', async () => {
+    const clock = new FakeClock({ startMs: 1_000_000 });
+    const limiter = new RateLimiter({ mode: 'discord', now: () => clock.now() });
     const key = 'POST /guilds/:id/channels';
     for (let i = 0; i < 5; i++) {
       const d = limiter.take(key, 'g1', 'token');
       expect(d.limited).toBe(false);
       expect(d.headers['X-RateLimit-Remaining']).toBe(String(4 - i));
     }
-    clock.advance(1_500);
+    await clock.advance(1_500);
     const limited = limiter.take(key, 'g1', 'token');
     expect(limited).toMatchObject({ limited: true, scope: 'user', retryAfterS: 3.5 });
     expect(limited.headers).toMatchObject({ 'Retry-After': '4', 'X-RateLimit-Scope': 'user', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset-After': '3.500' });
     expect(limiter.take(key, 'g2', 'token').limited).toBe(false);
-    clock.advance(3_500);
+    await clock.advance(3_500);
     expect(limiter.take(key, 'g1', 'token').limited).toBe(false);
   });
 
   it('reports Discord headers with fractional reset times and a stable bucket hash', () => {
-    const clock = manualClock(1_700_000_000_123);
-    const limiter = new RateLimiter({ mode: 'discord', now: clock.now });
+    const clock = new FakeClock({ startMs: 1_700_000_000_123 });
+    const limiter = new RateLimiter({ mode: 'discord', now: () => clock.now() });
     const d = limiter.take('GET /guilds/:id/channels', 'g', 't');
     expect(d.headers).toEqual({
       'X-RateLimit-Limit': '50',
@@ -37,8 +37,8 @@ describe('RateLimiter', () => {
   });
 
   it('applies the global limit per token before route buckets', () => {
-    const clock = manualClock();
-    const limiter = new RateLimiter({ mode: 'discord', globalLimitPerSecond: 3, now: clock.now });
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ mode: 'discord', globalLimitPerSecond: 3, now: () => clock.now() });
     for (let i = 0; i < 3; i++) expect(limiter.take(`GET /r${i}`, '', 'a').limited).toBe(false);
     const d = limiter.take('GET /other', '', 'a');
     expect(d).toMatchObject({ limited: true, scope: 'global', bucket: 'global' });
@@ -47,8 +47,8 @@ describe('RateLimiter', () => {
   });
 
   it("'off' disables defaults and the global limit, but keeps explicit overrides", () => {
-    const clock = manualClock();
-    const limiter = new RateLimiter({ mode: 'off', routeLimits: { 'GET /x': { limit: 1, windowMs: 1000 } }, now: clock.now });
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ mode: 'off', routeLimits: { 'GET /x': { limit: 1, windowMs: 1000 } }, now: () => clock.now() });
     for (let i = 0; i < 200; i++) expect(limiter.take('POST /guilds/:id/channels', 'g', 't')).toEqual({ limited: false, headers: {} });
     expect(limiter.take('GET /x', '', 't').limited).toBe(false);
     expect(limiter.take('GET /x', '', 't').limited).toBe(true);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '@repo/platform';
+import { type BackoffPolicy, type Clock, DEFAULT_BACKOFF, backoffCeiling } from '@repo/platform';
 import { AppError } from '../errors.ts';
 
 export const RoomRestoreDefaults = {
@@ -11,9 +11,8 @@ export const RoomRestoreDefaults = {
   waitMs: 10_000,
   /** The 503's Retry-After: a read-back that took longer than waitMs is retrying after a failure. */
   retryAfterSeconds: 5,
-  /** Backoff between failed read-backs (Discord unreachable at start), doubling up to the cap, as REST retries do. */
-  retryBaseMs: 1_000,
-  retryMaxMs: 16_000,
+  /** Backoff between failed read-backs (Discord unreachable at start): the workspace's one schedule, 1 s doubling to 16 s, as REST retries wait. */
+  retryBackoff: DEFAULT_BACKOFF,
 } as const;
 
 export const ROOMS_RESTORING_MESSAGE = 'Rooms are being restored after a restart. Try again in a few seconds.';
@@ -23,8 +22,7 @@ export interface RoomRestoreOptions {
   log: Logger;
   waitMs?: number;
   retryAfterSeconds?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
+  retryBackoff?: BackoffPolicy;
 }
 
 /**
@@ -87,7 +85,7 @@ export class RoomRestore {
         return;
       } catch (error) {
         if (this.#stopped) return;
-        const delayMs = Math.min(this.#o.retryMaxMs, this.#o.retryBaseMs * 2 ** (attempt - 1));
+        const delayMs = backoffCeiling(attempt - 1, this.#o.retryBackoff);
         this.#o.log.error({ err: error, attempt, retryInMs: delayMs }, 'reading the rooms back from Discord failed; requests for rooms wait (503 after a while) until it succeeds');
         await new Promise<void>((resolve) => {
           const cancel = this.#o.clock.setTimeout(resolve, delayMs);

@@ -12,16 +12,23 @@ export default {
     'apps/web/src/server/rooms/invite*.ts',
     // Seats, their undo when Discord or the store fails, closing.
     'apps/web/src/server/rooms/room-service.ts',
+    'apps/web/src/server/rooms/room-creation.ts',
+    'apps/web/src/server/rooms/room-seating.ts',
     // Where a browser may be sent after sign-in.
     'apps/web/src/server/auth/return-to.ts',
     // The /api door: CSRF and Origin; every part's errors → status.
     'apps/web/src/server/http/*.ts',
     'apps/web/src/server/errors.ts',
     // The WebSocket door: Origin on upgrade, frame limits, the upgrade router.
+    'apps/web/src/server/realtime/upgrade-origin.ts',
     'apps/web/src/server/realtime/ws-hooks.ts',
     'apps/web/server/ws-upgrade.ts',
-    // Access at subscribe, slow-consumer and frame limits, heartbeat.
+    // Access at subscribe and its revocation, slow-consumer and frame limits (their defaults in
+    // hub-options.ts), heartbeat.
     'apps/web/src/server/realtime/hub.ts',
+    'apps/web/src/server/realtime/hub-options.ts',
+    'apps/web/src/server/realtime/heartbeat.ts',
+    'apps/web/src/server/realtime/topic-members.ts',
     '!**/*.test.ts',
     '!**/*.d.ts',
   ],

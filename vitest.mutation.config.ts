@@ -16,7 +16,10 @@ export default defineConfig({
       'apps/web/src/server/realtime/*.test.ts',
       'apps/web/src/server/rooms/*.test.ts',
       'apps/web/server/*.test.ts',
+      // RoomService against the emulator: seats, capacity, the undo paths, revocation, read-back.
       'apps/web/test/rooms.test.ts',
+      'apps/web/test/room-*.test.ts',
+      'apps/web/test/revocation.test.ts',
       'apps/web/test/invite*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/redis-*.test.ts'],

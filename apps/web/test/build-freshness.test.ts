@@ -50,7 +50,8 @@ describe('buildState', () => {
     file('packages/discord-gateway/src/client.ts', BUILT_AT_S + 9);
     expect(describeBuildState(state())).toBe(
       'apps/web/dist is older than packages/discord-gateway/src/client.ts ' +
-        '(built 2027-01-15T08:00:00.000Z, source changed 2027-01-15T08:00:09.000Z): run pnpm build (pnpm test does).',
+        '(built 2027-01-15T08:00:00.000Z, source changed 2027-01-15T08:00:09.000Z): run pnpm build (pnpm test does; ' +
+        'pnpm build --force when turbo replays its cache and leaves dist as it was).',
     );
   });
 

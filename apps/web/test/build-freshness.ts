@@ -78,6 +78,11 @@ export function webBuildLayout(repoDir = fileURLToPath(new URL('../../..', impor
   };
 }
 
+/**
+ * Turbo caches the build by content: a source touched but not changed replays the cache, and recent
+ * turbo skips rewriting output files that already match it on disk, so the build's time may not
+ * move on; `--force` rebuilds.
+ */
 export function describeBuildState(state: BuildState): string | null {
   switch (state.kind) {
     case 'fresh':
@@ -87,7 +92,8 @@ export function describeBuildState(state: BuildState): string | null {
     case 'stale':
       return (
         `apps/web/dist is older than ${state.source} (built ${new Date(state.builtAtMs).toISOString()}, ` +
-        `source changed ${new Date(state.sourceMtimeMs).toISOString()}): run pnpm build (pnpm test does).`
+        `source changed ${new Date(state.sourceMtimeMs).toISOString()}): run pnpm build (pnpm test does; ` +
+        'pnpm build --force when turbo replays its cache and leaves dist as it was).'
       );
   }
 }

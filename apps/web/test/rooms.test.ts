@@ -109,10 +109,35 @@ describe('invites', () => {
     expect(await holders()).toEqual(['alice', 'bob', 'carol', 'dave']);
 
     const requestsBefore = await requestCount();
-    await expectAppError(h.rooms.redeem(h.session('erin'), tokenOf(inviteUrl)), 409, /Room full/);
+    await expectAppError(h.rooms.redeem(h.session('erin'), tokenOf(inviteUrl)), 409, /Room full: 4 of 4 players/);
     expect(await holders()).toEqual(['alice', 'bob', 'carol', 'dave']);
     expect(await requestCount()).toBe(requestsBefore);
     expect(h.published.filter((m) => m.event === 'room.updated')).toHaveLength(3);
+  });
+
+  it('takes 16 people in all (players and spectators); the 17th, whatever their link, hears the viewer limit', async () => {
+    const { room, inviteUrl, spectatorUrl } = await h.rooms.create(h.session('alice'), 'Packed');
+    // Spectators touch nothing in Discord, so they need no emulator user of their own.
+    const viewer = (n: number) => ({ ...h.session('frank'), userId: `9${String(n).padStart(17, '0')}`, username: `viewer${n}` });
+    await h.rooms.redeem(h.session('frank'), tokenOf(spectatorUrl));
+    for (let n = 2; n <= 15; n++) await h.rooms.redeem(viewer(n), tokenOf(spectatorUrl));
+    expect((await h.store.get(room.id))!.spectators).toHaveLength(15);
+
+    const error = (promise: Promise<unknown>) => promise.then(() => null, (e: unknown) => e as AppError);
+    const seventeenth = await error(h.rooms.redeem(viewer(16), tokenOf(spectatorUrl)));
+    expect(seventeenth).toMatchObject({ status: 409, options: { reason: 'viewers_full' } });
+    expect(seventeenth?.message).toMatch(/16 of 16/);
+
+    // One player (the host) and every seat but that free: the refusal is still the viewer limit.
+    const requestsBefore = await requestCount();
+    const player = await error(h.rooms.redeem(h.session('bob'), tokenOf(inviteUrl)));
+    expect(player).toMatchObject({ status: 409, options: { reason: 'viewers_full' } });
+    expect(player?.message).not.toMatch(/Room full|players are in/);
+    expect(await requestCount()).toBe(requestsBefore);
+
+    // A spectator already counted takes a seat: the number of people does not grow.
+    await h.rooms.redeem(h.session('frank'), tokenOf(inviteUrl));
+    expect((await h.store.get(room.id))!.players).toHaveLength(2);
   });
 
   it('lets spectators watch without a role and outside the player count', async () => {

@@ -6,7 +6,7 @@ import { MessagePage } from './message-page.tsx';
 import { badge, buttonSecondary, card } from './styles.ts';
 
 /** Every way an invite can fail, each with its own page (R-ROOM2, R-ROOM3). */
-export type InviteFailure = 'expired' | 'invalid' | 'full' | 'closed' | 'other';
+export type InviteFailure = 'expired' | 'invalid' | 'full' | 'viewers_full' | 'closed' | 'other';
 
 /** Which page to show, from the service's stable reason codes (the same from the preview and from redeem). */
 export function inviteFailure(error: { status: number; reason?: string | undefined }): InviteFailure {
@@ -15,6 +15,8 @@ export function inviteFailure(error: { status: number; reason?: string | undefin
       return 'invalid';
     case 'room_full':
       return 'full';
+    case 'viewers_full':
+      return 'viewers_full';
     case 'invite_expired':
       return 'expired';
     case 'room_closed':
@@ -39,6 +41,11 @@ const PAGES: Record<InviteFailure, { eyebrow: string; title: string; body: strin
     eyebrow: 'Room full',
     title: 'Room full',
     body: 'All four seats are taken, and nothing changed in Discord. Ask the host for a spectator link if you want to watch.',
+  },
+  viewers_full: {
+    eyebrow: 'Room full',
+    title: 'This room cannot take anyone else',
+    body: 'The room has as many players and spectators as it can show, and nothing changed in Discord. Try again when someone leaves.',
   },
   closed: {
     eyebrow: 'Room closed',
@@ -67,7 +74,7 @@ export function InviteFailurePage({ failure, message, onRetry }: { failure: Invi
       }
     >
       <p>{page.body || message}</p>
-      {failure === 'full' ? <p className="mt-2 text-sm text-zinc-500">{message}</p> : null}
+      {failure === 'full' || failure === 'viewers_full' ? <p className="mt-2 text-sm text-zinc-400">{message}</p> : null}
     </MessagePage>
   );
 }

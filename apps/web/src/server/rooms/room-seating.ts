@@ -35,13 +35,7 @@ export class RoomSeating {
 
     const result = await this.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), LIMITS);
     if (result === 'missing') throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
-    if (result === 'full') {
-      throw new AppError(
-        'conflict',
-        claims.kind === 'player' ? `Room full: ${ROOM_PLAYER_LIMIT} of ${ROOM_PLAYER_LIMIT} players are in.` : 'This room has as many viewers as it can take.',
-        { reason: 'room_full' },
-      );
-    }
+    if (result === 'full') throw await this.#refusal(room.id, claims.kind);
     if (claims.kind === 'player' && result === 'added') {
       try {
         await this.discord.addPlayer(session.userId, room.roleId);
@@ -58,6 +52,22 @@ export class RoomSeating {
     await this.events.updated(updated);
     await this.events.lobbies(updated);
     return updated;
+  }
+
+  /**
+   * Names the limit that refused the seat, not the link's kind: a player link can meet the viewer
+   * limit (16 people, players and spectators together) with seats still free. The store answers
+   * only "full", so the room is read again; the players' limit is the one it checks first.
+   */
+  async #refusal(roomId: string, kind: 'player' | 'spectator'): Promise<AppError> {
+    const now = await this.store.get(roomId);
+    if (!now) return new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
+    if (kind === 'player' && now.players.length >= ROOM_PLAYER_LIMIT) {
+      return new AppError('conflict', `Room full: ${ROOM_PLAYER_LIMIT} of ${ROOM_PLAYER_LIMIT} players are in.`, { reason: 'room_full' });
+    }
+    return new AppError('conflict', `This room has as many people as it can take: ${ROOM_VIEWER_LIMIT} of ${ROOM_VIEWER_LIMIT} players and spectators.`, {
+      reason: 'viewers_full',
+    });
   }
 
   /**

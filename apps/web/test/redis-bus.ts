@@ -1,8 +1,10 @@
 import { type Clock, systemClock } from '@repo/platform';
+import type { Redis } from 'ioredis';
 import { afterEach, beforeEach } from 'vitest';
-import { currentFence, StaleGatewayHolderError } from '../src/server/gateway-ownership/gateway-fence.ts';
+import { gatewayFenceGuard } from '../src/server/gateway-ownership/gateway-fence.ts';
 import { RedisEventBus } from '../src/server/realtime/redis-event-bus.ts';
 import { RedisOrderedChannel, type RedisChannelTuning } from '../src/server/realtime/redis-ordered-channel.ts';
+import { BUS_LUA_PRELUDE, messageBody } from '../src/server/redis/bus-lua.ts';
 import { RedisTestSpace, silentLog } from './cluster/redis.ts';
 
 export interface RedisBusOptions {
@@ -22,9 +24,18 @@ export async function redisBus(space: RedisTestSpace, name: string, options: Red
   const subscriber = await space.connect(`${name}-sub`);
   const { sharded, clock = systemClock, tuning, retainedTopics } = options;
   const channel = new RedisOrderedChannel({ redis, subscriber, keys: space.keys, log: silentLog, clock, sharded, tuning });
-  const guard = { current: currentFence, refused: (token: number) => new StaleGatewayHolderError(token) };
-  const bus = new RedisEventBus({ redis, channel, keys: space.keys, log: silentLog, origin: name, guard, retainedTopics });
+  const bus = new RedisEventBus({ redis, channel, keys: space.keys, log: silentLog, origin: name, guard: gatewayFenceGuard, retainedTopics });
   return { redis, subscriber, channel, bus };
+}
+
+/**
+ * Writes a message straight onto a test space's channel at its next position, as any writer's
+ * script does, whatever its topic, event and payload: what an older or broken writer could leave there.
+ */
+export async function emitRaw(redis: Redis, space: RedisTestSpace, sharded: boolean, message: { topic: string; event: string; payload: unknown }): Promise<void> {
+  const { keys } = space;
+  const script = `${BUS_LUA_PRELUDE}\nreturn emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 'null', ARGV[3], ARGV[4])`;
+  await redis.eval(script, 2, keys.busPosition, keys.busLog, keys.busChannel, sharded ? '1' : '0', messageBody('raw', undefined, message.topic, message.event, message.payload), '100');
 }
 
 /**

@@ -10,7 +10,7 @@ import { ALL_TOPIC } from '../realtime/event-bus.ts';
 import { RedisEventBus } from '../realtime/redis-event-bus.ts';
 import { RedisOrderedChannel } from '../realtime/redis-ordered-channel.ts';
 import { RedisRoomStore } from '../rooms/redis-room-store.ts';
-import { currentFence, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
+import { gatewayFenceGuard } from '../gateway-ownership/gateway-fence.ts';
 import { RedisGatewayOwnership } from '../gateway-ownership/redis-gateway-ownership.ts';
 import { GATEWAY_STATUS_EVENT, type Infrastructure } from './infrastructure.ts';
 import { closeRedis, openRedis, redisMajorVersion } from '../redis/redis-client.ts';
@@ -50,13 +50,11 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
   const sharded = (await redisMajorVersion(redis)) >= 7;
 
   const channel = new RedisOrderedChannel({ redis, subscriber, keys, log: internal, clock, sharded });
-  // Gateway fencing as the bus's publish guard: a publish made while handling a Gateway event carries its fence to Redis.
-  const guard = { current: currentFence, refused: (token: number) => new StaleGatewayHolderError(token) };
-  const bus = new RedisEventBus({ redis, channel, keys, log: internal, origin: instanceId, guard, retainedTopics: [ALL_TOPIC] });
+  const bus = new RedisEventBus({ redis, channel, keys, log: internal, origin: instanceId, guard: gatewayFenceGuard, retainedTopics: [ALL_TOPIC] });
   // Built before the channel starts: the voice view loads the hash at the channel's baseline.
   const status = {
     publish: (payload: GatewayStatusPayload) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...payload }),
-    lastPublished: () => bus.retained(ALL_TOPIC, GATEWAY_STATUS_EVENT) as GatewayStatusPayload | undefined,
+    lastPublished: () => bus.retained(ALL_TOPIC, GATEWAY_STATUS_EVENT),
   };
   const gateway = new RedisGatewayOwnership({ redis, keys, instanceId, sharded, logLength: channel.logLength, voiceFeed: channel, status, clock, log: gatewayInit, internalLog: internal });
   await channel.start();

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PublishGuard } from '../realtime/redis-event-bus.ts';
 
 /**
  * What a publish caused by a Gateway event carries to Redis, so the publish script can refuse it
@@ -44,3 +45,9 @@ export class StaleGatewayHolderError extends Error {
     this.name = 'StaleGatewayHolderError';
   }
 }
+
+/** Gateway fencing as the Redis bus's publish guard: a publish made while handling a Gateway event carries its fence to Redis. */
+export const gatewayFenceGuard = {
+  current: currentFence,
+  refused: (token: number) => new StaleGatewayHolderError(token),
+} satisfies PublishGuard;

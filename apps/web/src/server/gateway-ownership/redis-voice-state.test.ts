@@ -1,11 +1,13 @@
 import type { GatewayDomainEvent, CachedVoiceState } from '@repo/discord-gateway';
+import { type Logger } from '@repo/platform';
+import { recordingLogger } from '@repo/platform/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { voiceMember } from '@repo/protocol/testing';
-import { redisBusPerTest } from '../../../test/redis-bus.ts';
+import { emitRaw, redisBusPerTest } from '../../../test/redis-bus.ts';
 import { roomTopic } from '../rooms/room-events.ts';
 import { runFenced, StaleGatewayHolderError } from './gateway-fence.ts';
-import { RedisVoiceStateWriter, RedisVoiceView } from './redis-voice-state.ts';
+import { RedisVoiceStateWriter, RedisVoiceView, VOICE_TOPIC } from './redis-voice-state.ts';
 
 const available = await redisAvailable();
 const guildId = 'g1';
@@ -42,9 +44,9 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
   let space: RedisTestSpace;
   beforeEach(() => (space = redisSpace.space()));
 
-  async function instance(name: string) {
+  async function instance(name: string, log: Logger = silentLog) {
     const { redis, channel, bus } = await redisSpace.instance(name, { sharded: true });
-    const view = RedisVoiceView.attach(channel, redis, space.keys, silentLog);
+    const view = RedisVoiceView.attach(channel, redis, space.keys, log);
     await channel.start();
     return { redis, bus, view, writer: new RedisVoiceStateWriter(redis, space.keys, name, true, 1_000) };
   }
@@ -124,6 +126,41 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     // Nobody in voice is a snapshot too: the guild is seeded, empty.
     await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', []));
     expect(await holder.writer.takeoverSeed(0)).toEqual(new Map([[guildId, []]]));
+  });
+
+  it('drops a voice message that is not one (logged), applies the changes around it, and takes a look-alike with a field too many', async () => {
+    const holder = await instance('holder');
+    const log = recordingLogger();
+    const standby = await instance('standby', log);
+    await holder.redis.set(space.keys.gatewayLease, 'holder|3');
+    const fence = (sequence: number) => ({ token: 3, sessionId: 's', sequence, index: 0, publishes: 0 });
+    const barrier = () => standby.bus.currentSeq(roomTopic('voiceroom1'));
+    const dropped = () => log.lines.filter((l) => l.level === 'error' && l.msg === 'malformed voice state message on the event bus ignored').length;
+
+    await runFenced(fence(1), () => holder.writer.record(joined(member('u1', 'c1'), 1))!);
+    // What an older or broken writer could leave on the voice topic, each at its own position.
+    const malformed = [
+      { op: 'set', member: { userId: 'half' } },
+      { op: 'del', guildId },
+      { op: 'del', guildId, userId: 7 },
+      { op: 'reset', guildId, sessionId: null, members: 'everyone' },
+      { op: 'reset', guildId, sessionId: null, members: [{ userId: 'u1' }] },
+      { op: 'move', guildId, userId: 'u1', channelId: 'c2' },
+      {},
+    ];
+    for (const payload of malformed) await emitRaw(holder.redis, space, true, { topic: VOICE_TOPIC, event: 'raw', payload });
+    await runFenced(fence(2), () => holder.writer.record(joined(member('u2', 'c1'), 2))!);
+    await barrier();
+    expect(standby.view.guildIds()).toEqual([guildId]);
+    expect([...standby.view.membersIn(guildId, 'c1').keys()].sort()).toEqual(['u1', 'u2']);
+    expect(standby.view.voiceStateOf(guildId, 'u1')).toEqual(member('u1', 'c1'));
+    expect(dropped()).toBe(malformed.length);
+
+    await emitRaw(holder.redis, space, true, { topic: VOICE_TOPIC, event: 'del', payload: { op: 'del', guildId, userId: 'u1', reason: 'extra' } });
+    await barrier();
+    expect(standby.view.channelOf(guildId, 'u1')).toBeNull();
+    expect([...standby.view.membersIn(guildId, 'c1').keys()]).toEqual(['u2']);
+    expect(dropped()).toBe(malformed.length);
   });
 
   it('refuses the writes of a holder whose lease is gone', async () => {

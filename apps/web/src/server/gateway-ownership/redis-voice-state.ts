@@ -1,6 +1,6 @@
 import type { CachedChannel, GatewayDomainEvent, MemberProfile, CachedVoiceState, VoiceStateView } from '@repo/discord-gateway';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { Logger } from '@repo/platform';
 import { z } from 'zod';
 import { BUS_LUA_PRELUDE, type FenceVerdict, fenceArgs, messageBody } from '../redis/bus-lua.ts';
 import { currentFence, StaleGatewayHolderError } from './gateway-fence.ts';
@@ -49,11 +49,6 @@ return 'ok'
 
 const LOAD_LUA = `return {redis.call('GET', KEYS[1]) or '0', redis.call('HGETALL', KEYS[2])}`;
 
-type VoiceOp =
-  | { op: 'set'; member: CachedVoiceState }
-  | { op: 'del'; guildId: string; userId: string }
-  | { op: 'reset'; guildId: string; sessionId: string | null; members: CachedVoiceState[] };
-
 /** KEYS: 1 stored Gateway session, 2 voice session (guild → session), 3 voice hash, 4 replay marker, 5 undo. */
 const TAKEOVER_LUA = `return {redis.call('GET', KEYS[1]) or '', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('GET', KEYS[4]) or '', redis.call('GET', KEYS[5]) or ''}`;
 
@@ -99,6 +94,21 @@ function voiceHashMembers(flat: readonly string[], unreadable: (userId: string) 
 }
 
 const MEMBER_FIELDS = Object.keys(StoredVoiceMember.shape) as Array<keyof CachedVoiceState>;
+
+type VoiceOp =
+  | { op: 'set'; member: CachedVoiceState }
+  | { op: 'del'; guildId: string; userId: string }
+  | { op: 'reset'; guildId: string; sessionId: string | null; members: CachedVoiceState[] };
+
+/**
+ * A voice message's payload as the view reads it off the bus: checked, not trusted, since anything
+ * that can write to the channel (an older instance mid-deploy, a broken writer) reaches every view.
+ */
+const VoiceOp = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('set'), member: StoredVoiceMember }),
+  z.object({ op: z.literal('del'), guildId: z.string(), userId: z.string() }),
+  z.object({ op: z.literal('reset'), guildId: z.string(), sessionId: nullableString, members: z.array(StoredVoiceMember) }),
+]) satisfies z.ZodType<VoiceOp>;
 
 /** A domain event carries the member plus event metadata; the copy keeps the member only. */
 export function voiceMemberOf(source: CachedVoiceState): CachedVoiceState {
@@ -295,7 +305,14 @@ export class RedisVoiceView implements VoiceStateView {
 
   #apply(message: VoiceFeedMessage): void {
     if (message.g <= this.#loadedAt) return;
-    const op = message.p as unknown as VoiceOp;
+    const parsed = VoiceOp.safeParse(message.p);
+    if (!parsed.success) {
+      // Dropped like any malformed bus message: the view misses that one change until the hash is
+      // next loaded (a resync), which beats applying half a member or wiping a guild.
+      this.log.error({ position: message.g, issue: parsed.error.issues[0]?.message }, 'malformed voice state message on the event bus ignored');
+      return;
+    }
+    const op = parsed.data;
     if (op.op === 'set') this.#set(op.member);
     else if (op.op === 'del') this.#delete(op.guildId, op.userId);
     else {

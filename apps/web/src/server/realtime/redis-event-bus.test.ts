@@ -5,9 +5,8 @@ import { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type RedisTestSpace, TEST_REDIS_URL, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { voiceMember } from '@repo/protocol/testing';
-import { redisBusPerTest } from '../../../test/redis-bus.ts';
+import { emitRaw, redisBusPerTest } from '../../../test/redis-bus.ts';
 import { runFenced, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
-import { BUS_LUA_PRELUDE, messageBody } from '../redis/bus-lua.ts';
 import { roomTopic } from '../rooms/room-events.ts';
 import { ALL_TOPIC, type BusMessage, type Revocation, userTopic } from './event-bus.ts';
 import { type Connection, Hub } from './hub.ts';
@@ -70,13 +69,6 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
     });
     await channel.start();
     return { bus, channel, redis, received, revocations, stream, subscriberId };
-  }
-
-  /** Writes a message straight onto the channel at its next position, as any writer's script does, whatever its event and payload. */
-  async function emitRaw(redis: Redis, topic: string, event: string, payload: unknown): Promise<void> {
-    const { keys } = space;
-    const script = `${BUS_LUA_PRELUDE}\nreturn emit(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 'null', ARGV[3], ARGV[4])`;
-    await redis.eval(script, 2, keys.busPosition, keys.busLog, keys.busChannel, sharded ? '1' : '0', messageBody('raw', undefined, topic, event, payload), '100');
   }
 
   it('delivers every message to every instance exactly once, with contiguous room seqs from 1', async () => {
@@ -320,10 +312,10 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
     const room = roomTopic('checkroom1');
     await a.bus.publish(room, 'voice.joined', joined('checkroom1', 'before'));
     // What an older or broken writer could leave on the channel, each at its own position.
-    await emitRaw(a.redis, room, 'voice.joined', { roomId: 'checkroom1', member: { userId: 'half' } });
-    await emitRaw(a.redis, room, 'voice.left', { roomId: 'checkroom1', userId: 'early', receivedAt: -1 });
-    await emitRaw(a.redis, room, 'voice.moved', { roomId: 'checkroom1', userId: 'moved' });
-    await emitRaw(a.redis, room, 'room.snapshot', { roomId: 'checkroom1' });
+    await emitRaw(a.redis, space, sharded, { topic: room, event: 'voice.joined', payload: { roomId: 'checkroom1', member: { userId: 'half' } } });
+    await emitRaw(a.redis, space, sharded, { topic: room, event: 'voice.left', payload: { roomId: 'checkroom1', userId: 'early', receivedAt: -1 } });
+    await emitRaw(a.redis, space, sharded, { topic: room, event: 'voice.moved', payload: { roomId: 'checkroom1', userId: 'moved' } });
+    await emitRaw(a.redis, space, sharded, { topic: room, event: 'room.snapshot', payload: { roomId: 'checkroom1' } });
     await a.bus.publish(room, 'voice.left', left('checkroom1', 'after'));
     for (const node of [a, b]) {
       await waitFor(() => node.received.length === 2, 'the two readable events');
@@ -332,7 +324,7 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
       expect(node.channel.position).toBe(6);
     }
     // A look-alike of a well-formed payload goes through, extra fields left behind.
-    await emitRaw(a.redis, room, 'voice.left', { roomId: 'checkroom1', userId: 'extra', receivedAt: 0, secret: 'x' });
+    await emitRaw(a.redis, space, sharded, { topic: room, event: 'voice.left', payload: { roomId: 'checkroom1', userId: 'extra', receivedAt: 0, secret: 'x' } });
     await waitFor(() => b.received.length === 3, 'the look-alike');
     expect(b.received[2]).toEqual({ topic: room, event: 'voice.left', payload: { roomId: 'checkroom1', userId: 'extra', receivedAt: 0 }, seq: null });
   });

@@ -16,7 +16,7 @@ export const sessionStartLimitSchema = z.object({
 
 const gatewayBotSchema = z.object({ session_start_limit: sessionStartLimitSchema });
 
-export interface SessionStartLimit {
+export interface IdentifyBudgetReading {
   total: number;
   remaining: number;
   /** Milliseconds until `remaining` is back to `total`, as of `readAt`. */
@@ -46,7 +46,7 @@ export class GatewayInformationError extends Error {
  */
 export class IdentifyBudget {
   readonly #o: IdentifyBudgetOptions;
-  #last: SessionStartLimit | null = null;
+  #last: IdentifyBudgetReading | null = null;
   #blockedUntil: number | null = null;
 
   constructor(options: IdentifyBudgetOptions) {
@@ -54,7 +54,7 @@ export class IdentifyBudget {
   }
 
   /** The last reading, with our own identifies since subtracted (a live object: read, don't keep). */
-  get last(): Readonly<SessionStartLimit> | null {
+  get last(): Readonly<IdentifyBudgetReading> | null {
     return this.#last;
   }
 
@@ -64,7 +64,7 @@ export class IdentifyBudget {
   }
 
   /** Takes a fresh reading (e.g. from the manager's own GET /gateway/bot) into account. */
-  note(raw: unknown): SessionStartLimit {
+  note(raw: unknown): IdentifyBudgetReading {
     const parsed = gatewayBotSchema.safeParse(raw);
     if (!parsed.success) throw new GatewayInformationError(`GET /gateway/bot answered without a valid session_start_limit: ${parsed.error.issues[0]?.message ?? 'unknown shape'}`);
     const limit = parsed.data.session_start_limit;

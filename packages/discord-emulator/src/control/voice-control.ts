@@ -1,5 +1,5 @@
 import { PermissionFlagsBits, type APIVoiceState } from 'discord-api-types/v10';
-import { DiscordApiError } from '../errors.ts';
+import { EmulatorApiError } from '../errors.ts';
 import { isVoiceType } from '../payloads.ts';
 import { has } from '../permissions.ts';
 import type { EmulatorState, VoicePatch } from '../state.ts';
@@ -85,7 +85,7 @@ function lookupChannel(state: EmulatorState, channelId: string) {
   try {
     return state.channel(channelId);
   } catch (error) {
-    if (error instanceof DiscordApiError) throw new ControlError(400, `unknown channel ${channelId}`);
+    if (error instanceof EmulatorApiError) throw new ControlError(400, `unknown channel ${channelId}`);
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { PermissionFlagsBits, type APIOverwrite } from 'discord-api-types/v10';
-import { DiscordApiError, missingAccess, missingPermissions } from '../errors.ts';
+import { EmulatorApiError, missingAccess, missingPermissions } from '../errors.ts';
 import { ALL_PERMISSIONS, has } from '../permissions.ts';
 import type { EmulatorState } from '../state.ts';
 
@@ -35,7 +35,7 @@ export function requireGrantableOverwrites(state: EmulatorState, guildId: string
 /** A bot manages only roles strictly below its highest role, and never managed roles or @everyone. */
 export function requireManageableRole(state: EmulatorState, guildId: string, roleId: string, { allowEveryone = false } = {}): void {
   const role = state.role(guildId, roleId);
-  if (role.id === guildId && !allowEveryone) throw new DiscordApiError(400, 50028, 'Invalid Role');
+  if (role.id === guildId && !allowEveryone) throw new EmulatorApiError(400, 50028, 'Invalid Role');
   if (role.managed) throw missingPermissions();
   if (role.id !== guildId && role.position >= state.highestRolePosition(guildId, state.botUser().id)) throw missingPermissions();
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DiscordApiError, invalidJson, methodNotAllowed, notFound, unauthorized } from '../errors.ts';
+import { EmulatorApiError, invalidJson, methodNotAllowed, notFound, unauthorized } from '../errors.ts';
 import type { RestFault, RestFaults, StatusFault } from '../faults.ts';
 import type { SessionStartLimit } from '../gateway/session-start-limit.ts';
 import { parseJsonKeepingBigIntegers } from '../http/json-body.ts';
@@ -142,7 +142,7 @@ export class RestApi {
       });
       send(result.status, result.body, headers);
     } catch (error) {
-      if (error instanceof DiscordApiError) {
+      if (error instanceof EmulatorApiError) {
         send(error.status, error.body(), headers);
         return;
       }

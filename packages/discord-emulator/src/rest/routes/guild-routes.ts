@@ -1,5 +1,5 @@
 import type { APIGuild, APIRole } from 'discord-api-types/v10';
-import { DiscordApiError, unknownGuild } from '../../errors.ts';
+import { EmulatorApiError, unknownGuild } from '../../errors.ts';
 import { Perm, requireGrantable, requireGuildPermission, requireManageableRole } from '../bot-access.ts';
 import { route } from '../route-table.ts';
 import { roleSchema } from '../schemas.ts';
@@ -64,7 +64,7 @@ export const guildRoutes = [
       requireManageableRole(state, params.guildId, params.roleId, { allowEveryone: true });
       if (input.permissions != null) requireGrantable(state, params.guildId, input.permissions);
       if (params.roleId === params.guildId && input.name != null) {
-        throw new DiscordApiError(400, 50028, 'Invalid Role');
+        throw new EmulatorApiError(400, 50028, 'Invalid Role');
       }
       const role = state.updateRole(params.guildId, params.roleId, {
         ...(input.name != null ? { name: input.name } : {}),

@@ -1,4 +1,4 @@
-import { DiscordApiError, missingPermissions, notInVoice, unknownChannel } from '../../errors.ts';
+import { EmulatorApiError, missingPermissions, notInVoice, unknownChannel } from '../../errors.ts';
 import { isVoiceType } from '../../payloads.ts';
 import type { EmulatorState, MemberPatch } from '../../state.ts';
 import { Perm, requireChannelPermission, requireGuildPermission, requireManageableRole } from '../bot-access.ts';
@@ -8,9 +8,9 @@ import { parseBody } from '../validation.ts';
 
 /** Guild members: list, fetch, add with an OAuth token, modify (incl. voice moves), kick, role add/remove, voice states. */
 
-const invalidOAuthToken = () => new DiscordApiError(403, 50025, 'Invalid OAuth2 access token');
-const unknownVoiceState = () => new DiscordApiError(404, 10065, 'Unknown Voice State');
-const wrongChannelType = () => new DiscordApiError(400, 50024, 'Cannot execute action on this channel type');
+const invalidOAuthToken = () => new EmulatorApiError(403, 50025, 'Invalid OAuth2 access token');
+const unknownVoiceState = () => new EmulatorApiError(404, 10065, 'Unknown Voice State');
+const wrongChannelType = () => new EmulatorApiError(400, 50024, 'Cannot execute action on this channel type');
 
 /** Roles being added or removed must sit below the bot's highest role; untouched ones may be anything. */
 function requireRoleChangesAllowed(state: EmulatorState, guildId: string, current: readonly string[], next: readonly string[]): void {

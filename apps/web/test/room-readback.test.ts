@@ -204,6 +204,47 @@ describe('a restart with an empty store', () => {
     expect((await h.discordState()).roles.some((r) => r.id === role.id)).toBe(false);
   });
 
+  it('a room another instance closes while this one reads Discord stays closed: the store is read first, and its tombstone refuses the room', async () => {
+    const store = new MemoryRoomStore(() => h.clock.now());
+    const other = h.restart(store);
+    const created = await gameNight(other);
+    const rooms = h.restart(store);
+    const reads: string[] = [];
+    // Discord's listing still shows the room; the other instance's close lands right after it.
+    const discord = new Proxy(h.roomDiscord, {
+      get(target, name) {
+        if (name === 'listGuild') {
+          return async () => {
+            reads.push('discord');
+            const listing = await target.listGuild();
+            await other.closeFor(created.room.id, 'closed');
+            return listing;
+          };
+        }
+        const value: unknown = Reflect.get(target, name);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const service = {
+      guildId: rooms.guildId,
+      list: async () => {
+        reads.push('store');
+        return rooms.list();
+      },
+      closeFor: rooms.closeFor.bind(rooms),
+      closeUnstored: rooms.closeUnstored.bind(rooms),
+      adopt: rooms.adopt.bind(rooms),
+    };
+    const result = await reconcileRooms({ rooms: service, discord, clock: h.clock, log });
+    expect(reads).toEqual(['store', 'discord']);
+    expect(result.restored).toEqual([]);
+    expect(await store.get(created.room.id)).toBeNull();
+    expect(await store.closedAt(created.room.id)).toBe(h.clock.now());
+    const discordNow = await h.discordState();
+    expect(discordNow.roles.some((r) => r.id === created.room.roleId)).toBe(false);
+    expect(discordNow.channels.some((c) => c.id === created.room.channelId)).toBe(false);
+  });
+
   it.runIf(redisUp)('fills an empty Redis store (a flushed Redis) from Discord, and a kept one keeps its rooms as they were', async () => {
     const space = new RedisTestSpace();
     try {

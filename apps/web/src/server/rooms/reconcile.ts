@@ -57,6 +57,10 @@ export interface ReconcileResult {
 export async function reconcileRooms(options: ReconcileOptions): Promise<ReconcileResult> {
   const { rooms, discord, clock, log } = options;
   const graceMs = options.halfMadeGraceMs ?? 0;
+  // The store before Discord: a room closed between the two reads is then one the store still had
+  // (closing it again is harmless), never one Discord showed and the store lacked, which would be
+  // restored as a ghost (the store's tombstone refuses that insert too, with several instances).
+  const stored = await rooms.list();
   const listing = await discord.listGuild();
   const read = readRoomsFromDiscord(listing);
   const now = clock.now();
@@ -72,7 +76,6 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
   };
 
   const inDiscord = new Map(read.rooms.map((r) => [r.channelId, r]));
-  const stored = await rooms.list();
   const storedChannels = new Set(stored.map((r) => r.channelId));
   const storedRoles = new Set(stored.map((r) => r.roleId));
   const gone = new Set<string>();

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { Profile, Room } from './room.ts';
-import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomExistsError, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
+import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomClosedError, RoomExistsError, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
 
 /*
  * Layout (all under the guild's hash tag, see redis-keys.ts):
@@ -47,10 +47,12 @@ return out
 `;
 
 const INSERT_LUA = `
--- ARGV: 1 base, 2 id, 3 channel id, 4 JSON {f: [field, value, …], p: players, s: spectators, r: [user, profile JSON, …], u: members}
+-- ARGV: 1 base, 2 id, 3 channel id, 4 JSON {f: [field, value, …], p: players, s: spectators, r: [user, profile JSON, …], u: members}, 5 oldest closing time still kept
 local base, id = ARGV[1], ARGV[2]
 local key = base .. 'room:' .. id
 if redis.call('EXISTS', key) == 1 then return 0 end
+local closed = redis.call('GET', base .. 'closed:' .. id)
+if closed and tonumber(closed) >= tonumber(ARGV[5]) then return -1 end
 local room = cjson.decode(ARGV[4])
 redis.call('HSET', key, unpack(room.f))
 if #room.p > 0 then redis.call('RPUSH', key .. ':players', unpack(room.p)) end
@@ -168,8 +170,10 @@ export class RedisRoomStore implements RoomStore {
       room.id,
       room.channelId,
       JSON.stringify({ f: roomFields(room), p: room.players, s: room.spectators, r: profiles, u: members }),
+      String(this.now() - TOMBSTONE_TTL_MS),
     );
     if (inserted === 0) throw new RoomExistsError(room.id);
+    if (inserted === -1) throw new RoomClosedError(room.id);
   }
 
   async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult> {

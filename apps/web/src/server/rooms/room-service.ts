@@ -19,7 +19,7 @@ import type { RoomDiscord } from './room-discord.ts';
 import { RoomEvents, roomTopic } from './room-events.ts';
 import type { RoomRestore } from './room-restore.ts';
 import { RoomSeating } from './room-seating.ts';
-import { RoomExistsError, type RoomStore } from './room-store.ts';
+import { RoomClosedError, RoomExistsError, type RoomStore } from './room-store.ts';
 import { RoomViews } from './room-views.ts';
 
 export { CREATE_DEDUPE_WINDOW_MS, type CreatedRoom, newRoomId } from './room-creation.ts';
@@ -293,13 +293,19 @@ export class RoomService {
   /**
    * Takes in a room read back from Discord at start, stored as found. When its host changed hands
    * while the app was down, the former host loses the room and everyone is told, as a live change
-   * would tell them. False when the store already had it (another instance got there first).
+   * would tell them. False when the store already had it (another instance got there first) or it was closed
+   * meanwhile (its tombstone refuses it).
    */
   async adopt(room: Room, formerHosts: readonly string[]): Promise<boolean> {
     try {
       await this.#store.insert(room);
     } catch (error) {
       if (error instanceof RoomExistsError) return false;
+      if (error instanceof RoomClosedError) {
+        // Closed by another instance while this one read Discord; that instance removes its role and channel.
+        this.#log.info({ roomId: room.id }, 'room read back from Discord was closed meanwhile; not restored');
+        return false;
+      }
       throw error;
     }
     if (formerHosts.length === 0) return true;

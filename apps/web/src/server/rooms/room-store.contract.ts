@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Room } from './room.ts';
-import { RoomExistsError, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
+import { RoomClosedError, RoomExistsError, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
 
 /**
  * What every RoomStore promises (memory and Redis run the same tests). `open` gives stores over
@@ -121,6 +121,30 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.get(a.id)).toEqual(a);
         expect(await store.findByChannel('299999999999999999')).toBeNull();
         expect(await store.listForUser('someone')).toEqual([]);
+      }));
+
+    it("a closed room's id cannot be inserted again while its tombstone is kept, writing nothing", () =>
+      withStore(async (store) => {
+        const a = room({ players: ['creator', 'p1'], profiles: { creator: profile('creator'), p1: profile('p1') } });
+        await store.insert(a);
+        const closedAt = now;
+        await store.delete(a.id, closedAt);
+        // Another instance's read-back saw the room in Discord before this close reached it.
+        await expect(store.insert(a)).rejects.toEqual(new RoomClosedError(a.id));
+        expect(await store.get(a.id)).toBeNull();
+        expect(await store.findByChannel(a.channelId)).toBeNull();
+        expect(await store.listForUser('p1')).toEqual([]);
+        expect(await store.count()).toBe(0);
+        // A room closed but never stored here (closed at start) leaves the same tombstone.
+        const b = room();
+        await store.delete(b.id, now);
+        await expect(store.insert(b)).rejects.toEqual(new RoomClosedError(b.id));
+        // The last moment the tombstone is kept, it still refuses; once it has expired the id is free.
+        now = closedAt + TOMBSTONE_TTL_MS;
+        await expect(store.insert(a)).rejects.toEqual(new RoomClosedError(a.id));
+        now += 1;
+        await store.insert(a);
+        expect(await store.get(a.id)).toEqual(a);
       }));
 
     it('seats players up to the limit and viewers up to theirs, and says why not otherwise', () =>

@@ -29,6 +29,7 @@ export interface RoomStore {
   count(): Promise<number>;
   /** Rooms where the user is creator, player or spectator. */
   listForUser(userId: string): Promise<Room[]>;
+  /** Refuses an id already held (RoomExistsError) or closed within the tombstone's day (RoomClosedError). */
   insert(room: Room): Promise<void>;
   /** Adds the user if there is room (players and viewers limits), atomically. */
   addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult>;
@@ -47,6 +48,18 @@ export class RoomExistsError extends Error {
   override readonly name = 'RoomExistsError';
   constructor(readonly roomId: string) {
     super(`room ${roomId} already exists`);
+  }
+}
+
+/**
+ * insert() of a room id whose tombstone is still kept: nothing was written. Another instance closed
+ * the room while this one was reading it back from Discord (whose listing still showed it); a
+ * closed room never comes back under its id.
+ */
+export class RoomClosedError extends Error {
+  override readonly name = 'RoomClosedError';
+  constructor(readonly roomId: string) {
+    super(`room ${roomId} was closed`);
   }
 }
 
@@ -102,6 +115,8 @@ export class MemoryRoomStore implements RoomStore {
 
   async insert(room: Room): Promise<void> {
     if (this.#rooms.has(room.id)) throw new RoomExistsError(room.id);
+    this.#sweepTombstones();
+    if (this.#tombstones.has(room.id)) throw new RoomClosedError(room.id);
     const stored = frozen(room);
     this.#rooms.set(room.id, stored);
     this.#byChannel.set(room.channelId, room.id);

@@ -47,17 +47,25 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
     await closeRedis(redis);
     throw error;
   }
-  const sharded = (await redisMajorVersion(redis)) >= 7;
-
-  const channel = new RedisOrderedChannel({ redis, subscriber, keys, log: internal, clock, sharded });
-  const bus = new RedisEventBus({ redis, channel, keys, log: internal, origin: instanceId, guard: gatewayFenceGuard, retainedTopics: [ALL_TOPIC] });
-  // Built before the channel starts: the voice view loads the hash at the channel's baseline.
-  const status = {
-    publish: (payload: GatewayStatusPayload) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...payload }),
-    lastPublished: () => bus.retained(ALL_TOPIC, GATEWAY_STATUS_EVENT),
-  };
-  const gateway = new RedisGatewayOwnership({ redis, keys, instanceId, sharded, logLength: channel.logLength, voiceFeed: channel, status, clock, log: gatewayInit, internalLog: internal });
-  await channel.start();
+  // Both connections are open: a step below that fails (INFO refused, the channel's baseline
+  // unreadable) must close them, or every failed start leaks two connections until the process exits.
+  const { channel, bus, gateway } = await (async () => {
+    const sharded = (await redisMajorVersion(redis)) >= 7;
+    const channel = new RedisOrderedChannel({ redis, subscriber, keys, log: internal, clock, sharded });
+    const bus = new RedisEventBus({ redis, channel, keys, log: internal, origin: instanceId, guard: gatewayFenceGuard, retainedTopics: [ALL_TOPIC] });
+    // Built before the channel starts: the voice view loads the hash at the channel's baseline.
+    const status = {
+      publish: (payload: GatewayStatusPayload) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...payload }),
+      lastPublished: () => bus.retained(ALL_TOPIC, GATEWAY_STATUS_EVENT),
+    };
+    const gateway = new RedisGatewayOwnership({ redis, keys, instanceId, sharded, logLength: channel.logLength, voiceFeed: channel, status, clock, log: gatewayInit, internalLog: internal });
+    await channel.start();
+    return { channel, bus, gateway };
+  })().catch(async (error: unknown) => {
+    await closeRedis(subscriber);
+    await closeRedis(redis);
+    throw error;
+  });
 
   return {
     kind: 'redis',

@@ -83,6 +83,17 @@ describe('startServices', () => {
       expect(await ourRedisClients()).toEqual([]);
     });
 
+    it('closes both Redis connections when the event bus cannot start on them (Redis refuses its baseline read)', async () => {
+      const space = new RedisTestSpace(undefined, 'embedded');
+      cleanups.push(() => space.cleanup());
+      // The bus epoch is a string; a list under its name makes Redis answer WRONGTYPE after both connections are open.
+      const admin = await space.connect('poison');
+      await admin.rpush(space.keys.busEpoch, 'not-an-epoch');
+      const config = loadConfig({ NODE_ENV: 'test', EMULATOR_PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: space.prefix });
+      await expect(startServices({ config })).rejects.toThrow(/WRONGTYPE/);
+      expect(await ourRedisClients()).toEqual([]);
+    });
+
     it('stops what the earlier steps started when a later step fails: Discord refusing the bot closes Redis again', async () => {
       const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
       cleanups.push(() => emulator.close());

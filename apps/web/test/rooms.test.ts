@@ -257,6 +257,8 @@ describe('cleanup', () => {
       await h.clock.advance(29_000);
       expect(h.published.some((m) => m.event === 'room.deleted')).toBe(false);
       await h.clock.advance(1_000);
+      // The close makes REST calls to the emulator: wait for their outcome, not for a number of event-loop turns.
+      await h.waitFor(() => h.published.some((m) => m.event === 'room.deleted'), 'the idle close');
       expect(h.published.some((m) => m.event === 'room.deleted' && m.payload.reason === 'idle')).toBe(true);
       expect((await h.discordState()).channels.some((c) => c.id === room.channelId)).toBe(false);
     } finally {

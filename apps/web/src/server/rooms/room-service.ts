@@ -4,6 +4,7 @@
 // Discord side (room-discord.ts, placement, capacity), invites, the idle cleanup, the Gateway
 // router and the read-back after a restart (reconcile.ts, room-restore.ts). specs/rooms-api.md.
 import type { VoiceJoinedEvent, VoiceLeftEvent, VoiceStateView, VoiceUpdatedEvent } from '@repo/discord-gateway';
+import { DiscordApiError, DiscordErrorCodes } from '@repo/discord-rest';
 import type { Clock } from '@repo/platform';
 import type { RoomDeletedReason, RoomListing, RoomSnapshot, VoiceAction } from '@repo/protocol';
 import type { Logger } from 'pino';
@@ -111,7 +112,12 @@ export class RoomService {
 
   /** Redeems an invite (R-ROOM3), verified on every use (room-seating.ts). */
   async redeem(session: Session, token: string): Promise<Room> {
-    return this.#seating.redeem(session, await this.openInvite(token));
+    const target = await this.openInvite(token);
+    try {
+      return await this.#seating.redeem(session, target);
+    } catch (error) {
+      throw await this.#refusedByDiscord(error, target.room.id);
+    }
   }
 
   /** The invite's room, checked as redeem checks it (invite-check.ts); changes nothing (the invite page's preview). */
@@ -192,8 +198,38 @@ export class RoomService {
     const current = this.#o.voice.channelOf(room.guildId, session.userId);
     if (current === room.channelId) return { action: 'moved', channelId: room.channelId };
     if (!current) return openInDiscord;
-    await this.#o.discord.move(session.userId, room.channelId);
+    try {
+      await this.#o.discord.move(session.userId, room.channelId);
+    } catch (error) {
+      throw await this.#refusedByDiscord(error, room.id);
+    }
     return { action: 'moved', channelId: room.channelId };
+  }
+
+  /**
+   * What Discord's "unknown" answers to a seat or a move mean for the user (R-AUTH4), instead of a
+   * 502: Discord did not fail, the world changed. Unknown Member: they left the server since
+   * signing in; being a member is what allows a seat, so 403, and retrying will not help until they
+   * join again. Unknown Role or Channel: the room's own role or channel was deleted by hand; the
+   * room cannot work any more, so it is closed (everyone told) and the answer is 410 room_closed.
+   * Anything else is left as it was (a 502 from toAppError).
+   */
+  async #refusedByDiscord(error: unknown, roomId: string): Promise<unknown> {
+    if (!(error instanceof DiscordApiError)) return error;
+    if (error.code === DiscordErrorCodes.UnknownMember) {
+      return new AppError('forbidden', 'You are no longer a member of the Discord server. Join it again, then try once more.', {
+        cause: error,
+        reason: 'not_a_member',
+        retryable: false,
+      });
+    }
+    if (error.code === DiscordErrorCodes.UnknownRole || error.code === DiscordErrorCodes.UnknownChannel) {
+      this.#log.warn({ err: error, roomId }, 'the room’s role or channel is gone from Discord: closing the room');
+      // The user's answer is the same should the close fail (Discord down); the next start's read-back finishes it.
+      await this.closeFor(roomId, 'channel_deleted').catch((closing: unknown) => this.#log.error({ err: closing, roomId }, 'could not close a room whose role or channel is gone'));
+      return new AppError('gone', 'This room has been closed.', { cause: error, reason: 'room_closed' });
+    }
+    return error;
   }
 
   /**

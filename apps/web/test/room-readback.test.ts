@@ -114,6 +114,25 @@ describe('a restart with an empty store', () => {
     expect((await h.discordState()).members.find((m) => m.userId === id('erin'))?.roles).not.toContain(created.room.roleId);
   });
 
+  it('seats 4 of 5 role holders (an admin granted the role by hand while it was down): the last seated loses the role in Discord', async () => {
+    const created = await gameNight();
+    await down();
+    for (const name of ['dave', 'erin']) await h.rest.addMemberRole(h.emulator.guildId, id(name), created.room.roleId);
+    const { store } = await restart();
+    const back = (await store.get(created.room.id))!;
+    expect(back.players).toHaveLength(4);
+    expect(back.players[0]).toBe(id('alice'));
+    const five = ['alice', 'bob', 'carol', 'dave', 'erin'].map(id);
+    const extra = five.filter((u) => !back.players.includes(u));
+    expect(extra).toHaveLength(1);
+    expect(Object.keys(back.profiles)).not.toContain(extra[0]);
+    const holders = (await h.discordState()).members.filter((m) => m.roles.includes(created.room.roleId)).map((m) => m.userId);
+    expect(holders.sort()).toEqual([...back.players].sort());
+    // A second read-back finds 4 and changes nothing more.
+    const again = await restart();
+    expect((await again.store.get(created.room.id))?.players).toEqual(back.players);
+  });
+
   it('gives a room whose host left the server while it was down to the longest-seated player, moves the mark, and tells everyone', async () => {
     const created = await gameNight();
     await down();

@@ -107,6 +107,12 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
         discord.applyHostMarks(found.channelId, found.markChanges),
       );
     }
+    if (found.extraPlayers.length > 0) {
+      log.warn({ roomId: found.id, kept: found.players, removed: found.extraPlayers }, 'reconcile: more members hold the room role than a room seats; the last seated lose it');
+      for (const userId of found.extraPlayers) {
+        await attempt('take the room role from a player past the limit', { roomId: found.id, userId }, () => discord.removeExtraPlayer(userId, found.roleId));
+      }
+    }
     const restored = await rooms.adopt(roomFrom(found, found.hostId, rooms.guildId, now), found.formerHosts);
     if (!restored) continue;
     result.restored.push(found.id);

@@ -172,6 +172,11 @@ export class RoomDiscord {
     }
   }
 
+  /** A member holding a room's role past the player limit (reconcile): the role goes, they stay in the server. */
+  async removeExtraPlayer(userId: string, roleId: string): Promise<void> {
+    await this.#rest.removeMemberRole(this.#guildId, userId, roleId, { alreadyGoneIsSuccess: true, auditLogReason: 'Spell Rooms: more players than a room seats' });
+  }
+
   /** A `room-<id>` role whose channel is gone (reconcile). */
   removeLoneRole(roleId: string): Promise<void> {
     return this.#deleteRole(roleId, 'Spell Rooms: room role without its channel');

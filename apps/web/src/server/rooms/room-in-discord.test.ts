@@ -111,6 +111,7 @@ describe('reading a room back', () => {
           roleId: ROLE,
           createdAt: snowflakeTime(CHANNEL),
           players: [ALICE, BOB],
+          extraPlayers: [],
           profiles: {
             [ALICE]: { username: 'alice', globalName: 'ALICE', avatar: null },
             [BOB]: { username: 'bob', globalName: 'BOB', avatar: null },
@@ -229,6 +230,20 @@ describe('players and seat order', () => {
     expect(room.players).toEqual([ALICE, BOB, CAROL, DAVE]);
     const later = read([person(CAROL, [ROLE], '2025-12-31T23:59:59.999Z'), person(BOB, [ROLE], '2026-01-01T00:00:00.000Z'), person(ALICE, [ROLE])]);
     expect(later.players).toEqual([ALICE, CAROL, BOB]);
+  });
+
+  it('seats at most 4 (the host, then the first by seat order); a fifth holder of the role is an extra, without a profile', () => {
+    const EVE = '300000000000000005';
+    const four = [person(DAVE, [ROLE], '2026-01-04T00:00:00.000Z'), person(CAROL, [ROLE], '2026-01-03T00:00:00.000Z'), person(BOB, [ROLE], '2026-01-02T00:00:00.000Z'), person(ALICE, [ROLE], '2026-03-01T00:00:00.000Z')];
+    const exactly = read(four);
+    expect(exactly.players).toEqual([ALICE, BOB, CAROL, DAVE]);
+    expect(exactly.extraPlayers).toEqual([]);
+    // Eve joined the server before everyone but the host's mark: the last by seat order (Dave) loses out, not the newest member.
+    const five = read([...four, person(EVE, [ROLE], '2025-06-01T00:00:00.000Z')]);
+    expect(five.players).toEqual([ALICE, EVE, BOB, CAROL]);
+    expect(five.extraPlayers).toEqual([DAVE]);
+    expect(Object.keys(five.profiles).sort()).toEqual([ALICE, BOB, CAROL, EVE].sort());
+    expect(five.hostId).toBe(ALICE);
   });
 
   it('never counts the bot, even holding the role', () => {

@@ -1,5 +1,5 @@
 import type { DiscordChannel, DiscordGuildMember, DiscordRole, PermissionOverwriteInput } from '@repo/discord-rest';
-import { RoomId, RoomName } from '@repo/protocol';
+import { ROOM_PLAYER_LIMIT, RoomId, RoomName } from '@repo/protocol';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import type { Profile } from './room.ts';
 
@@ -68,8 +68,13 @@ export interface RoomInDiscord {
   channelId: string;
   roleId: string;
   createdAt: number;
-  /** Members holding the role: the host first, then by when they joined the server (see seatOrder). */
+  /** Members holding the role: the host first, then by when they joined the server (see seatOrder); at most ROOM_PLAYER_LIMIT. */
   players: string[];
+  /**
+   * Members holding the role past the player limit, in seat order (an admin granted it by hand, or
+   * two instances both granted the last seat): they lose the role, so the room has 4 players again.
+   */
+  extraPlayers: string[];
   profiles: Record<string, Profile>;
   /** The first player; null when nobody holds the role any more (the room is over). */
   hostId: string | null;
@@ -183,7 +188,8 @@ function roomOf(channel: DiscordChannel, roleId: string, roomId: string, holders
   const marked = marks.map((o) => o.id);
   const seated = holders.map((m) => m.user.id);
   const hostId = seated.find((id) => marked.includes(id)) ?? seated[0] ?? null;
-  const players = hostId === null ? [] : [hostId, ...seated.filter((id) => id !== hostId)];
+  const inOrder = hostId === null ? [] : [hostId, ...seated.filter((id) => id !== hostId)];
+  const players = inOrder.slice(0, ROOM_PLAYER_LIMIT);
   const markChanges: OverwriteChange[] = [];
   if (hostId !== null && !marked.includes(hostId)) {
     const own = members.find((o) => o.id === hostId);
@@ -196,7 +202,7 @@ function roomOf(channel: DiscordChannel, roleId: string, roomId: string, holders
     markChanges.push(allow === 0n && deny === 0n ? { remove: o.id } : { put: { id: o.id, type: 'member', allow, deny } });
   }
   const profiles: Record<string, Profile> = {};
-  for (const m of holders) profiles[m.user.id] = { username: m.user.username, globalName: m.user.global_name ?? null, avatar: m.user.avatar ?? null };
+  for (const m of holders) if (players.includes(m.user.id)) profiles[m.user.id] = { username: m.user.username, globalName: m.user.global_name ?? null, avatar: m.user.avatar ?? null };
   const name = RoomName.safeParse(channel.name ?? '');
   return {
     id: roomId,
@@ -206,6 +212,7 @@ function roomOf(channel: DiscordChannel, roleId: string, roomId: string, holders
     roleId,
     createdAt: snowflakeTime(channel.id),
     players,
+    extraPlayers: inOrder.slice(ROOM_PLAYER_LIMIT),
     profiles,
     hostId,
     formerHosts: marked.filter((id) => !seated.includes(id)),

@@ -1,10 +1,11 @@
 import { expect } from '@playwright/test';
-import { connection, signedInPage, test } from './support.ts';
+import { connection, expectAccessible, signedInPage, test } from './support.ts';
 
 test('the lobby renders, hydrates, and its page holds a live WebSocket on the same port', async ({ page, browser }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Continue with Discord' })).toBeVisible();
+  await expectAccessible(page, 'the lobby, signed out');
 
   // The browser opens /api/ws on the page's own origin (Origin header and all) and is answered.
   const reply = await page.evaluate(async () => {
@@ -25,6 +26,7 @@ test('the lobby renders, hydrates, and its page holds a live WebSocket on the sa
   try {
     await expect(connection(signedIn)).toHaveText('Live');
     await expect(signedIn.getByRole('button', { name: 'Create room' })).toBeEnabled();
+    await expectAccessible(signedIn, 'the lobby, signed in');
     // …and the server function behind the lobby counts it among the open connections.
     const second = await context.newPage();
     await second.goto('/');
@@ -39,6 +41,7 @@ test('an unknown page shows the not-found page with a way back', async ({ page }
   const response = await page.goto('/rooms-that-never-were');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expectAccessible(page, 'the not-found page');
   await page.getByRole('link', { name: 'Back to the lobby' }).click();
   await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
 });

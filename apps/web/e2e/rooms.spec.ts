@@ -3,6 +3,7 @@ import {
   connection,
   continueAs,
   emulator,
+  expectAccessible,
   loungeChannelId,
   openInvite,
   percentile,
@@ -58,6 +59,7 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     await expect(players(a).getByRole('listitem')).toHaveCount(4); // four reserved seats
     await expect(seat(a, 'Alice')).toContainText('Host');
     await expect(seat(a, 'Alice')).toContainText('Not connected to voice');
+    await expectAccessible(a, 'the room page as host');
 
     // --- the invite link: shown as text and copyable -----------------------------------------------
     const inviteUrl = await a.getByRole('textbox', { name: 'Invite link' }).inputValue();
@@ -75,6 +77,7 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     await expect(b.getByRole('heading', { level: 1 })).toHaveText('Friday Night <b>Magic</b> 🃏');
     await expect(connection(b)).toHaveText('Live');
     await expect(seat(a, 'Bob')).toBeVisible(); // alice sees bob join, live
+    await expectAccessible(b, 'the room page as player');
 
     // bob is not in voice anywhere: "Join voice" offers the channel in Discord.
     await b.getByRole('button', { name: 'Join voice' }).click();
@@ -117,10 +120,12 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     const dialog = b.getByRole('dialog', { name: 'You left the voice channel' });
     await expect(dialog).toBeVisible();
     await expect(dialog.getByRole('button', { name: 'Leave game' })).toBeVisible();
+    await expectAccessible(b, 'the voice-dropout dialog');
     await expect(seat(a, 'Bob')).toContainText('Not connected to voice');
     // Rejoin: bob is not in voice in Discord at all, so the dialog offers the Discord link.
     await dialog.getByRole('button', { name: 'Rejoin' }).click();
     await expect(dialog.getByRole('link', { name: 'Open in Discord' })).toBeVisible();
+    await expectAccessible(b, 'the voice-dropout dialog offering Discord');
     // He joins from Discord: the dialog goes away by itself.
     await setVoice('bob', { channelId: room.channelId });
     await expect(dialog).toBeHidden();
@@ -133,6 +138,7 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     await expect(outsiders.getByRole('listitem')).toHaveCount(1);
     await expect(outsiders).toContainText('in Discord only');
     await expect(players(a).getByRole('listitem')).toHaveCount(4); // still four seats, nothing moved
+    await expectAccessible(a, 'the room page with someone in Discord only');
 
     // --- carol joins and uses "Join voice" from another channel: she is moved ---------------------------
     const carol = await openInvite(browser, 'carol', inviteUrl);
@@ -155,6 +161,7 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     contexts.push(erin.context);
     await expect(erin.page.getByRole('heading', { level: 1, name: 'Room full' })).toBeVisible();
     expect(erin.page.url()).toContain('/invite/');
+    await expectAccessible(erin.page, 'the invite page: room full');
 
     // --- frank watches with the spectator link, without joining voice -----------------------------------
     const frank = await openInvite(browser, 'frank', spectatorUrl);
@@ -165,20 +172,25 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     await expect(f.getByRole('button', { name: 'Join voice' })).toHaveCount(0);
     await expect(a.getByRole('list', { name: 'Watching' })).toContainText('Frank');
     await expect(seat(f, 'Bob')).toContainText('In voice'); // the spectator sees the table live
+    await expectAccessible(f, 'the room page as spectator');
 
     // --- alice closes the room: everyone is sent to the lobby ----------------------------------------------
     await a.getByRole('button', { name: 'Close room' }).click();
     const confirm = a.getByRole('dialog', { name: 'Close this room?' });
+    await expect(confirm).toBeVisible();
+    await expectAccessible(a, 'the close-room dialog');
     await confirm.getByRole('button', { name: 'Close room' }).click();
     for (const page of [a, b, f]) {
       await expect(page).toHaveURL(/\/\?closed=closed/);
       await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
       await expect(page.getByRole('status').filter({ hasText: 'was closed by its host' })).toBeVisible();
     }
+    await expectAccessible(a, 'the lobby after a room closed');
 
     // The old invite now says the room is closed.
     await erin.page.goto(inviteUrl);
     await expect(erin.page.getByRole('heading', { level: 1, name: 'This room has been closed' })).toBeVisible();
+    await expectAccessible(erin.page, 'the invite page: room closed');
   } finally {
     for (const context of contexts) await context.close();
   }
@@ -271,13 +283,16 @@ test('room and invite pages: sign in and come back; clear pages for not allowed,
     // …where grace, who has no invite, is told so.
     await expect(page.getByRole('heading', { name: 'You are not in this room' })).toBeVisible();
     await expect(page.getByRole('link', { name: 'Back to the lobby' })).toBeVisible();
+    await expectAccessible(page, 'the room page for someone not in it');
 
     const unknown = await page.goto('/rooms/zzzzzzzzzz');
     expect(unknown?.status()).toBe(404);
     await expect(page.getByRole('heading', { name: 'There is no such room' })).toBeVisible();
+    await expectAccessible(page, 'the unknown-room page');
 
     await page.goto('/invite/not-a-real-token');
     await expect(page.getByRole('heading', { level: 1, name: 'This invite link is not valid' })).toBeVisible();
+    await expectAccessible(page, 'the invite page: invalid link');
     await page.getByRole('link', { name: 'Back to the lobby' }).click();
     await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
 
@@ -290,12 +305,14 @@ test('room and invite pages: sign in and come back; clear pages for not allowed,
     await p2.goto(inviteUrl);
     await expect(p2.getByRole('heading', { level: 1, name: 'Private table' })).toBeVisible();
     await expect(p2.getByText('1 of 4 seats taken')).toBeVisible();
+    await expectAccessible(p2, 'the invite page, signed out');
     // …signing in comes back to the invite, still waiting for the click…
     await p2.getByRole('link', { name: 'Sign in with Discord to join' }).click();
     await continueAs(p2, 'heidi');
     await expect(p2).toHaveURL(inviteUrl);
     await expect(p2.getByLabel('Signed in as Heidi')).toBeVisible();
     await expect(seat(host, 'Heidi')).toHaveCount(0);
+    await expectAccessible(p2, 'the invite page, signed in');
     // …and the click joins.
     await p2.getByRole('button', { name: 'Join room' }).click();
     await expect(p2).toHaveURL(new RegExp(`${roomPath}$`));
@@ -361,5 +378,53 @@ test('while the server’s Discord connection is down every page says so; when i
     await expect(page).toHaveURL(/\/\?closed=closed/);
   } finally {
     await context.close();
+  }
+});
+
+test('the 17th person, with either link, sees the viewer-limit page, not "Room full"', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const contexts: BrowserContext[] = [];
+  try {
+    const host = await signedInPage(browser, 'grace');
+    contexts.push(host.context);
+    await host.page.getByLabel('Room name').fill('Packed house');
+    await host.page.getByRole('button', { name: 'Create room' }).click();
+    await expect(host.page).toHaveURL(/\/rooms\/[a-z0-9]+$/);
+    const inviteUrl = await host.page.getByRole('textbox', { name: 'Invite link' }).inputValue();
+    const spectatorUrl = await host.page.getByRole('textbox', { name: 'Spectator link' }).inputValue();
+    const token = (url: string) => url.split('/invite/')[1]!;
+
+    // 15 spectators and the host: 16 people, the viewer limit. Each is a new emulator user who signs in.
+    const run = Date.now().toString(36);
+    const newUser = async (n: number) => {
+      const username = `w${run}x${n}`;
+      await emulator('/users', { username, globalName: `W${run}x${n}` });
+      return username;
+    };
+    for (let n = 1; n <= 15; n++) {
+      const viewer = await signedInPage(browser, await newUser(n));
+      const joined = await viewer.page.request.post('/api/invites/redeem', { data: { token: token(spectatorUrl) }, ...sameOrigin(viewer.page) });
+      expect(joined.status()).toBe(200);
+      await viewer.context.close();
+    }
+
+    const seventeenth = await openInvite(browser, await newUser(16), spectatorUrl);
+    contexts.push(seventeenth.context);
+    await expect(seventeenth.page.getByRole('heading', { level: 1, name: 'This room cannot take anyone else' })).toBeVisible();
+    await expect(seventeenth.page.getByText('16 of 16 players and spectators')).toBeVisible();
+    await expect(seventeenth.page.getByText(/spectator link/i)).toHaveCount(0);
+    await expectAccessible(seventeenth.page, 'the invite page: viewer limit');
+
+    // A player link, with three seats free, meets the same limit and says so.
+    const player = await openInvite(browser, await newUser(17), inviteUrl);
+    contexts.push(player.context);
+    await expect(player.page.getByRole('heading', { level: 1, name: 'This room cannot take anyone else' })).toBeVisible();
+    await expect(player.page.getByText(/players are in/)).toHaveCount(0);
+
+    await host.page.getByRole('button', { name: 'Close room' }).click();
+    await host.page.getByRole('dialog', { name: 'Close this room?' }).getByRole('button', { name: 'Close room' }).click();
+    await expect(host.page).toHaveURL(/\/\?closed=closed/);
+  } finally {
+    for (const context of contexts) await context.close();
   }
 });

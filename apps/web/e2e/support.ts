@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { type Browser, type BrowserContext, type Page, test as base, expect } from '@playwright/test';
 
 /** Helpers for the end-to-end tests: real sign-in through the emulator's page, and its control API. */
@@ -74,7 +75,19 @@ export async function loungeChannelId(): Promise<string> {
 /** On the emulator's authorize page: pick the user. */
 export async function continueAs(page: Page, user: string): Promise<void> {
   await expect(page).toHaveURL(/\/oauth2\/authorize\?/);
-  await page.getByRole('button', { name: `Continue as ${user}` }).click();
+  const listed = page.getByRole('button', { name: `Continue as ${user}` });
+  const any = page.locator('button[name="user"]').first();
+  await any.waitFor();
+  if ((await listed.count()) === 0) {
+    // The page lists only the seeded users; one made through the control API (POST /users) is
+    // picked the way the page's own form does it, with its username as the submitted `user`.
+    await any.evaluate((button, username) => {
+      (button as HTMLButtonElement).value = username;
+    }, user);
+    await any.click();
+    return;
+  }
+  await listed.click();
 }
 
 /** A fresh browser profile, signed in through the header link and the authorize page. */
@@ -150,4 +163,17 @@ export async function watchFor(page: Page, selector: string): Promise<() => Prom
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * Runs axe-core on the page as it is now (a dialog open is checked with it) and fails on any
+ * serious or critical violation: those are the ones that stop someone from reading or using the
+ * page (contrast below 4.5:1, a control with no name). `what` names the page in the failure.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const blocking = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`).join('; ')})`);
+  expect(blocking, `serious or critical axe violations on ${what}`).toEqual([]);
 }

@@ -95,7 +95,7 @@ export function InviteCard({ kind, roomName, host, seats, action, status }: Invi
   const hostName = host.globalName ?? host.username;
   return (
     <main className="mx-auto flex max-w-xl flex-col items-center gap-6 px-6 py-16 text-center">
-      <p className="text-sm font-semibold tracking-wide text-blurple uppercase">{kind === 'player' ? 'Invite to play' : 'Invite to watch'}</p>
+      <p className="text-sm font-semibold tracking-wide text-blurple-light uppercase">{kind === 'player' ? 'Invite to play' : 'Invite to watch'}</p>
       <section aria-labelledby="invite-room" className={`${card} flex w-full flex-col items-center gap-4 p-6`}>
         <p className="flex items-center gap-2 text-zinc-300">
           <Avatar userId={host.userId} src={host.avatarUrl} name={hostName} size={32} />

@@ -6,7 +6,7 @@ import { buttonPrimary } from './styles.ts';
 export function MessagePage({ eyebrow, title, children, actions }: { eyebrow?: string; title: string; children: ReactNode; actions?: ReactNode }) {
   return (
     <main className="mx-auto flex max-w-xl flex-col items-center gap-4 px-6 py-20 text-center">
-      {eyebrow ? <p className="text-sm font-semibold tracking-wide text-blurple uppercase">{eyebrow}</p> : null}
+      {eyebrow ? <p className="text-sm font-semibold tracking-wide text-blurple-light uppercase">{eyebrow}</p> : null}
       <h1 className="text-2xl font-semibold text-balance">{title}</h1>
       <div className="text-zinc-400 text-pretty">{children}</div>
       <div className="mt-2 flex flex-wrap justify-center gap-3">

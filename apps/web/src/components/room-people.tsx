@@ -76,7 +76,7 @@ function PlayerSeat({ player, voice, isMe }: { player: Player; voice: VoiceMembe
 }
 
 function VoiceLine({ voice, muted, deafened }: { voice: VoiceMember | undefined; muted: boolean; deafened: boolean }) {
-  if (!voice) return <p className="text-xs text-zinc-500">Not connected to voice</p>;
+  if (!voice) return <p className="text-xs text-zinc-400">Not connected to voice</p>;
   return (
     <p className="flex flex-wrap items-center gap-x-2 text-xs">
       <span className="inline-flex items-center gap-1 text-emerald-300">
@@ -101,7 +101,7 @@ function VoiceLine({ voice, muted, deafened }: { voice: VoiceMember | undefined;
 
 function OpenSeat() {
   return (
-    <li className="flex h-16 items-center gap-3 rounded-lg border border-dashed border-zinc-800 px-3 text-sm text-zinc-500" data-open-seat>
+    <li className="flex h-16 items-center gap-3 rounded-lg border border-dashed border-zinc-800 px-3 text-sm text-zinc-400" data-open-seat>
       <span aria-hidden className="grid size-10 place-items-center rounded-full border border-dashed border-zinc-700">
         <SeatIcon className="size-4" />
       </span>
@@ -157,7 +157,7 @@ export function Watching({ spectators, me }: { spectators: UserSummary[]; me: st
         Watching <span className="font-normal text-zinc-400">{spectators.length}</span>
       </h2>
       {spectators.length === 0 ? (
-        <p className="text-sm text-zinc-500">Nobody is watching yet.</p>
+        <p className="text-sm text-zinc-400">Nobody is watching yet.</p>
       ) : (
         <ul aria-label="Watching" className="flex flex-wrap gap-2">
           {spectators.map((s) => {

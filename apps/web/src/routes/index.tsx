@@ -64,7 +64,7 @@ function LobbyPage() {
 
       <ServerStatus online={info.online} discord={info.discord} emulatorUrl={info.emulatorUrl} signedIn={user !== null} />
 
-      <footer className="text-xs text-zinc-600" data-instance-id={info.instanceId}>
+      <footer className="text-xs text-zinc-400" data-instance-id={info.instanceId}>
         Server instance {info.instanceId.slice(0, 8)}
       </footer>
     </main>

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createConnection, type Socket, createServer as createTcpServer } from 'node:net';
 import type { RoomSnapshot } from '@repo/protocol';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { createUpgradeRouter } from '../../../server/ws-upgrade.ts';
 import { systemClock } from '@repo/platform';
@@ -117,7 +117,16 @@ describe('WebSocket hooks over crossws (prepared frames written to the socket)',
     const mute = await client(url);
     // ws answers pings by itself; this one cannot (autoPong off is not exposed, so pause its reading).
     mute.ws.pause();
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    let pings = 0;
+    alive.ws.on('ping', () => (pings += 1));
+    // Polled, not slept: the mute one is dropped after a missed pong, the alive one has answered three rounds.
+    await vi.waitFor(
+      () => {
+        expect(pings).toBeGreaterThanOrEqual(3);
+        expect(hub.connectionCount).toBe(1);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
     expect(alive.ws.readyState).toBe(WebSocket.OPEN);
     expect(hub.connectionCount).toBe(1);
   });
@@ -143,7 +152,8 @@ describe('WebSocket hooks over crossws (prepared frames written to the socket)',
     const refused: Record<string, number> = {};
     for (const origin of lookAlikes) refused[origin] = await upgradeStatus(url, origin);
     expect(refused).toEqual(Object.fromEntries(lookAlikes.map((origin) => [origin, 403])));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Every refusal has been answered by now, so only the two upgrades can still be registering.
+    await vi.waitFor(() => expect(hub.connectionCount).toBe(2), { timeout: 5_000, interval: 10 });
     expect(hub.connectionCount).toBe(2);
   });
 
@@ -155,8 +165,7 @@ describe('WebSocket hooks over crossws (prepared frames written to the socket)',
     expect(hub.connectionCount).toBe(1);
     c.ws.close(1000);
     await once(c.ws, 'close');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(hub.connectionCount).toBe(0);
+    await vi.waitFor(() => expect(hub.connectionCount).toBe(0), { timeout: 5_000, interval: 10 });
   });
 });
 
@@ -290,8 +299,7 @@ describe('TickWriter', () => {
     writer.write(socket, Buffer.from('c'));
     let got = '';
     remote.on('data', (d) => (got += d.toString()));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(got).toBe('abc');
+    await vi.waitFor(() => expect(got).toBe('abc'), { timeout: 5_000, interval: 5 });
     expect(writes).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
 import { toAppError } from '../src/server/errors.ts';
 import { type Connection, Hub } from '../src/server/realtime/hub.ts';
@@ -81,6 +81,36 @@ async function voiceInAndOut(channelId: string, watcher: Tab): Promise<void> {
 
 const ROLE_GRANT = '/guilds/:id/members/:id/roles/:id';
 
+let restoreGrant: (() => void) | undefined;
+afterEach(() => {
+  restoreGrant?.();
+});
+
+/**
+ * Holds the next role grant at the Discord boundary (RoomDiscord.addPlayer) until `release()`:
+ * `reached` resolves once the seat is stored and the grant asked for. The grant itself then goes to
+ * the emulator as usual. One grant only: the ones after it go straight through.
+ */
+function holdRoleGrant(): { reached: Promise<void>; release: () => void } {
+  const discord = h.roomDiscord;
+  const addPlayer = discord.addPlayer;
+  let arrive = () => {};
+  let release = () => {};
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  restoreGrant = () => {
+    discord.addPlayer = addPlayer;
+    restoreGrant = undefined;
+  };
+  discord.addPlayer = async (userId, roleId) => {
+    restoreGrant?.();
+    arrive();
+    await released;
+    return addPlayer.call(discord, userId, roleId);
+  };
+  return { reached, release };
+}
+
 async function failedRedeem(promise: Promise<unknown>): Promise<number> {
   const error = await promise.then(
     () => undefined,
@@ -96,20 +126,18 @@ describe('a seat given back when the role grant fails', () => {
     const host = await tab(h.session('alice').userId, room.id);
     const frank = h.session('frank');
 
-    // The seat is stored before the role is granted: slow Discord down so a tab can subscribe in between.
-    await h.control('faults', { kind: 'latency', ms: 1_000 });
+    // The seat is stored before the role is granted: the grant is held at the Discord boundary until
+    // a tab has subscribed in between, then goes to the emulator, which refuses it.
     await h.control('faults', { kind: 'rest.status', method: 'PUT', route: ROLE_GRANT, status: 403, count: 1 });
+    const grant = holdRoleGrant();
     const redeeming = failedRedeem(h.rooms.redeem(frank, tokenOf(inviteUrl)));
-    const deadline = Date.now() + 5_000;
-    while (!(await h.store.get(room.id))?.players.includes(frank.userId)) {
-      if (Date.now() > deadline) throw new Error('the seat was never reserved');
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await grant.reached;
+    expect((await h.store.get(room.id))?.players).toContain(frank.userId);
     const intruder = await tab(frank.userId, room.id);
     expect(intruder.frames.map((f) => f.event ?? f.code)).toEqual(['auth.ok', 'gateway.status', 'subscribed', 'room.snapshot']);
 
+    grant.release();
     expect(await redeeming).toBe(502);
-    await h.control('faults', { kind: 'latency', ms: 0 });
     expect(intruder.errors()).toEqual([expect.objectContaining({ code: 'forbidden', room: room.id, error: 'You cannot watch this room.' })]);
 
     await voiceInAndOut(room.channelId, host);

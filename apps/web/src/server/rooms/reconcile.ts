@@ -31,7 +31,7 @@ export interface ReconcileOptions {
 export interface ReconcileResult {
   /** Rooms read back from Discord: the store did not have them (the in-memory store after a restart, a flushed Redis). */
   restored: string[];
-  /** Read-back rooms whose host left the server (or lost the role) while the app was down: the longest-seated player hosts now. */
+  /** Read-back rooms whose host left the server (or lost the role) while the app was down: the first player in seat order hosts now. */
   newHosts: string[];
   /** Stored rooms whose channel (or role) is gone, and read-back rooms with nobody left holding the role. */
   closed: string[];
@@ -48,7 +48,8 @@ export interface ReconcileResult {
  * - a room Discord holds that the store does not (every room, after a restart of the in-memory
  *   store or a flushed Redis) is rebuilt from its channel, role and overwrites with its own id,
  *   name, host and players (room-in-discord.ts); a host gone from the room is replaced by the
- *   longest-seated player, and a room nobody holds the role of any more is closed;
+ *   first player in the read-back's seat order, a room nobody holds the role of any more is closed,
+ *   and members holding the role past the player limit lose it;
  * - a `room-<id>` role without a channel, or one of our channels without its role, is deleted;
  * - an extra rooms category left empty is deleted.
  * What Discord does not hold starts afresh: no spectators (their links seat them again) and the

@@ -3,6 +3,7 @@ import { DiscordRestClient } from '@repo/discord-rest';
 import { type EmulatorHandle, type EmulatorOptions, startEmulator } from '@repo/discord-emulator';
 import pino from 'pino';
 import type { Session } from '../src/server/auth/session.ts';
+import { MemorySiteUsers } from '../src/server/auth/site-users.ts';
 import { FakeClock } from '@repo/platform/testing';
 import { type BusMessage, MemoryEventBus } from '../src/server/realtime/event-bus.ts';
 import { CleanupJob } from '../src/server/rooms/cleanup-job.ts';
@@ -29,6 +30,8 @@ export interface RoomsHarness {
   clock: FakeClock;
   bus: MemoryEventBus;
   published: BusMessage[];
+  /** Who has signed in to the site (a test remembers them as a sign-in would). */
+  siteUsers: MemorySiteUsers;
   store: RoomStore;
   rooms: RoomService;
   cleanup: CleanupJob;
@@ -83,9 +86,11 @@ export async function roomsHarness(options: EmulatorOptions = {}, app: { capacit
   const published: BusMessage[] = [];
   bus.subscribe((m) => published.push(m));
 
+  const siteUsers = new MemorySiteUsers();
   const build = (store: RoomStore) =>
     new RoomService({
       store,
+      siteUsers,
       discord: roomDiscord,
       voice: gateway.cache,
       bus,
@@ -115,6 +120,7 @@ export async function roomsHarness(options: EmulatorOptions = {}, app: { capacit
     clock,
     bus,
     published,
+    siteUsers,
     store,
     rooms,
     cleanup,

@@ -140,6 +140,29 @@ describe('invites', () => {
     expect((await h.store.get(room.id))!.players).toHaveLength(2);
   });
 
+  it('marks someone in voice who is not in the room "not a player" once they have signed in to the site, else "in Discord only"', async () => {
+    const { room } = await h.rooms.create(h.session('alice'), 'Who is that');
+    const dave = h.session('dave');
+    const grace = h.session('grace');
+    // dave signed in to the site (never to this room); grace never did. A moderator drags both in.
+    await h.siteUsers.remember(dave.userId);
+    await h.control('voice', { userId: 'dave', channelId: room.channelId, force: true });
+    await h.control('voice', { userId: 'grace', channelId: room.channelId, force: true });
+    await h.waitFor(() => h.gateway.cache.membersIn(room.guildId, room.channelId).size === 2, 'both in voice');
+
+    const voice = (await h.rooms.snapshot(room.id))!.voice;
+    expect(voice.find((m) => m.userId === dave.userId)).toMatchObject({ username: 'dave', signedIn: true });
+    expect(voice.find((m) => m.userId === grace.userId)).toMatchObject({ username: 'grace', signedIn: false });
+    expect((await h.store.get(room.id))!.players).toEqual([room.creatorId]);
+
+    // The live event says the same as the snapshot.
+    await h.waitFor(() => h.published.some((m) => m.event === 'voice.joined' && JSON.stringify(m.payload).includes(dave.userId)), 'dave’s voice event');
+    const event = h.published.find((m) => m.event === 'voice.joined' && JSON.stringify(m.payload).includes(dave.userId));
+    expect(JSON.stringify(event?.payload)).toContain('"signedIn":true');
+    await h.control('voice', { userId: 'dave', channelId: null });
+    await h.control('voice', { userId: 'grace', channelId: null });
+  });
+
   it('lets spectators watch without a role and outside the player count', async () => {
     const { room, spectatorUrl, inviteUrl } = await h.rooms.create(h.session('alice'), 'Watch me');
     await h.rooms.redeem(h.session('frank'), tokenOf(spectatorUrl));

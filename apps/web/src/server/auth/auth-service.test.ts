@@ -8,6 +8,7 @@ import { DiscordOAuth } from './discord-oauth.ts';
 import { discordUserDirectory } from './discord-users.ts';
 import { LoginError } from './login-failures.ts';
 import { SessionCookies } from './session.ts';
+import { MemorySiteUsers } from './site-users.ts';
 
 /** AuthService against the emulator's real OAuth2 and REST, sharing one movable clock with it. */
 const REDIRECT = 'http://127.0.0.1:3999/auth/discord/callback';
@@ -18,8 +19,9 @@ let rest: DiscordRestClient;
 let now = Date.UTC(2026, 10, 25, 12);
 const clock = () => now;
 
-function service(overrides: { clientSecret?: string } = {}): AuthService {
+function service(overrides: { clientSecret?: string; siteUsers?: MemorySiteUsers } = {}): AuthService {
   return new AuthService({
+    ...(overrides.siteUsers ? { siteUsers: overrides.siteUsers } : {}),
     cookies: new SessionCookies('integration-test-secret-0123456789abcdef', { secure: false }),
     oauth: new DiscordOAuth({ clientId: emulator.clientId, clientSecret: overrides.clientSecret ?? emulator.clientSecret, redirectUri: REDIRECT, apiUrl: emulator.apiUrl }),
     users: discordUserDirectory(rest, emulator.guildId),
@@ -73,6 +75,18 @@ describe('sign-in', () => {
     expect(location).toBe('/rooms/abc?tab=players');
     const { session } = await auth.authenticate(cookie, '/');
     expect(session).toMatchObject({ userId: emulator.users.alice.id, username: 'alice' });
+  });
+
+  it('remembers who completed a sign-in (the voice list marks them "not a player"), and no one else', async () => {
+    const siteUsers = new MemorySiteUsers();
+    const auth = service({ siteUsers });
+    const forged = await authorize(auth, 'bob');
+    forged.callback.searchParams.set('state', 'forged-state-value-0123456789');
+    await expect(auth.completeLogin(forged.callback, forged.loginCookie)).rejects.toMatchObject({ reason: 'mismatch' });
+    const { alice, bob } = emulator.users;
+    expect(await siteUsers.signedIn([alice.id, bob.id])).toEqual(new Set());
+    await signIn(auth, 'alice');
+    expect(await siteUsers.signedIn([alice.id, bob.id])).toEqual(new Set([alice.id]));
   });
 
   it('adds a user who is not in the guild yet (heidi), with their own token', async () => {

@@ -10,6 +10,7 @@ import { localRefreshCoordinator, type RefreshCoordinator } from './refresh-coor
 import { safeReturnTo } from './return-to.ts';
 import { type ReadSession, type Session, SessionCookies, type SessionMeta, newSessionMeta } from './session.ts';
 import { MemorySessionRevocations, type SessionRevocations } from './session-revocations.ts';
+import { MemorySiteUsers, type SiteUsers } from './site-users.ts';
 
 /** The Discord lookups sign-in needs (implemented by the REST client; faked nowhere). */
 export interface DiscordUserDirectory {
@@ -29,6 +30,8 @@ export interface AuthServiceOptions {
   refreshes?: RefreshCoordinator;
   /** Sign-ins ended by logout (default: this process only). */
   revocations?: SessionRevocations;
+  /** Who has signed in, for the voice list's marks (default: this process only). */
+  siteUsers?: SiteUsers;
 }
 
 /** Refresh this long before Discord's expiry, so a token never expires mid-request. */
@@ -62,6 +65,7 @@ export class AuthService {
   readonly #now: () => number;
   readonly #coordinator: RefreshCoordinator;
   readonly #revocations: SessionRevocations;
+  readonly #siteUsers: SiteUsers;
   readonly #refreshes = new Map<string, { promise: Promise<RefreshOutcome>; settledAt?: number }>();
 
   constructor(options: AuthServiceOptions) {
@@ -72,6 +76,7 @@ export class AuthService {
     this.#now = options.now;
     this.#coordinator = options.refreshes ?? localRefreshCoordinator;
     this.#revocations = options.revocations ?? new MemorySessionRevocations(options.now);
+    this.#siteUsers = options.siteUsers ?? new MemorySiteUsers();
   }
 
   /** Step 1: redirect to Discord, remembering state, PKCE verifier and where to come back to. */
@@ -106,6 +111,7 @@ export class AuthService {
 
     const user = await this.#users.getCurrentUser(tokens.accessToken);
     const membership = await this.#users.ensureGuildMember(user.id, tokens.accessToken);
+    await this.#siteUsers.remember(user.id);
     this.#log.info({ userId: user.id, membership }, 'signed in');
 
     const session: Session = {

@@ -3,6 +3,7 @@ import { InMemoryRateLimitStateStore, type RateLimitStateStore } from '@repo/dis
 import type { Clock } from '@repo/platform';
 import { localRefreshCoordinator, type RefreshCoordinator } from '../auth/refresh-coordinator.ts';
 import { MemorySessionRevocations, type SessionRevocations } from '../auth/session-revocations.ts';
+import { MemorySiteUsers, type SiteUsers } from '../auth/site-users.ts';
 import { type GatewayOwnership, SingleInstanceOwnership } from '../gateway-ownership/gateway-ownership.ts';
 import { ALL_TOPIC, type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
 import { type LeaderGuard, SingleInstanceLeader } from '../rooms/leader.ts';
@@ -28,6 +29,8 @@ export interface Infrastructure {
   refreshes: RefreshCoordinator;
   /** Sign-ins ended by logout, refused by every instance. */
   revocations: SessionRevocations;
+  /** Who has signed in to the site (the voice list's "not a player" mark). */
+  siteUsers: SiteUsers;
   /** The bot token's REST budget. */
   rateLimits: RateLimitStateStore;
   /** Redis, when there is one: whether it answers (health). Null in memory. */
@@ -50,6 +53,7 @@ export function memoryInfrastructure(clock: Clock): Infrastructure {
     gateway: new SingleInstanceOwnership({ publish: (status) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...status }) }),
     refreshes: localRefreshCoordinator,
     revocations: new MemorySessionRevocations(() => clock.now()),
+    siteUsers: new MemorySiteUsers(),
     rateLimits: new InMemoryRateLimitStateStore(),
     redis: null,
     async close() {

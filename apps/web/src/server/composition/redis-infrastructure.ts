@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisSessionRevocations } from '../auth/redis-session-revocations.ts';
+import { RedisSiteUsers } from '../auth/redis-site-users.ts';
 import type { Clock } from '@repo/platform';
 import type { Config } from '../config.ts';
 import { moduleLogger } from '../log.ts';
@@ -76,6 +77,7 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
     gateway,
     refreshes: new RedisRefreshCoordinator(redis, keys, clock, moduleLogger(log, 'Auth')),
     revocations: new RedisSessionRevocations(redis, keys, clock),
+    siteUsers: new RedisSiteUsers(redis, keys),
     rateLimits: new RedisRateLimitStateStore(redis, keys),
     redis: { ping: () => pingWithin(redis, clock, 1_000) },
     async close() {

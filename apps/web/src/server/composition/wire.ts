@@ -81,6 +81,7 @@ export function wireServices(input: WiringInput): Wired {
     now: () => clock.now(),
     refreshes: infra.refreshes,
     revocations: infra.revocations,
+    siteUsers: infra.siteUsers,
   });
   const wsTokens = new WsTokens(config.sessionSecret);
 
@@ -128,6 +129,7 @@ export function wireServices(input: WiringInput): Wired {
     guildId: endpoint.guildId,
     publicUrl: config.http.publicUrl,
     cdnUrl: endpoint.cdnUrl,
+    siteUsers: infra.siteUsers,
     clock,
     log: roomLog,
   });

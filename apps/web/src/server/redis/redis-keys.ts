@@ -129,6 +129,10 @@ export class RedisKeys {
   revokedSession(sid: string): string {
     return `${this.#base}revoked:${sid}`;
   }
+  /** The ids of everyone who has signed in to the site (the voice list's "not a player" mark). */
+  siteUsers(): string {
+    return `${this.#base}site-users`;
+  }
 
   // ---- jobs and limits --------------------------------------------------------------------------
   lock(name: string): string {

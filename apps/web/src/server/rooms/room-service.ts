@@ -9,6 +9,7 @@ import type { Clock } from '@repo/platform';
 import type { RoomDeletedReason, RoomListing, RoomSnapshot, VoiceAction } from '@repo/protocol';
 import type { Logger } from 'pino';
 import type { Session } from '../auth/session.ts';
+import { MemorySiteUsers, type SiteUsers } from '../auth/site-users.ts';
 import { AppError } from '../errors.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
 import type { ViewAccess } from '../realtime/hub.ts';
@@ -35,6 +36,8 @@ export interface RoomServiceOptions {
   guildId: string;
   publicUrl: URL;
   cdnUrl: string;
+  /** Who has signed in to the site: marks the voice channel's non-players (default: nobody known but the room's people). */
+  siteUsers?: Pick<SiteUsers, 'signedIn'>;
   clock: Clock;
   log: Logger;
   /**
@@ -73,7 +76,7 @@ export class RoomService {
     this.#o = options;
     this.#store = options.store;
     this.#log = options.log;
-    this.#views = new RoomViews(options.cdnUrl, options.voice);
+    this.#views = new RoomViews(options.cdnUrl, options.voice, options.siteUsers ?? new MemorySiteUsers());
     this.#events = new RoomEvents(options.bus, this.#views, (userId) => this.#listForUser(userId));
     const { store, discord, guildId, clock, log } = options;
     this.#creation = new RoomCreation({ store, discord, events: this.#events, guildId, clock, log, withLinks: (room) => this.#withLinks(room) });
@@ -161,7 +164,7 @@ export class RoomService {
     const seq = await this.#o.bus.currentSeq(roomTopic(roomId));
     const room = await this.#store.get(roomId);
     if (!room) return null;
-    return { roomId, room: roomInfo(room), ...this.#views.people(room), voice: this.#views.inVoice(room), seq };
+    return { roomId, room: roomInfo(room), ...this.#views.people(room), voice: await this.#views.inVoice(room), seq };
   }
 
   async listForUser(userId: string): Promise<RoomListing[]> {
@@ -243,7 +246,7 @@ export class RoomService {
     const { receivedAt } = event;
     await this.#events.voice(
       room.id,
-      event.type === 'voice.left' ? { kind: event.type, userId: event.userId, receivedAt } : { kind: event.type, member: this.#views.voiceMember(room, event), receivedAt },
+      event.type === 'voice.left' ? { kind: event.type, userId: event.userId, receivedAt } : { kind: event.type, member: await this.#views.voiceMember(room, event), receivedAt },
     );
     return room.id;
   }

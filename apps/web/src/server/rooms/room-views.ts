@@ -1,6 +1,7 @@
 import type { CachedVoiceState, VoiceStateView } from '@repo/discord-gateway';
 import { type Player, ROOM_PLAYER_LIMIT, type RoomListing, type UserSummary, type VoiceMember } from '@repo/protocol';
 import { avatarUrl } from '../auth/session.ts';
+import type { SiteUsers } from '../auth/site-users.ts';
 import { type RoomView, membershipOf } from './room.ts';
 
 /**
@@ -13,6 +14,8 @@ export class RoomViews {
     private readonly cdnUrl: string,
     /** Who is in voice where: the Gateway's cache (or, with several instances, the holder's copy). */
     private readonly voice: VoiceStateView,
+    /** Who has signed in to the site at all, in the room or not. */
+    private readonly siteUsers: Pick<SiteUsers, 'signedIn'>,
   ) {}
 
   people(room: RoomView): { players: Player[]; spectators: UserSummary[] } {
@@ -27,7 +30,15 @@ export class RoomViews {
   }
 
   /** Someone in the room's voice channel: Discord's profile first, the one the room remembers next. */
-  voiceMember(room: RoomView, m: CachedVoiceState): VoiceMember {
+  async voiceMember(room: RoomView, m: CachedVoiceState): Promise<VoiceMember> {
+    return this.#member(room, m, room.profiles[m.userId] ? new Set() : await this.siteUsers.signedIn([m.userId]));
+  }
+
+  /**
+   * `signedIn`: the room knows them (joining took a sign-in), or they have signed in to the site
+   * without joining: "not a player" rather than "in Discord only".
+   */
+  #member(room: RoomView, m: CachedVoiceState, siteUsers: ReadonlySet<string>): VoiceMember {
     const known = room.profiles[m.userId];
     return {
       userId: m.userId,
@@ -40,13 +51,17 @@ export class RoomViews {
       deaf: m.deaf,
       streaming: m.selfStream,
       video: m.selfVideo,
-      signedIn: known !== undefined,
+      signedIn: known !== undefined || siteUsers.has(m.userId),
     };
   }
 
   /** Everyone in the room's voice channel right now. */
-  inVoice(room: RoomView): VoiceMember[] {
-    return [...this.voice.membersIn(room.guildId, room.channelId).values()].map((m) => this.voiceMember(room, m));
+  async inVoice(room: RoomView): Promise<VoiceMember[]> {
+    const members = [...this.voice.membersIn(room.guildId, room.channelId).values()];
+    const strangers = members.map((m) => m.userId).filter((id) => room.profiles[id] === undefined);
+    // One question for the whole channel, and none when everyone in it is the room's.
+    const siteUsers = strangers.length > 0 ? await this.siteUsers.signedIn(strangers) : new Set<string>();
+    return members.map((m) => this.#member(room, m, siteUsers));
   }
 
   /** The user's lobby, newest room first. */

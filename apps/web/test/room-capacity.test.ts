@@ -9,6 +9,7 @@ import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
 import type { CreatedRoom } from '../src/server/rooms/room-service.ts';
 import { MemoryRoomStore } from '../src/server/rooms/room-store.ts';
 import { type DiscordState, type RoomsHarness, roomsHarness } from './rooms-harness.ts';
+import { appErrorOf } from './app-error.ts';
 
 /**
  * Rooms within Discord's limits (issue 14), against the emulator with its limits lowered: rooms
@@ -47,14 +48,7 @@ const categoriesOf = (state: DiscordState) => state.channels.filter((c) => c.typ
 const childrenOf = (state: DiscordState, categoryId: string) => state.channels.filter((c) => c.parent_id === categoryId);
 const categoryNamed = (state: DiscordState, name: string) => categoriesOf(state).find((c) => c.name === name);
 
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => expect.fail('expected the create to be refused'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
+const refusal = (promise: Promise<unknown>) => appErrorOf(promise, 'expected the create to be refused');
 
 async function expectRoomsFull(error: AppError): Promise<void> {
   expect(error.kind).toBe('unavailable');

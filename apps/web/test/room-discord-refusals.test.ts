@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError, toAppError } from '../src/server/errors.ts';
+import { toAppError } from '../src/server/errors.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
+import { appErrorOf } from './app-error.ts';
 
 /**
  * Discord answering "unknown" to a seat or a move (R-AUTH4): the world changed since the user
@@ -18,14 +19,7 @@ afterEach(async () => {
 const tokenOf = (url: string) => url.split('/invite/')[1]!;
 const id = (name: string) => h.session(name).userId;
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => expect.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
+const failure = (promise: Promise<unknown>) => appErrorOf(promise);
 
 async function lounge(): Promise<string> {
   return (await h.discordState()).channels.find((c) => c.name === 'Lounge')!.id;

@@ -1,7 +1,6 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../src/server/errors.ts';
 import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
 import type { Room } from '../src/server/rooms/room.ts';
 import { HOST_MARK, snowflakeTime } from '../src/server/rooms/room-in-discord.ts';
@@ -10,6 +9,7 @@ import { MemoryRoomStore, type RoomStore } from '../src/server/rooms/room-store.
 import { RedisRoomStore } from '../src/server/rooms/redis-room-store.ts';
 import { RedisTestSpace, deleteKeys, redisAvailable } from './cluster/redis.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
+import { appErrorOf } from './app-error.ts';
 
 /**
  * R-ROOM8 against the emulator: a restart is a new RoomService over an empty store (the in-memory
@@ -50,14 +50,7 @@ async function gameNight(rooms: RoomService = h.rooms) {
   return created;
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  const error = await promise.then(
-    () => expect.fail('expected a failure'),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return error as AppError;
-}
+const failure = (promise: Promise<unknown>) => appErrorOf(promise);
 
 function channelOf(state: Awaited<ReturnType<RoomsHarness['discordState']>>, channelId: string) {
   return state.channels.find((c) => c.id === channelId);

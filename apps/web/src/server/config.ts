@@ -21,6 +21,12 @@ const snowflake = (name: string) =>
     .string()
     .regex(/^\d{17,20}$/, `${name} must be a Discord id (a 17–20 digit snowflake)`);
 
+
+/** One of Discord's per-guild limits: a whole number from 1 up to Discord's own (lower it, never raise it). */
+function discordLimit(name: string, discordMax: number) {
+  return z.coerce.number().int().min(1).max(discordMax, `${name} cannot exceed Discord's limit of ${discordMax}`).default(discordMax);
+}
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: optionalString,
@@ -42,24 +48,9 @@ const EnvSchema = z.object({
   DISCORD_API_URL: optionalString.pipe(z.url({ message: 'DISCORD_API_URL must be a URL such as https://discord.com/api' }).optional()),
   DISCORD_REST_GLOBAL_RPS: z.coerce.number().int().min(1).max(100_000).default(discordRestDefaults.globalRequestsPerSecond),
   // Discord's own limits: lower them (a test guild, an emulator with lowered limits), never raise them.
-  DISCORD_MAX_CHANNELS_PER_CATEGORY: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(discordResourceLimits.channelsPerCategory, `DISCORD_MAX_CHANNELS_PER_CATEGORY cannot exceed Discord's limit of ${discordResourceLimits.channelsPerCategory}`)
-    .default(discordResourceLimits.channelsPerCategory),
-  DISCORD_MAX_GUILD_CHANNELS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(discordResourceLimits.channelsPerGuild, `DISCORD_MAX_GUILD_CHANNELS cannot exceed Discord's limit of ${discordResourceLimits.channelsPerGuild}`)
-    .default(discordResourceLimits.channelsPerGuild),
-  DISCORD_MAX_GUILD_ROLES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(discordResourceLimits.rolesPerGuild, `DISCORD_MAX_GUILD_ROLES cannot exceed Discord's limit of ${discordResourceLimits.rolesPerGuild}`)
-    .default(discordResourceLimits.rolesPerGuild),
+  DISCORD_MAX_CHANNELS_PER_CATEGORY: discordLimit('DISCORD_MAX_CHANNELS_PER_CATEGORY', discordResourceLimits.channelsPerCategory),
+  DISCORD_MAX_GUILD_CHANNELS: discordLimit('DISCORD_MAX_GUILD_CHANNELS', discordResourceLimits.channelsPerGuild),
+  DISCORD_MAX_GUILD_ROLES: discordLimit('DISCORD_MAX_GUILD_ROLES', discordResourceLimits.rolesPerGuild),
   // `off`: plan with no limit at all, for an emulator whose resource limits are off (the bench).
   DISCORD_RESOURCE_LIMITS: z.enum(['discord', 'off'], { message: 'DISCORD_RESOURCE_LIMITS must be discord or off' }).default('discord'),
   DISCORD_CAPACITY_RESERVE_CHANNELS: z.coerce.number().int().min(0).default(5),

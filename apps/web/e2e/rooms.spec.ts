@@ -162,6 +162,13 @@ test('a game night: invite, live voice presence, a full room, a spectator, rejoi
     await expect(erin.page.getByRole('heading', { level: 1, name: 'Room full' })).toBeVisible();
     expect(erin.page.url()).toContain('/invite/');
     await expectAccessible(erin.page, 'the invite page: room full');
+    // erin has signed in to the site but has no seat: dragged into voice, she is "not a player",
+    // while grace, who never signed in, stays "in Discord only".
+    await setVoice('erin', { channelId: room.channelId, force: true });
+    await expect(outsiders.getByRole('listitem')).toHaveCount(2);
+    await expect(outsiders.getByRole('listitem').filter({ hasText: 'Erin' })).toContainText('not a player');
+    await expect(outsiders.getByRole('listitem').filter({ hasText: 'Grace' })).toContainText('in Discord only');
+    await setVoice('erin', { channelId: null });
 
     // --- frank watches with the spectator link, without joining voice -----------------------------------
     const frank = await openInvite(browser, 'frank', spectatorUrl);

@@ -2,7 +2,8 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
 import { toAppError } from '../src/server/errors.ts';
-import { type Connection, Hub } from '../src/server/realtime/hub.ts';
+import { Hub } from '../src/server/realtime/hub.ts';
+import { openTab } from './hub-tab.ts';
 import { roomTopic } from '../src/server/rooms/room-events.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
 import { voiceMember } from '@repo/protocol/testing';
@@ -49,18 +50,7 @@ interface Tab {
 
 let tabs = 0;
 async function tab(userId: string, roomId: string): Promise<Tab> {
-  const frames: Array<Record<string, unknown>> = [];
-  const connection: Connection = {
-    id: `tab${tabs++}`,
-    send: (f) => frames.push(JSON.parse(f) as Record<string, unknown>),
-    close: () => undefined,
-    bufferedAmount: () => 0,
-    ping: () => undefined,
-    terminate: () => undefined,
-  };
-  hub.open(connection);
-  await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
-  await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room: roomId }));
+  const frames = await openTab(hub, `tab${tabs++}`, userId, roomId);
   return {
     frames,
     events: () =>

@@ -9,7 +9,8 @@ import { emitRaw, redisBusPerTest } from '../../../test/redis-bus.ts';
 import { runFenced, StaleGatewayHolderError } from '../gateway-ownership/gateway-fence.ts';
 import { roomTopic } from '../rooms/room-events.ts';
 import { ALL_TOPIC, type BusMessage, type Revocation, userTopic } from './event-bus.ts';
-import { type Connection, Hub } from './hub.ts';
+import { Hub } from './hub.ts';
+import { openTab } from '../../../test/hub-tab.ts';
 import type { RedisEventBus } from './redis-event-bus.ts';
 import { RedisChannelDefaults } from './redis-ordered-channel.ts';
 
@@ -255,21 +256,7 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
     const hubA = hubOn(a.bus);
     const hubB = hubOn(b.bus);
     let n = 0;
-    const connect = async (hub: Hub, userId: string) => {
-      const frames: Array<Record<string, unknown>> = [];
-      const connection: Connection = {
-        id: `c${n++}`,
-        send: (f) => frames.push(JSON.parse(f) as Record<string, unknown>),
-        close: () => undefined,
-        bufferedAmount: () => 0,
-        ping: () => undefined,
-        terminate: () => undefined,
-      };
-      hub.open(connection);
-      await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
-      await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room: roomId }));
-      return frames;
-    };
+    const connect = (hub: Hub, userId: string) => openTab(hub, `c${n++}`, userId, roomId);
     const aliceOnA = await connect(hubA, 'alice');
     const aliceOnB = await connect(hubB, 'alice');
     const bobOnB = await connect(hubB, 'bob');

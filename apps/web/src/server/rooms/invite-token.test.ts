@@ -1,0 +1,47 @@
+import { decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { INVITE_TTL_SECONDS, type InviteClaims, InviteTokens } from './invite-token.ts';
+
+const tokens = new InviteTokens('invite-token-test-secret-0123456789abcdef');
+const claims = { roomId: 'room0000001', guildId: '100000000000000001', channelId: '200000000000000001', roleId: '300000000000000001', creatorId: '400000000000000001', kind: 'player' as const };
+// Not on a second boundary: the token counts whole seconds, as JWTs do.
+const now = Date.UTC(2026, 10, 25, 12) + 750;
+
+describe('InviteTokens', () => {
+  it('reports when the link expires, in ms, as the token states it (24 h after the issuing second)', async () => {
+    const { token, expiresAt } = await tokens.issue(claims, now);
+    expect(expiresAt).toBe(Date.UTC(2026, 10, 25, 12) + INVITE_TTL_SECONDS * 1000);
+    const verified = await tokens.verify(token, now);
+    expect(verified).toMatchObject({ ok: true, claims: { ...claims, iat: Math.floor(now / 1000) } });
+    if (verified.ok) expect(verified.claims.exp * 1000).toBe(expiresAt);
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
+  });
+
+  it('is valid one second before expiresAt and expired at it', async () => {
+    const { token, expiresAt } = await tokens.issue(claims, now);
+    expect((await tokens.verify(token, expiresAt - 1_000)).ok).toBe(true);
+    expect(await tokens.verify(token, expiresAt)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('calls anything that is not a whole, well-signed invite invalid', async () => {
+    const { token } = await tokens.issue(claims, now);
+    for (const bad of ['', 'not-a-jwt', token.slice(0, -2), `${token}x`]) {
+      expect(await tokens.verify(bad, now)).toEqual({ ok: false, reason: 'invalid' });
+    }
+    const other = new InviteTokens('another-secret-that-is-long-enough-0000000');
+    expect(await other.verify(token, now)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('refuses a well-signed token whose claims are not an invite’s (a kind it does not know)', async () => {
+    const forged = await tokens.issue({ ...claims, kind: 'admin' } as unknown as Omit<InviteClaims, 'iat' | 'exp' | 'jti'>, now);
+    expect(await tokens.verify(forged.token, now)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('gives every link its own id', async () => {
+    const [a, b] = await Promise.all([tokens.issue(claims, now), tokens.issue(claims, now)]);
+    const ids = await Promise.all([tokens.verify(a.token, now), tokens.verify(b.token, now)]);
+    const jtis = ids.map((v) => (v.ok ? v.claims.jti : null));
+    expect(jtis[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(jtis[0]).not.toBe(jtis[1]);
+  });
+});

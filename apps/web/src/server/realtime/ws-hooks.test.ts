@@ -11,6 +11,8 @@ import { loadConfig } from '../config.ts';
 import { voiceMember } from '@repo/protocol/testing';
 import { roomTopic } from '../rooms/room-events.ts';
 import { MemoryEventBus } from './event-bus.ts';
+import type { Connection } from './hub.ts';
+import { PreparedFrame } from './prepared-frame.ts';
 import { Hub, type HubStat, type HubTuning } from './hub.ts';
 import { TickWriter, createWebSocketHooks } from './ws-hooks.ts';
 
@@ -74,7 +76,7 @@ async function start(tuning: Partial<HubTuning> = {}) {
     await new Promise((resolve) => server.close(resolve));
   });
   const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws`;
-  return { bus, hub, url, stats, closes, serverSockets };
+  return { bus, hub, hooks, url, stats, closes, serverSockets };
 }
 
 /** A client that records every text frame as parsed JSON. */
@@ -301,5 +303,88 @@ describe('TickWriter', () => {
     remote.on('data', (d) => (got += d.toString()));
     await vi.waitFor(() => expect(got).toBe('abc'), { timeout: 5_000, interval: 5 });
     expect(writes).toBe(1);
+  });
+});
+
+describe('the connection ws-hooks hands the hub, over crossws’s Node peer', () => {
+  /** Every connection the hub is handed and every peer crossws opens, in order. */
+  async function started() {
+    const server = await start();
+    const connections: Connection[] = [];
+    const peers: Array<{ peer: Parameters<NonNullable<typeof server.hooks.open>>[0]; context: unknown }> = [];
+    const hubOpen = server.hub.open.bind(server.hub);
+    server.hub.open = (connection) => {
+      connections.push(connection);
+      hubOpen(connection);
+    };
+    const hooksOpen = server.hooks.open!.bind(server.hooks);
+    server.hooks.open = (peer) => {
+      peers.push({ peer, context: peer.context });
+      return hooksOpen(peer);
+    };
+    return { ...server, connections, peers };
+  }
+
+  it('writes raw frames to the socket, under its own short id, and keeps of the upgrade request only what crossws reads later', async () => {
+    const { url, connections, peers } = await started();
+    await client(url, { origin: ORIGIN, cookie: `sr_session=${'x'.repeat(2_000)}` });
+    await client(url);
+    await vi.waitFor(() => expect(connections).toHaveLength(2), { timeout: 5_000, interval: 10 });
+    const ids = connections.map((c) => c.id);
+    expect(ids.every((id) => /^ws[1-9][0-9]*$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(2);
+    // The raw path: prepared frames go to the socket, not through ws.send.
+    expect(connections.every((c) => typeof c.sendPrepared === 'function')).toBe(true);
+    for (const { peer, context } of peers) {
+      const internal = (peer as unknown as { _internal: { request?: unknown; nodeReq: Record<string, unknown> } })._internal;
+      expect(internal.request).toBeUndefined();
+      expect(Object.keys(internal.nodeReq).sort()).toEqual(['_context', 'socket']);
+      expect(peer.context).toBe(context);
+      expect(peer.remoteAddress).toBe('127.0.0.1');
+    }
+  });
+
+  it('sends text, prepared frames and pings while open; after its close frame nothing more goes out', async () => {
+    const { url, connections, serverSockets } = await started();
+    const c = await client(url);
+    let pings = 0;
+    c.ws.on('ping', () => (pings += 1));
+    await vi.waitFor(() => expect(connections).toHaveLength(1), { timeout: 5_000, interval: 10 });
+    const connection = connections[0]!;
+    connection.send(JSON.stringify({ n: 1 }));
+    connection.sendPrepared!(new PreparedFrame(JSON.stringify({ n: 2 })));
+    connection.ping();
+    await c.until(2);
+    expect(c.frames).toEqual([{ n: 1 }, { n: 2 }]);
+    await vi.waitFor(() => expect(pings).toBe(1), { timeout: 5_000, interval: 10 });
+    expect(connection.bufferedAmount()).toBe(0);
+
+    const closed = once(c.ws, 'close');
+    c.ws.pause();
+    connection.close(4001, 'bye');
+    const socket = serverSockets[0]!;
+    await new Promise((resolve) => setImmediate(resolve));
+    const written = socket.bytesWritten;
+    connection.sendPrepared!(new PreparedFrame(JSON.stringify({ n: 3 })));
+    connection.send(JSON.stringify({ n: 4 }));
+    connection.ping();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.bytesWritten).toBe(written);
+    c.ws.resume();
+    const [code, reason] = (await closed) as [number, Buffer];
+    expect(code).toBe(4001);
+    expect(reason.toString()).toBe('bye');
+    expect(c.frames).toHaveLength(2);
+    expect(pings).toBe(1);
+  });
+
+  it('terminate drops the socket without a close frame', async () => {
+    const { url, connections } = await started();
+    const c = await client(url);
+    await vi.waitFor(() => expect(connections).toHaveLength(1), { timeout: 5_000, interval: 10 });
+    const closed = once(c.ws, 'close');
+    connections[0]!.terminate();
+    const [code] = (await closed) as [number];
+    expect(code).toBe(1006);
   });
 });

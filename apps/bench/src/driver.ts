@@ -12,6 +12,7 @@ import { takeGc } from './gc-watch.ts';
 import type { Fleet, Room } from './fleet.ts';
 import { type LatencySummary, summarize } from './stats.ts';
 import type { Target } from './worker-protocol.ts';
+import { voiceMember } from '@repo/protocol/testing';
 
 export interface EventSource {
   readonly target: Target;
@@ -79,19 +80,11 @@ export class ReferenceEvents implements EventSource {
         g,
         room.userIds.map((id) => {
           const user = emulator.state.user(id);
-          return {
-            userId: id,
+          return voiceMember(id, {
             username: user.username,
             globalName: user.global_name ?? null,
             avatarUrl: user.avatar ? `${emulator.url}/avatars/${id}/${user.avatar}.png?size=64` : null,
-            selfMute: false,
-            selfDeaf: false,
-            mute: false,
-            deaf: false,
-            streaming: false,
-            video: false,
-            signedIn: true,
-          };
+          });
         }),
       );
     }

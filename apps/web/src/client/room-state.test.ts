@@ -1,26 +1,12 @@
 import type { RoomEvent, RoomSnapshot, VoiceMember } from '@repo/protocol';
 import fc from 'fast-check';
+import { voiceMember } from '@repo/protocol/testing';
 import { describe, expect, it } from 'vitest';
 import { type RoomChannel, emptyChannel, reduceRoom, seededChannel, voiceOutsiders } from './room-state.ts';
 
 const ROOM = 'abcdefgh12';
 
-function member(userId: string, flags: Partial<VoiceMember> = {}): VoiceMember {
-  return {
-    userId,
-    username: userId,
-    globalName: null,
-    avatarUrl: null,
-    selfMute: false,
-    selfDeaf: false,
-    mute: false,
-    deaf: false,
-    streaming: false,
-    video: false,
-    signedIn: true,
-    ...flags,
-  };
-}
+const member = voiceMember;
 
 function snapshot(seq: number, voice: VoiceMember[] = []): RoomSnapshot {
   return {

@@ -57,8 +57,11 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
   thresholds: { high: 85, low: 70, break: null },
-  tempDirName: '.stryker-tmp',
+  // Stryker deletes its whole temp dir when a run ends: one per run, so two runs in the same tree
+  // (two engineers) never delete each other's sandbox. Their reports still share reports/mutation/.
+  tempDirName: `.stryker-tmp/run-${process.pid}`,
   cleanTempDir: 'always',
-  // Nothing a mutation run reads: the build output, the browser tests, the bench, old reports.
-  ignorePatterns: ['apps/web/dist', 'apps/web/e2e', 'apps/bench', 'apps/web/.bench-tmp', 'reports', 'test-results', 'playwright-report', '.turbo', '*.cpuprofile'],
+  // Nothing a mutation run reads: the build output, the browser tests, the bench, old reports, and
+  // other runs' sandboxes (Stryker leaves out only its own).
+  ignorePatterns: ['.stryker-tmp', 'apps/web/dist', 'apps/web/e2e', 'apps/bench', 'apps/web/.bench-tmp', 'reports', 'test-results', 'playwright-report', '.turbo', '*.cpuprofile'],
 };

@@ -1,8 +1,10 @@
-import { decodeProtectedHeader } from 'jose';
+import { SignJWT, decodeProtectedHeader } from 'jose';
+import { importHmacKey } from '../auth/keys.ts';
 import { describe, expect, it } from 'vitest';
 import { INVITE_TTL_SECONDS, type InviteClaims, InviteTokens } from './invite-token.ts';
 
-const tokens = new InviteTokens('invite-token-test-secret-0123456789abcdef');
+const SECRET = 'invite-token-test-secret-0123456789abcdef';
+const tokens = new InviteTokens(SECRET);
 const claims = { roomId: 'room0000001', guildId: '100000000000000001', channelId: '200000000000000001', roleId: '300000000000000001', creatorId: '400000000000000001', kind: 'player' as const };
 // Not on a second boundary: the token counts whole seconds, as JWTs do.
 const now = Date.UTC(2026, 10, 25, 12) + 750;
@@ -43,5 +45,27 @@ describe('InviteTokens', () => {
     const jtis = ids.map((v) => (v.ok ? v.claims.jti : null));
     expect(jtis[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(jtis[0]).not.toBe(jtis[1]);
+  });
+
+  // A link lives 24 h, so it outlives a deploy: the key's label, the issuer and the audience are a
+  // format the next version must still accept. Built here by hand, as an older version built them.
+  it('accepts a link built to the format (key label, issuer, audience), and no other label, issuer or audience', async () => {
+    const build = async (label: Parameters<typeof importHmacKey>[1], iss: string, aud: string) =>
+      new SignJWT({ ...claims })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(Math.floor(now / 1000) + 60)
+        .setJti('00000000-0000-4000-8000-000000000000')
+        .sign(await importHmacKey(SECRET, label));
+    expect(await tokens.verify(await build('invite-token', 'spell-rooms', 'invite'), now)).toMatchObject({ ok: true, claims });
+    for (const [label, iss, aud] of [
+      ['ws-token', 'spell-rooms', 'invite'],
+      ['invite-token', 'spell-rooms-x', 'invite'],
+      ['invite-token', 'spell-rooms', 'ws'],
+    ] as const) {
+      expect(await tokens.verify(await build(label, iss, aud), now)).toEqual({ ok: false, reason: 'invalid' });
+    }
   });
 });

@@ -16,12 +16,16 @@ import { RequestPipeline, type DiscordRestClientOptions } from './request-pipeli
 import {
   authorizationSchema,
   channelSchema,
+  guildSchema,
+  inviteSchema,
   guildMemberSchema,
   roleSchema,
   userSchema,
   type DiscordAuthorization,
   type DiscordChannel,
+  type DiscordGuild,
   type DiscordGuildMember,
+  type DiscordInvite,
   type DiscordRole,
   type DiscordUser,
 } from './schemas.ts';
@@ -78,6 +82,31 @@ export class DiscordRestClient {
       },
       options,
       parse: json(roleSchema),
+    });
+  }
+
+  /** The guild (its name and owner); Discord answers 404 Unknown Guild (10004) when the bot is not in it. */
+  async getGuild(guildId: string, options?: CallOptions): Promise<DiscordGuild> {
+    return this.#pipeline.call({
+      operation: 'getGuild',
+      method: 'GET',
+      route: '/guilds/:guildId',
+      path: Routes.guild(snowflake('guildId', guildId)),
+      options,
+      parse: json(guildSchema),
+    });
+  }
+
+  /** An invite to a channel (needs Create Instant Invite there): `https://discord.gg/<code>`. */
+  async createChannelInvite(channelId: string, input: { maxAgeSeconds: number; maxUses: number; unique: boolean }, options?: CallOptions): Promise<DiscordInvite> {
+    return this.#pipeline.call({
+      operation: 'createChannelInvite',
+      method: 'POST',
+      route: '/channels/:channelId/invites',
+      path: Routes.channelInvites(snowflake('channelId', channelId)),
+      body: { max_age: input.maxAgeSeconds, max_uses: input.maxUses, unique: input.unique },
+      options,
+      parse: json(inviteSchema),
     });
   }
 

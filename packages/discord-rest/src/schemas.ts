@@ -54,6 +54,21 @@ export const guildMemberSchema = z.looseObject({
 });
 export type DiscordGuildMember = z.infer<typeof guildMemberSchema>;
 
+/** GET /guilds/:id: who owns it (the owner holds every permission) and its name. */
+export const guildSchema = z.looseObject({
+  id: snowflake,
+  name: z.string(),
+  owner_id: snowflake,
+});
+export type DiscordGuild = z.infer<typeof guildSchema>;
+
+/** POST /channels/:id/invites: the invite's code (https://discord.gg/<code>). */
+export const inviteSchema = z.looseObject({
+  code: z.string().min(1),
+  expires_at: z.string().nullish(),
+});
+export type DiscordInvite = z.infer<typeof inviteSchema>;
+
 /** GET /oauth2/@me: what a user's access token may do. */
 export const authorizationSchema = z.looseObject({
   scopes: z.array(z.string()),

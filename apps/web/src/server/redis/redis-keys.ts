@@ -134,6 +134,16 @@ export class RedisKeys {
     return `${this.#base}site-users`;
   }
 
+  // ---- servers (guilds) -------------------------------------------------------------------------
+  /** Guild id → JSON KnownGuild: the servers the bot is in, as the Gateway's shard holders saw them. */
+  get guildRegistry(): string {
+    return `${this.#base}guilds`;
+  }
+  /** Guild id → JSON GuildSettings: what each server's admins set. */
+  get guildSettings(): string {
+    return `${this.#base}guild-settings`;
+  }
+
   // ---- jobs and limits --------------------------------------------------------------------------
   lock(name: string): string {
     return `${this.#base}lock:${name}`;

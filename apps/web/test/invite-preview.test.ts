@@ -97,6 +97,9 @@ describe('a host whose profile is missing or bare', () => {
     createdAt: now,
     lastActiveAt: now,
     closingAt: null,
+    locked: false,
+    linkGeneration: 0,
+    barred: [],
   };
 
   async function previewOf(room: Room) {

@@ -49,11 +49,20 @@ export const SubscribeRefusals = {
 } as const satisfies Record<string, { code: ErrorCode; error: string }>;
 export type SubscribeRefusal = keyof typeof SubscribeRefusals;
 
+/**
+ * Why someone's access to a room ended, when it was not the room itself (a `denied` refusal that
+ * ends a subscription carries it): `removed` by the host, `left` of their own accord (their other
+ * tabs leave too). Absent for everything else (a member gone from the guild, a seat given back).
+ */
+export const RevocationReason = z.enum(['removed', 'left']);
+export type RevocationReason = z.infer<typeof RevocationReason>;
+
 export const ServerMessage = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('ack'), event: z.string(), userId: z.string().optional(), room: z.string().optional() }),
   z.object({ ...base, type: z.literal('event'), event: z.string(), payload: z.unknown() }),
   // `room`: set when the error refuses a subscribe, so a client with several in flight knows which.
-  z.object({ ...base, type: z.literal('error'), code: ErrorCode, error: z.string(), room: z.string().optional() }),
+  // `reason`: only on the frame that ends a subscription whose access was revoked for that reason.
+  z.object({ ...base, type: z.literal('error'), code: ErrorCode, error: z.string(), room: z.string().optional(), reason: RevocationReason.optional() }),
   z.object({ ...base, type: z.literal('pong') }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessage>;

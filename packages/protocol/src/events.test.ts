@@ -4,7 +4,7 @@ import { ServerEvent, eventMessage, isRoomEvent } from './events.ts';
 import { RoomEvent, type RoomInfo } from './rooms.ts';
 import { voiceMember } from './testing.ts';
 
-const room: RoomInfo = { id: 'abcdefghij', name: 'R', creatorId: 'u1', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null };
+const room: RoomInfo = { id: 'abcdefghij', name: 'R', creatorId: 'u1', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false };
 const member = voiceMember('u1', { username: 'alice' });
 const stream = { roomId: room.id, seq: 1 };
 

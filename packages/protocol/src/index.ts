@@ -10,6 +10,7 @@ export {
   parseClientFrame,
   parseServerFrame,
   serverMessage,
+  RevocationReason,
   SubscribeRefusals,
   type ParseResult,
   type SubscribeRefusal,

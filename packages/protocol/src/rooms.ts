@@ -55,6 +55,8 @@ export const RoomInfo = z.object({
   playerLimit: z.number().int(),
   /** A warning that the room will be closed for inactivity is running. */
   closingAt: z.number().nullable(),
+  /** The host locked the room: its links seat nobody new (403 `room_locked`); who is seated stays. */
+  locked: z.boolean(),
 });
 export type RoomInfo = z.infer<typeof RoomInfo>;
 

@@ -51,7 +51,7 @@ export function member(userId: string, flags: Partial<VoiceMember> = {}): VoiceM
 export function snapshot(seq: number, voice: VoiceMember[] = [], roomId = ROOM): RoomSnapshot {
   return {
     roomId,
-    room: { id: roomId, name: 'Game night', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },
+    room: { id: roomId, name: 'Game night', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
     players: [{ userId: 'alice', username: 'alice', globalName: null, avatarUrl: null, creator: true }],
     spectators: [],
     voice,

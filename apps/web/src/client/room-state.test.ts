@@ -11,7 +11,7 @@ const member = voiceMember;
 function snapshot(seq: number, voice: VoiceMember[] = []): RoomSnapshot {
   return {
     roomId: ROOM,
-    room: { id: ROOM, name: 'Friday Magic', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },
+    room: { id: ROOM, name: 'Friday Magic', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
     players: [
       { userId: 'alice', username: 'alice', globalName: 'Alice', avatarUrl: null, creator: true },
       { userId: 'bob', username: 'bob', globalName: 'Bob', avatarUrl: null, creator: false },

@@ -40,7 +40,7 @@ describe('Hub under arbitrary input', () => {
           viewAccess: async (room, user) => (room === 'public' || (room === 'secret' && user === 'alice') ? 'allowed' : 'denied'),
           snapshot: async (roomId) => ({
             roomId,
-            room: { id: roomId, name: roomId, creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },
+            room: { id: roomId, name: roomId, creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
             players: [],
             spectators: [],
             voice: [],

@@ -53,7 +53,7 @@ function setup(overrides: Partial<HubOptions> = {}) {
     viewAccess: async (roomId, userId) => (MEMBERS[roomId]?.includes(userId) ? 'allowed' : 'denied'),
     snapshot: async (roomId): Promise<RoomSnapshot> => ({
       roomId,
-      room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null },
+      room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
       players: [],
       spectators: [],
       voice: [],
@@ -159,7 +159,7 @@ describe('Hub: rooms', () => {
       snapshot: async (roomId) => {
         const seq = await bus.currentSeq(roomTopic(roomId));
         await gate;
-        return { roomId, room: { id: roomId, name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null }, players: [], spectators: [], voice: [], seq };
+        return { roomId, room: { id: roomId, name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false }, players: [], spectators: [], voice: [], seq };
       },
     });
     const s = await authed(hub);
@@ -294,7 +294,7 @@ describe('Hub: revocation', () => {
       snapshot: async (roomId) => {
         const seq = await bus.currentSeq(roomTopic(roomId));
         await gate;
-        return { roomId, room: { id: roomId, name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null }, players: [], spectators: [], voice: [], seq };
+        return { roomId, room: { id: roomId, name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false }, players: [], spectators: [], voice: [], seq };
       },
     });
     const s = await authed(hub);
@@ -461,7 +461,7 @@ describe('Hub: typed envelopes on opaque topics', () => {
     const s = await authed(hub);
     await hub.message(s.connection.id, frame({ type: 'subscribe', room: 'room0001' }));
     const topic = roomTopic('room0001');
-    const room = { id: 'room0001', name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null };
+    const room = { id: 'room0001', name: 'R', creatorId: 'alice', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false };
     await bus.publish(topic, 'voice.joined', { roomId: 'room0001', member: voiceMember('x'), receivedAt: 5 });
     await bus.publish(topic, 'voice.updated', { roomId: 'room0001', member: voiceMember('x', { selfMute: true }) });
     await bus.publish(topic, 'voice.left', { roomId: 'room0001', userId: 'x' });

@@ -29,7 +29,7 @@ const joined = (roomId: string, mark: string) => ({ roomId, member: voiceMember(
 const left = (roomId: string, mark: string) => ({ roomId, userId: mark });
 const renamed = (roomId: string, mark: string) => ({
   roomId,
-  room: { id: roomId, name: mark, creatorId: 'u1', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },
+  room: { id: roomId, name: mark, creatorId: 'u1', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
   players: [],
   spectators: [],
 });
@@ -241,7 +241,7 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
         viewAccess: async () => 'allowed',
         snapshot: async (id) => ({
           roomId: id,
-          room: { id, name: 'R', creatorId: 'carol', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null },
+          room: { id, name: 'R', creatorId: 'carol', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
           players: [],
           spectators: [],
           voice: [],

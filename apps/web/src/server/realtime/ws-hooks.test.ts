@@ -34,7 +34,7 @@ async function start(tuning: Partial<HubTuning> = {}) {
     viewAccess: async (roomId) => (roomId === 'r1' ? 'allowed' : 'denied'),
     snapshot: async (roomId): Promise<RoomSnapshot> => ({
       roomId,
-      room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null },
+      room: { id: roomId, name: 'Room', creatorId: 'alice', guildId: 'g', channelId: 'ch', createdAt: 0, playerLimit: 4, closingAt: null, locked: false },
       players: [],
       spectators: [],
       voice: [],

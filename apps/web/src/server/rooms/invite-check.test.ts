@@ -24,6 +24,9 @@ function room(n: number): Room {
     createdAt: now,
     lastActiveAt: now,
     closingAt: null,
+    locked: false,
+    linkGeneration: 0,
+    barred: [],
   };
 }
 

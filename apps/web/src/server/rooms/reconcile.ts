@@ -175,5 +175,8 @@ function roomFrom(found: RoomInDiscord, hostId: string, guildId: string, now: nu
     createdAt: found.createdAt,
     lastActiveAt: now,
     closingAt: null,
+    locked: found.locked,
+    linkGeneration: found.linkGeneration,
+    barred: found.barred,
   };
 }

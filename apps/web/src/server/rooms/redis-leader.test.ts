@@ -88,6 +88,9 @@ describe.runIf(available)('cleanup job across three instances (real Redis)', () 
       createdAt: clock.now() - 2 * 3_600_000,
       lastActiveAt: clock.now() - 2 * 3_600_000,
       closingAt: null,
+      locked: false,
+      linkGeneration: 0,
+      barred: [],
     };
     await store.insert(idle);
     const published: string[] = [];

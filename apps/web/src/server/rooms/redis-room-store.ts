@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { Profile, Room } from './room.ts';
-import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomClosedError, RoomExistsError, type RoomPatch, type RoomStore, TOMBSTONE_TTL_MS } from './room-store.ts';
+import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomClosedError, RoomExistsError, type RoomPatch, type RoomStore, type SetHostResult, TOMBSTONE_TTL_MS } from './room-store.ts';
 
 /*
  * Layout (all under the guild's hash tag, see redis-keys.ts):
- *   room:<id>              hash: id, name, guildId, channelId, roleId, creatorId, createdAt, lastActiveAt, closingAt ('' = none)
+ *   room:<id>              hash: id, name, guildId, channelId, roleId, creatorId, createdAt, lastActiveAt, closingAt ('' = none),
+ *                          locked ('1' | '0'), linkGeneration, barred (JSON array of user ids)
  *   room:<id>:players      list, join order (the creator first)
  *   room:<id>:spectators   list
  *   room:<id>:profiles     hash: user id → JSON profile
@@ -87,13 +88,32 @@ return 'added'
 `;
 
 const REMOVE_PARTICIPANT_LUA = `
--- KEYS: 1 room, 2 players, 3 spectators, 4 user-rooms:<user>; ARGV: 1 room id, 2 user id
+-- KEYS: 1 room, 2 players, 3 spectators, 4 user-rooms:<user>; ARGV: 1 room id, 2 user id, 3 '1' to bar them
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HGET', KEYS[1], 'creatorId') == ARGV[2] then return 0 end
 redis.call('LREM', KEYS[2], 0, ARGV[2])
 redis.call('LREM', KEYS[3], 0, ARGV[2])
 redis.call('SREM', KEYS[4], ARGV[1])
+if ARGV[3] == '1' then
+  local barred = cjson.decode(redis.call('HGET', KEYS[1], 'barred') or '[]')
+  local found = false
+  for _, user in ipairs(barred) do if user == ARGV[2] then found = true end end
+  if not found then
+    barred[#barred + 1] = ARGV[2]
+    redis.call('HSET', KEYS[1], 'barred', cjson.encode(barred))
+  end
+end
 return 1
+`;
+
+const SET_HOST_LUA = `
+-- KEYS: 1 room, 2 players; ARGV: 1 user id
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+if redis.call('LPOS', KEYS[2], ARGV[1]) == false then return 'not_player' end
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+redis.call('LPUSH', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'creatorId', ARGV[1])
+return 'set'
 `;
 
 const UPDATE_LUA = `${READ_ROOM}
@@ -195,15 +215,23 @@ export class RedisRoomStore implements RoomStore {
     )) as AddParticipantResult;
   }
 
-  async removeParticipant(id: string, userId: string): Promise<void> {
+  async removeParticipant(id: string, userId: string, options: { bar?: boolean } = {}): Promise<void> {
     const k = this.keys;
-    await this.redis.eval(REMOVE_PARTICIPANT_LUA, 4, k.room(id), k.roomPlayers(id), k.roomSpectators(id), k.userRooms(userId), id, userId);
+    await this.redis.eval(REMOVE_PARTICIPANT_LUA, 4, k.room(id), k.roomPlayers(id), k.roomSpectators(id), k.userRooms(userId), id, userId, options.bar ? '1' : '0');
+  }
+
+  async setHost(id: string, userId: string): Promise<SetHostResult> {
+    return (await this.redis.eval(SET_HOST_LUA, 2, this.keys.room(id), this.keys.roomPlayers(id), userId)) as SetHostResult;
   }
 
   async update(id: string, patch: RoomPatch): Promise<Room | null> {
     const pairs: string[] = [];
     if (patch.lastActiveAt !== undefined) pairs.push('lastActiveAt', String(patch.lastActiveAt));
     if (patch.closingAt !== undefined) pairs.push('closingAt', patch.closingAt === null ? '' : String(patch.closingAt));
+    if (patch.name !== undefined) pairs.push('name', patch.name);
+    if (patch.locked !== undefined) pairs.push('locked', patch.locked ? '1' : '0');
+    if (patch.linkGeneration !== undefined) pairs.push('linkGeneration', String(patch.linkGeneration));
+    if (patch.barred !== undefined) pairs.push('barred', JSON.stringify(patch.barred));
     const reply = (await this.redis.eval(UPDATE_LUA, 0, this.keys.roomBase, id, ...pairs)) as RoomReply | null;
     return reply ? toRoom(reply) : null;
   }
@@ -247,6 +275,12 @@ function roomFields(room: Room): string[] {
     String(room.lastActiveAt),
     'closingAt',
     room.closingAt === null ? '' : String(room.closingAt),
+    'locked',
+    room.locked ? '1' : '0',
+    'linkGeneration',
+    String(room.linkGeneration),
+    'barred',
+    JSON.stringify(room.barred),
   ];
 }
 
@@ -275,5 +309,9 @@ function toRoom([hashFlat, players, spectators, profilesFlat]: RoomReply): Room 
     createdAt: Number(field('createdAt')),
     lastActiveAt: Number(field('lastActiveAt')),
     closingAt: closingAt === '' ? null : Number(closingAt),
+    // Rooms stored before host controls existed have none of these: unlocked, generation 0, nobody barred.
+    locked: field('locked') === '1',
+    linkGeneration: Number(field('linkGeneration') || '0'),
+    barred: h.has('barred') ? (JSON.parse(field('barred')) as string[]) : [],
   };
 }

@@ -118,6 +118,9 @@ export class RoomCreation {
       createdAt: snowflakeTime(channelId),
       lastActiveAt: now,
       closingAt: null,
+      locked: false,
+      linkGeneration: 0,
+      barred: [],
     };
     try {
       await this.#o.store.insert(room);

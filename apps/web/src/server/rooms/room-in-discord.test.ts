@@ -1,7 +1,7 @@
 import type { DiscordChannel, DiscordGuildMember, DiscordRole } from '@repo/discord-rest';
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
 import { describe, expect, it } from 'vitest';
-import { HOST_MARK, type GuildListing, readRoomsFromDiscord, roomIdOfRoleName, roomRoleName, snowflakeTime } from './room-in-discord.ts';
+import { BAR_DENY, HOST_MARK, type GuildListing, parseRoomRoleName, readRoomsFromDiscord, roomIdOfRoleName, roomRoleName, snowflakeTime } from './room-in-discord.ts';
 
 /*
  * Reading rooms back from Discord's objects (R-ROOM8), on plain objects shaped as Discord lists them.
@@ -86,6 +86,59 @@ describe('the room id in the role name', () => {
   });
 });
 
+describe('the lock and the link generation in the role name (host controls)', () => {
+  it('writes generation 0 unlocked as the plain name, and reads back whatever it writes', () => {
+    expect(roomRoleName('abcdefghij', { linkGeneration: 0, locked: false })).toBe('room-abcdefghij');
+    expect(roomRoleName('abcdefghij', { linkGeneration: 1 })).toBe('room-abcdefghij~1');
+    expect(roomRoleName('abcdefghij', { locked: true })).toBe('room-abcdefghij~locked');
+    expect(roomRoleName('abcdefghij', { linkGeneration: 12, locked: true })).toBe('room-abcdefghij~12~locked');
+    const longest = roomRoleName('abcdefgh12345678', { linkGeneration: 999_999_999_999_999, locked: true });
+    expect(longest.length).toBeLessThanOrEqual(100);
+    expect(parseRoomRoleName(longest)).toEqual({ roomId: 'abcdefgh12345678', linkGeneration: 999_999_999_999_999, locked: true });
+    for (const [gen, locked] of [[0, false], [1, false], [0, true], [7, true]] as const) {
+      expect(parseRoomRoleName(roomRoleName('abcd1234', { linkGeneration: gen, locked }))).toEqual({ roomId: 'abcd1234', linkGeneration: gen, locked });
+    }
+    expect(() => roomRoleName('abcdefghij', { linkGeneration: 1_000_000_000_000_000 })).toThrow(RangeError);
+    expect(() => roomRoleName('abcdefghij', { linkGeneration: -1 })).toThrow(RangeError);
+    expect(() => roomRoleName('abcdefghij', { linkGeneration: 1.5 })).toThrow(RangeError);
+  });
+
+  it.each([
+    ['room-abcdefghij~0', 'generation 0 written out'],
+    ['room-abcdefghij~01', 'a leading zero'],
+    ['room-abcdefghij~1000000000000000', '16 digits'],
+    ['room-abcdefghij~-1', 'a negative generation'],
+    ['room-abcdefghij~locked~1', 'the marks swapped'],
+    ['room-abcdefghij~Locked', 'a capital L'],
+    ['room-abcdefghij~lock', 'half the word'],
+    ['room-abcdefghij~locked~locked', 'locked twice'],
+    ['room-abcdefghij~1~2', 'two generations'],
+    ['room-abcdefghij~', 'a bare tilde'],
+    ['room-abcdefghij~1 ', 'a trailing space'],
+    ['room-abcdefghij~１', 'a full-width digit'],
+    ['room-abcd~1234', 'the tilde inside the id'],
+  ])('refuses %j (%s): not a room role at all', (name) => {
+    expect(parseRoomRoleName(name)).toBeNull();
+    expect(roomIdOfRoleName(name)).toBeNull();
+  });
+
+  it('reads the lock, the generation and the barred back; a barred member holding the role is not seated and loses it', () => {
+    const read = readRoomsFromDiscord(
+      listing({
+        channels: [roomChannel(CHANNEL, ROLE, { extra: [member(CAROL, 0n, BAR_DENY), member(DAVE, 0n, P.Connect), member(BOB, 0n, P.ViewChannel)] })],
+        roles: [role(ROLE, 'room-abcdefghij~3~locked')],
+        members: [person(ALICE, [ROLE]), person(BOB, [ROLE]), person(CAROL, [ROLE]), person(DAVE, [])],
+      }),
+    );
+    const room = read.rooms[0]!;
+    expect(room).toMatchObject({ id: 'abcdefghij', locked: true, linkGeneration: 3, players: [ALICE, BOB], hostId: ALICE });
+    // Only both bits together bar: CONNECT alone (DAVE) or VIEW_CHANNEL alone (BOB) is someone else's overwrite.
+    expect(room.barred).toEqual([CAROL]);
+    expect(room.extraPlayers).toEqual([CAROL]);
+    expect(room.profiles[CAROL]).toBeUndefined();
+  });
+});
+
 describe('snowflake times', () => {
   it("reads Discord's documented example", () => {
     // https://discord.com/developers/docs/reference#snowflakes: 175928847299117063 is 2016-04-30 11:18:25.796 UTC.
@@ -117,6 +170,9 @@ describe('reading a room back', () => {
             [BOB]: { username: 'bob', globalName: 'BOB', avatar: null },
           },
           hostId: ALICE,
+          locked: false,
+          linkGeneration: 0,
+          barred: [],
           formerHosts: [],
           markChanges: [],
         },

@@ -9,10 +9,13 @@ import type { Profile } from './room.ts';
  * tested on plain objects (room-in-discord.test.ts).
  *
  *   room id   the role's name: `room-<id>` (the id a room URL carries)
+ *   links     the role's name: `room-<id>~<generation>` once the host made new links (none: 0)
+ *   locked    the role's name ends in `~locked`
  *   name      the voice channel's name (Discord keeps voice channel names as given)
  *   created   the voice channel's snowflake (Discord stamps every id with its creation time)
- *   players   the members holding the role
+ *   players   the members holding the role (but the barred)
  *   host      the member with a PRIORITY_SPEAKER overwrite on the channel
+ *   barred    members with an overwrite denying VIEW_CHANNEL and CONNECT (removed by the host)
  */
 
 const VOICE = 2;
@@ -26,19 +29,52 @@ const MEMBER_OVERWRITE = 1;
 export const HOST_MARK = PermissionFlagsBits.PrioritySpeaker;
 
 const ROLE_PREFIX = 'room-';
+/**
+ * `room-<id>[~<generation>][~locked]`: the generation a positive whole number without leading
+ * zeros (0 is written as nothing, so a room that never changed keeps its first name), at most 15
+ * digits (below 2^53). The longest name is 45 characters; Discord allows 100.
+ */
+const ROLE_NAME = /^room-([^~]*)(?:~([1-9][0-9]{0,14}))?(~locked)?$/;
+
+/**
+ * What a barred (removed) user's member overwrite denies: they cannot see the channel nor join its
+ * voice by hand, whatever role they get. Both bits together mark it; either alone is someone else's.
+ */
+export const BAR_DENY = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.Connect;
+
+/** The room state its role's name carries. */
+export interface RoomRoleState {
+  roomId: string;
+  linkGeneration: number;
+  locked: boolean;
+}
 
 /** Discord's epoch (2015-01-01T00:00:00Z): snowflakes count milliseconds from it in their top 42 bits. */
 const DISCORD_EPOCH_MS = 1_420_070_400_000;
 
-export function roomRoleName(roomId: string): string {
-  return `${ROLE_PREFIX}${roomId}`;
+export function roomRoleName(roomId: string, state: { linkGeneration?: number; locked?: boolean } = {}): string {
+  const generation = state.linkGeneration ?? 0;
+  if (!Number.isSafeInteger(generation) || generation < 0 || generation > 999_999_999_999_999) throw new RangeError(`link generation ${generation} out of range`);
+  return `${ROLE_PREFIX}${roomId}${generation > 0 ? `~${generation}` : ''}${state.locked ? '~locked' : ''}`;
 }
 
-/** The room id a role's name carries, or null when the name is not exactly `room-<room id>`. */
+/** The room state a role's name carries, or null when the name is not exactly of that form. */
+export function parseRoomRoleName(name: string): RoomRoleState | null {
+  const match = ROLE_NAME.exec(name);
+  if (!match) return null;
+  const roomId = RoomId.safeParse(match[1]);
+  if (!roomId.success) return null;
+  return { roomId: roomId.data, linkGeneration: match[2] === undefined ? 0 : Number(match[2]), locked: match[3] !== undefined };
+}
+
+/** The room id a role's name carries, or null when the name is not exactly of that form. */
 export function roomIdOfRoleName(name: string): string | null {
-  if (!name.startsWith(ROLE_PREFIX)) return null;
-  const parsed = RoomId.safeParse(name.slice(ROLE_PREFIX.length));
-  return parsed.success ? parsed.data : null;
+  return parseRoomRoleName(name)?.roomId ?? null;
+}
+
+/** A removed user's mark on the room's channel (BAR_DENY). */
+export function barOverwrite(userId: string): PermissionOverwriteInput {
+  return { id: userId, type: 'member', deny: BAR_DENY };
 }
 
 export function hostOverwrite(userId: string): PermissionOverwriteInput {
@@ -72,12 +108,18 @@ export interface RoomInDiscord {
   players: string[];
   /**
    * Members holding the role past the player limit, in seat order (an admin granted it by hand, or
-   * two instances both granted the last seat): they lose the role, so the room has 4 players again.
+   * two instances both granted the last seat), then barred members holding it: they lose the role,
+   * so the room has 4 players again and the removed stay out.
    */
   extraPlayers: string[];
   profiles: Record<string, Profile>;
   /** The first player; null when nobody holds the role any more (the room is over). */
   hostId: string | null;
+  /** From the role's name. */
+  locked: boolean;
+  linkGeneration: number;
+  /** Members whose overwrite bars them (BAR_DENY), in overwrite order. */
+  barred: string[];
   /**
    * Members marked as host on the channel who are no longer players (they left the server, or lost
    * the role while the app was down): the host changed hands.
@@ -115,9 +157,12 @@ export interface ReadBack {
 export function readRoomsFromDiscord(listing: GuildListing): ReadBack {
   const managed = new Set(listing.channels.filter((c) => listing.isManagedCategory(c)).map((c) => c.id));
   const roomRoles = new Map<string, string>();
+  const roleStates = new Map<string, RoomRoleState>();
   for (const role of listing.roles) {
-    const roomId = roomIdOfRoleName(role.name);
-    if (roomId !== null && role.id !== listing.guildId) roomRoles.set(role.id, roomId);
+    const state = parseRoomRoleName(role.name);
+    if (state === null || role.id === listing.guildId) continue;
+    roomRoles.set(role.id, state.roomId);
+    roleStates.set(role.id, state);
   }
   const holders = holdersOf(listing.members, listing.botUserId, roomRoles);
 
@@ -140,7 +185,7 @@ export function readRoomsFromDiscord(listing: GuildListing): ReadBack {
     }
     claimedRoles.add(roleId);
     claimedRoomIds.add(roomId);
-    result.rooms.push(roomOf(channel, roleId, roomId, holders.get(roleId) ?? [], listing.botUserId));
+    result.rooms.push(roomOf(channel, roleStates.get(roleId)!, roleId, holders.get(roleId) ?? [], listing.botUserId));
   }
   for (const [roleId, roomId] of roomRoles) if (!claimedRoles.has(roleId)) result.loneRoles.push({ roleId, roomId });
   return result;
@@ -182,11 +227,15 @@ function holdersOf(members: readonly DiscordGuildMember[], botUserId: string, ro
   return byRole;
 }
 
-function roomOf(channel: DiscordChannel, roleId: string, roomId: string, holders: ListedMember[], botUserId: string): RoomInDiscord {
+function roomOf(channel: DiscordChannel, state: RoomRoleState, roleId: string, holders: ListedMember[], botUserId: string): RoomInDiscord {
   const members = (channel.permission_overwrites ?? []).filter((o) => o.type === MEMBER_OVERWRITE && o.id !== botUserId);
-  const marks = members.filter((o) => (BigInt(o.allow) & HOST_MARK) !== 0n);
+  const barred = members.filter((o) => (BigInt(o.deny) & BAR_DENY) === BAR_DENY).map((o) => o.id);
+  const marks = members.filter((o) => (BigInt(o.allow) & HOST_MARK) !== 0n && !barred.includes(o.id));
   const marked = marks.map((o) => o.id);
-  const seated = holders.map((m) => m.user.id);
+  // A barred member holding the role (a crash between the bar and the role's removal, or an
+  // admin's grant) is not seated: the bar is the host's word, and they lose the role below.
+  const seated = holders.map((m) => m.user.id).filter((id) => !barred.includes(id));
+  const barredHolders = holders.map((m) => m.user.id).filter((id) => barred.includes(id));
   const hostId = seated.find((id) => marked.includes(id)) ?? seated[0] ?? null;
   const inOrder = hostId === null ? [] : [hostId, ...seated.filter((id) => id !== hostId)];
   const players = inOrder.slice(0, ROOM_PLAYER_LIMIT);
@@ -205,16 +254,19 @@ function roomOf(channel: DiscordChannel, roleId: string, roomId: string, holders
   for (const m of holders) if (players.includes(m.user.id)) profiles[m.user.id] = { username: m.user.username, globalName: m.user.global_name ?? null, avatar: m.user.avatar ?? null };
   const name = RoomName.safeParse(channel.name ?? '');
   return {
-    id: roomId,
+    id: state.roomId,
     // Discord allows voice channel names our form does not (an admin's rename): show something sane.
     name: name.success ? name.data : 'Room',
     channelId: channel.id,
     roleId,
     createdAt: snowflakeTime(channel.id),
     players,
-    extraPlayers: inOrder.slice(ROOM_PLAYER_LIMIT),
+    extraPlayers: [...inOrder.slice(ROOM_PLAYER_LIMIT), ...barredHolders],
     profiles,
     hostId,
+    locked: state.locked,
+    linkGeneration: state.linkGeneration,
+    barred,
     formerHosts: marked.filter((id) => !seated.includes(id)),
     markChanges,
   };

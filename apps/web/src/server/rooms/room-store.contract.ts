@@ -35,6 +35,9 @@ function room(overrides: Partial<Room> = {}): Room {
     createdAt: 1_000,
     lastActiveAt: 2_000,
     closingAt: null,
+    locked: false,
+    linkGeneration: 0,
+    barred: [],
     ...overrides,
   };
 }
@@ -225,6 +228,60 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.get(a.id)).toEqual({ ...a, lastActiveAt: 10_000, closingAt: null });
         expect(await store.update('nosuchroom', { lastActiveAt: 1 })).toBeNull();
         expect(await store.get('nosuchroom')).toBeNull();
+      }));
+
+    it('keeps the host controls’ state: name, lock, link generation and who is barred', () =>
+      withStore(async (store) => {
+        const a = room({ locked: true, linkGeneration: 3, barred: ['gone1'] });
+        await store.insert(a);
+        expect(await store.get(a.id)).toEqual(a);
+        const renamed = await store.update(a.id, { name: 'Renamed ✨', locked: false });
+        expect(renamed).toEqual({ ...a, name: 'Renamed ✨', locked: false });
+        expect(await store.update(a.id, { linkGeneration: 4, barred: [] })).toEqual({ ...a, name: 'Renamed ✨', locked: false, linkGeneration: 4, barred: [] });
+        expect((await store.findByChannel(a.channelId))?.linkGeneration).toBe(4);
+      }));
+
+    it('bars a removed user in the same step, once, and never the creator', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
+        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits);
+        await store.removeParticipant(a.id, 'p1', { bar: true });
+        await store.removeParticipant(a.id, 's1', { bar: true });
+        await store.removeParticipant(a.id, 'p1', { bar: true });
+        await store.removeParticipant(a.id, 'creator', { bar: true });
+        // Leaving (no bar) does not bar.
+        await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits);
+        await store.removeParticipant(a.id, 'p2');
+        const stored = (await store.get(a.id))!;
+        expect(stored.barred).toEqual(['p1', 's1']);
+        expect(stored.players).toEqual(['creator']);
+        expect(stored.spectators).toEqual([]);
+        expect(await store.listForUser('p1')).toEqual([]);
+      }));
+
+    it('hands hosting to a player only: they head the players, the former host stays a player', () =>
+      withStore(async (store) => {
+        const a = room();
+        await store.insert(a);
+        for (const u of ['p1', 'p2']) await store.addParticipant(a.id, u, 'player', profile(u), limits);
+        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits);
+        expect(await store.setHost('nosuchroom', 'p1')).toBe('missing');
+        expect(await store.setHost(a.id, 's1')).toBe('not_player');
+        expect(await store.setHost(a.id, 'stranger')).toBe('not_player');
+        expect((await store.get(a.id))?.creatorId).toBe('creator');
+        expect(await store.setHost(a.id, 'p2')).toBe('set');
+        const stored = (await store.get(a.id))!;
+        expect(stored.creatorId).toBe('p2');
+        expect(stored.players).toEqual(['p2', 'creator', 'p1']);
+        expect(stored.spectators).toEqual(['s1']);
+        // The former host is an ordinary player now: they can be removed; the new host cannot.
+        await store.removeParticipant(a.id, 'p2');
+        await store.removeParticipant(a.id, 'creator');
+        expect((await store.get(a.id))?.players).toEqual(['p2', 'p1']);
+        expect(await store.listForUser('creator')).toEqual([]);
+        expect((await store.listForUser('p2')).map((r) => r.id)).toEqual([a.id]);
       }));
 
     it('deletes a room everywhere, leaves a tombstone for a day, and deleting twice is harmless', () =>

@@ -9,7 +9,9 @@ export interface ParticipantLimits {
   viewers: number;
 }
 
-export type RoomPatch = Partial<Pick<Room, 'lastActiveAt' | 'closingAt'>>;
+export type RoomPatch = Partial<Pick<Room, 'lastActiveAt' | 'closingAt' | 'name' | 'locked' | 'linkGeneration' | 'barred'>>;
+
+export type SetHostResult = 'set' | 'missing' | 'not_player';
 
 /**
  * Where rooms live: memory in one process, Redis when several run (the scale-out issue). Every
@@ -33,7 +35,10 @@ export interface RoomStore {
   insert(room: Room): Promise<void>;
   /** Adds the user if there is room (players and viewers limits), atomically. */
   addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult>;
-  removeParticipant(id: string, userId: string): Promise<void>;
+  /** Never the creator (host). `bar`: also remembered among the room's barred users (removed by the host), in the same step. */
+  removeParticipant(id: string, userId: string, options?: { bar?: boolean }): Promise<void>;
+  /** Hosting passes to a player, atomically: they become the creator and move to the head of the players. */
+  setHost(id: string, userId: string): Promise<SetHostResult>;
   update(id: string, patch: RoomPatch): Promise<Room | null>;
   /** Removes the room and leaves a tombstone (so late invites can say "closed"); returns what was removed. */
   delete(id: string, closedAt: number): Promise<Room | null>;
@@ -147,14 +152,23 @@ export class MemoryRoomStore implements RoomStore {
     return 'added';
   }
 
-  async removeParticipant(id: string, userId: string): Promise<void> {
+  async removeParticipant(id: string, userId: string, options: { bar?: boolean } = {}): Promise<void> {
     const room = this.#rooms.get(id);
     if (!room || room.creatorId === userId) return;
+    const barred = options.bar && !room.barred.includes(userId) ? [...room.barred, userId] : room.barred;
     this.#rooms.set(
       id,
-      frozen({ ...room, players: room.players.filter((u) => u !== userId), spectators: room.spectators.filter((u) => u !== userId) }),
+      frozen({ ...room, players: room.players.filter((u) => u !== userId), spectators: room.spectators.filter((u) => u !== userId), barred }),
     );
     this.#unindexUser(userId, id);
+  }
+
+  async setHost(id: string, userId: string): Promise<SetHostResult> {
+    const room = this.#rooms.get(id);
+    if (!room) return 'missing';
+    if (!room.players.includes(userId)) return 'not_player';
+    this.#rooms.set(id, frozen({ ...room, creatorId: userId, players: [userId, ...room.players.filter((u) => u !== userId)] }));
+    return 'set';
   }
 
   async update(id: string, patch: RoomPatch): Promise<Room | null> {
@@ -210,6 +224,7 @@ function frozen(room: RoomView): RoomView {
     ...room,
     players: Object.freeze([...room.players]),
     spectators: Object.freeze([...room.spectators]),
+    barred: Object.freeze([...room.barred]),
     profiles: Object.freeze(profiles),
   });
 }
@@ -223,5 +238,5 @@ function usersOf(room: RoomView): Set<string> {
 function copy(room: RoomView): Room {
   const profiles: Record<string, Profile> = {};
   for (const [userId, p] of Object.entries(room.profiles)) profiles[userId] = { ...p };
-  return { ...room, players: [...room.players], spectators: [...room.spectators], profiles };
+  return { ...room, players: [...room.players], spectators: [...room.spectators], barred: [...room.barred], profiles };
 }

@@ -24,14 +24,24 @@ export interface Room {
   lastActiveAt: number;
   /** Set while an inactivity warning runs: when the room will close. */
   closingAt: number | null;
+  /** The host locked the room: no invite link seats anyone new (issue 19). */
+  locked: boolean;
+  /**
+   * Which invite links are valid: a link carries the generation it was made in, and only the
+   * current one's seat anyone. The host's "Make new links" counts it up (0 for a new room).
+   */
+  linkGeneration: number;
+  /** Users the host removed since the links were last made new: their links refuse them. */
+  barred: string[];
 }
 
 /**
  * A room that must not be changed: what the store hands out on hot read paths without copying
  * (RoomStore.findByChannel). `Room` is assignable to it; the reverse needs a copy.
  */
-export type RoomView = Readonly<Omit<Room, 'players' | 'spectators' | 'profiles'>> & {
+export type RoomView = Readonly<Omit<Room, 'players' | 'spectators' | 'profiles' | 'barred'>> & {
   readonly players: readonly string[];
+  readonly barred: readonly string[];
   readonly spectators: readonly string[];
   readonly profiles: Readonly<Record<string, Readonly<Profile>>>;
 };
@@ -46,6 +56,7 @@ export function roomInfo(room: RoomView): RoomInfo {
     createdAt: room.createdAt,
     playerLimit: ROOM_PLAYER_LIMIT,
     closingAt: room.closingAt,
+    locked: room.locked,
   };
 }
 

@@ -85,6 +85,19 @@ export class DiscordRestClient {
     });
   }
 
+  /** Renames a role (Modify Guild Role, PATCH /guilds/:id/roles/:id); the bot needs MANAGE_ROLES and a higher role. */
+  async editRoleName(guildId: string, roleId: string, name: string, options?: CallOptions): Promise<DiscordRole> {
+    return this.#pipeline.call({
+      operation: 'editRoleName',
+      method: 'PATCH',
+      route: '/guilds/:guildId/roles/:roleId',
+      path: Routes.guildRole(snowflake('guildId', guildId), snowflake('roleId', roleId)),
+      body: { name },
+      options,
+      parse: json(roleSchema),
+    });
+  }
+
   /** The guild (its name and owner); Discord answers 404 Unknown Guild (10004) when the bot is not in it. */
   async getGuild(guildId: string, options?: CallOptions): Promise<DiscordGuild> {
     return this.#pipeline.call({

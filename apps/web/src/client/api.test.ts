@@ -118,6 +118,74 @@ describe('callApi', () => {
   });
 });
 
+describe('the host controls and "Leave room" (issue 19)', () => {
+  const room = { id: 'abcdefgh12', name: 'Renamed', creatorId: 'bob', guildId: 'g', channelId: 'c', createdAt: 0, playerLimit: 4, closingAt: null, locked: true };
+  let seen: Array<{ method?: string; url?: string; body: string }>;
+  function answer(status: number, body: unknown) {
+    seen = [];
+    respond = (req, res, text) => {
+      seen.push({ method: req.method, url: req.url, body: text });
+      if (status === 204) {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      json(status, body)(req, res);
+    };
+  }
+
+  it('each asks the contract’s method and path with its body, and parses the answer', async () => {
+    answer(200, { room });
+    expect(await api.renameRoom('abcdefgh12', 'Renamed')).toEqual({ ok: true, data: { room } });
+    expect(await api.setRoomLocked('abcdefgh12', true)).toEqual({ ok: true, data: { room } });
+    expect(await api.handOver('abcdefgh12', 'bob')).toEqual({ ok: true, data: { room } });
+    expect(seen).toEqual([
+      { method: 'PATCH', url: '/api/rooms/abcdefgh12', body: '{"name":"Renamed"}' },
+      { method: 'PATCH', url: '/api/rooms/abcdefgh12', body: '{"locked":true}' },
+      { method: 'PUT', url: '/api/rooms/abcdefgh12/host', body: '{"userId":"bob"}' },
+    ]);
+    answer(200, { inviteUrl: 'http://x/invite/a.b.c', spectatorUrl: 'http://x/invite/d.e.f' });
+    expect(await api.rotateLinks('abcdefgh12')).toEqual({ ok: true, data: { inviteUrl: 'http://x/invite/a.b.c', spectatorUrl: 'http://x/invite/d.e.f' } });
+    expect(seen).toEqual([{ method: 'POST', url: '/api/rooms/abcdefgh12/links', body: '{}' }]);
+    answer(204, null);
+    expect(await api.removePerson('abcdefgh12', 'carol')).toEqual({ ok: true, data: undefined });
+    expect(await api.leaveRoom('abcdefgh12')).toEqual({ ok: true, data: undefined });
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['DELETE /api/rooms/abcdefgh12/people/carol', 'POST /api/rooms/abcdefgh12/leave']);
+  });
+
+  it('puts ids in the path as one encoded segment', async () => {
+    answer(204, null);
+    await api.removePerson('abcdefgh12', '../../rooms');
+    expect(seen[0]?.url).toBe('/api/rooms/abcdefgh12/people/..%2F..%2Frooms');
+  });
+
+  it('keeps a refusal’s reason, message and Retry-After for the dialog', async () => {
+    const refusal = {
+      error: {
+        kind: 'rate_limited',
+        message: 'Discord lets a channel be renamed twice every 10 minutes. Try again in 7 minutes.',
+        reason: 'rename_rate_limited',
+        retryAfterSeconds: 400,
+        retryable: true,
+      },
+    };
+    answer(429, refusal);
+    expect(await api.renameRoom('abcdefgh12', 'Again')).toEqual({ ok: false, error: { ...refusal.error, status: 429 } });
+    answer(403, { error: { kind: 'forbidden', message: 'Only the room’s host can do this.', reason: 'not_host' } });
+    expect(await api.rotateLinks('abcdefgh12')).toMatchObject({ ok: false, error: { status: 403, reason: 'not_host' } });
+    expect(assigned).toEqual([]);
+  });
+
+  it('refuses an answer missing what the page needs (no room, no spectator link)', async () => {
+    answer(200, { room: { ...room, locked: undefined } });
+    expect(await api.setRoomLocked('abcdefgh12', true)).toMatchObject({ ok: false, error: { kind: 'internal' } });
+    answer(200, { inviteUrl: 'http://x/invite/a.b.c', spectatorUrl: null });
+    expect(await api.rotateLinks('abcdefgh12')).toMatchObject({ ok: false, error: { kind: 'internal' } });
+    answer(200, { inviteUrl: 'http://x/invite/a.b.c', spectatorUrl: null });
+    expect(await api.invites('abcdefgh12')).toEqual({ ok: true, data: { inviteUrl: 'http://x/invite/a.b.c', spectatorUrl: null } });
+  });
+});
+
 describe('fetchWsToken', () => {
   it('reports signed-out with the server’s login URL, or one that returns to this page', async () => {
     respond = unauthenticated('/auth/discord/login?returnTo=%2Frooms%2Fabc');

@@ -33,7 +33,7 @@ export function goToSignIn(loginUrl: string): void {
   window.location.assign(url.pathname + url.search);
 }
 
-export async function callApi<T>(method: 'GET' | 'POST' | 'DELETE', path: string, schema: z.ZodType<T> | null, body?: unknown): Promise<ApiResult<T>> {
+export async function callApi<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, schema: z.ZodType<T> | null, body?: unknown): Promise<ApiResult<T>> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -61,12 +61,28 @@ export async function callApi<T>(method: 'GET' | 'POST' | 'DELETE', path: string
 }
 
 const RedeemedInvite = z.object({ room: RoomInfo });
+const UpdatedRoom = z.object({ room: RoomInfo });
+/** The room's current links; `spectatorUrl` only for its host. */
+export const RoomLinks = z.object({ inviteUrl: z.string(), spectatorUrl: z.string().nullable() });
+export type RoomLinks = z.infer<typeof RoomLinks>;
+const NewLinks = z.object({ inviteUrl: z.string(), spectatorUrl: z.string() });
+
+const roomPath = (roomId: string, rest = '') => `/api/rooms/${encodeURIComponent(roomId)}${rest}`;
 
 export const api = {
   createRoom: (name: string) => callApi('POST', '/api/rooms', CreatedRoom, { name }),
   redeemInvite: (token: string) => callApi('POST', '/api/invites/redeem', RedeemedInvite, { token }),
-  joinVoice: (roomId: string) => callApi('POST', `/api/rooms/${encodeURIComponent(roomId)}/voice`, VoiceAction, {}),
-  closeRoom: (roomId: string) => callApi('DELETE', `/api/rooms/${encodeURIComponent(roomId)}`, null),
+  joinVoice: (roomId: string) => callApi('POST', roomPath(roomId, '/voice'), VoiceAction, {}),
+  closeRoom: (roomId: string) => callApi('DELETE', roomPath(roomId), null),
+  invites: (roomId: string) => callApi('GET', roomPath(roomId, '/invites'), RoomLinks),
+  // Host controls (issue 19): each answers 403 `not_host` for anyone but the room's host.
+  renameRoom: (roomId: string, name: string) => callApi('PATCH', roomPath(roomId), UpdatedRoom, { name }),
+  setRoomLocked: (roomId: string, locked: boolean) => callApi('PATCH', roomPath(roomId), UpdatedRoom, { locked }),
+  rotateLinks: (roomId: string) => callApi('POST', roomPath(roomId, '/links'), NewLinks, {}),
+  removePerson: (roomId: string, userId: string) => callApi('DELETE', roomPath(roomId, `/people/${encodeURIComponent(userId)}`), null),
+  handOver: (roomId: string, userId: string) => callApi('PUT', roomPath(roomId, '/host'), UpdatedRoom, { userId }),
+  /** Any seated member gives their seat back; the host's leaving hands hosting on (or closes the room). */
+  leaveRoom: (roomId: string) => callApi('POST', roomPath(roomId, '/leave'), null, {}),
 };
 
 /** For the realtime client: a fresh WebSocket token, or why there is none. */

@@ -149,6 +149,17 @@ describe('room state', () => {
     expect(again).toMatchObject({ sync: 'live', error: null, view: { seq: 7 } });
   });
 
+  it('keeps why a revocation happened (removed by the host, left), and forgets it when access comes back', () => {
+    const removed = reduceRoom(live(3), { type: 'failed', code: 'forbidden', message: 'You cannot watch this room.', reason: 'removed' }).channel;
+    expect(removed).toMatchObject({ sync: 'revoked', error: { code: 'forbidden', reason: 'removed' } });
+    const left = reduceRoom(live(3), { type: 'failed', code: 'forbidden', message: 'You cannot watch this room.', reason: 'left' }).channel;
+    expect(left.error?.reason).toBe('left');
+    // Without a reason the error has no reason key at all (the page shows its general words).
+    expect(reduceRoom(live(3), { type: 'failed', code: 'forbidden', message: 'x' }).channel.error).toEqual({ code: 'forbidden', message: 'x' });
+    const back = reduceRoom(reduceRoom(removed, { type: 'subscribing' }).channel, { type: 'snapshot', snapshot: snapshot(9) }).channel;
+    expect(back).toMatchObject({ sync: 'live', error: null });
+  });
+
   it('keeps a deleted room deleted, with its reason, whatever error follows', () => {
     const deleted = apply(live(4), { event: 'room.deleted', payload: { roomId: ROOM, seq: 5, reason: 'idle' } }).channel;
     for (const code of ['not_found', 'forbidden', 'rate_limited']) {

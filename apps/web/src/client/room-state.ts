@@ -35,7 +35,8 @@ export interface RoomChannel {
   view: RoomReplica | null;
   sync: RoomSync;
   deleted: RoomDeletedReason | null;
-  error: { code: string; message: string } | null;
+  /** `reason`: why a revocation ended the subscription (`removed`, `left`, …), when the server said. */
+  error: { code: string; message: string; reason?: string } | null;
 }
 
 export type RoomAction =
@@ -46,7 +47,7 @@ export type RoomAction =
   /** An event for this room that did not parse: we cannot apply it, so we must resync. */
   | { type: 'unreadable' }
   /** An `error` frame for this room: a refused subscribe, or a live subscription the server ended. */
-  | { type: 'failed'; code: string; message: string };
+  | { type: 'failed'; code: string; message: string; reason?: string };
 
 export interface RoomStep {
   channel: RoomChannel;
@@ -89,7 +90,11 @@ export function reduceRoom(channel: RoomChannel, action: RoomAction): RoomStep {
       // A subscribe that reached the server after the room closed: it is gone (the server does not
       // keep why; "closed" is the common case).
       if (action.code === 'not_found') return same({ ...channel, sync: 'deleted', deleted: 'closed', error: null });
-      return same({ ...channel, sync: action.code === 'forbidden' ? 'revoked' : 'failed', error: { code: action.code, message: action.message } });
+      return same({
+        ...channel,
+        sync: action.code === 'forbidden' ? 'revoked' : 'failed',
+        error: { code: action.code, message: action.message, ...(action.reason !== undefined ? { reason: action.reason } : {}) },
+      });
     case 'unreadable':
       if (channel.sync !== 'live') return same(channel);
       return { channel: { ...channel, sync: 'resyncing' }, resubscribe: true };

@@ -127,6 +127,16 @@ describe('RealtimeClient: rooms, lobby and Discord status', () => {
     expect(s.types()).not.toContain(`unsubscribe:${ROOM}`);
   });
 
+  it('hands the revocation’s reason (removed by the host, left) to the room; an unknown reason makes the frame unreadable', async () => {
+    h.client.watchRoom(ROOM);
+    const s = await connect(h);
+    answerSubscribe(s, snapshot(2));
+    s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: ROOM, reason: 'kicked' });
+    expect(h.client.room(ROOM)).toMatchObject({ sync: 'live' });
+    s.frame({ type: 'error', code: 'forbidden', error: 'You cannot watch this room.', room: ROOM, reason: 'removed' });
+    expect(h.client.room(ROOM)).toMatchObject({ sync: 'revoked', error: { code: 'forbidden', reason: 'removed' } });
+  });
+
   it('ignores an error for a room this tab does not watch', async () => {
     h.client.watchRoom(ROOM);
     const s = await connect(h);

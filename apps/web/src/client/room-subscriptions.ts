@@ -123,7 +123,7 @@ export class RoomSubscriptions {
     const roomId = msg.room ?? this.#pending[0];
     if (roomId === undefined || !this.#rooms.has(roomId)) return false;
     this.#pending = this.#pending.filter((r) => r !== roomId);
-    this.#dispatch(roomId, { type: 'failed', code: msg.code, message: msg.error });
+    this.#dispatch(roomId, { type: 'failed', code: msg.code, message: msg.error, ...(msg.reason !== undefined ? { reason: msg.reason } : {}) });
     return true;
   }
 

@@ -2,8 +2,8 @@ import { type ReactNode, useEffect, useId, useRef } from 'react';
 
 /**
  * A modal dialog on the native <dialog> element: focus moves into it (to the `data-autofocus`
- * element if there is one) and is kept there, Escape cancels, and the rest of the page is inert
- * while it is open.
+ * element if there is one) and is kept there, Escape cancels, the rest of the page is inert
+ * while it is open, and closing it puts focus back on the control that opened it.
  */
 export function Dialog({
   open,
@@ -21,15 +21,22 @@ export function Dialog({
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
+  // Where focus was when the dialog opened (its trigger): it goes back there when the dialog closes.
+  const opener = useRef<HTMLElement | null>(null);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) {
+      opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       dialog.showModal();
       // showModal focuses the first focusable element; a dialog may name a better one.
       dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus();
     }
-    if (!open && dialog.open) dialog.close();
+    if (!open && dialog.open) {
+      dialog.close();
+      if (opener.current?.isConnected) opener.current.focus();
+      opener.current = null;
+    }
   }, [open]);
   return (
     <dialog

@@ -6,7 +6,7 @@ import { MessagePage } from './message-page.tsx';
 import { badge, buttonSecondary, card } from './styles.ts';
 
 /** Every way an invite can fail, each with its own page (R-ROOM2, R-ROOM3). */
-export type InviteFailure = 'expired' | 'invalid' | 'full' | 'viewers_full' | 'closed' | 'other';
+export type InviteFailure = 'expired' | 'invalid' | 'full' | 'viewers_full' | 'closed' | 'locked' | 'replaced' | 'removed' | 'other';
 
 /** Which page to show, from the service's stable reason codes (the same from the preview and from redeem). */
 export function inviteFailure(error: { status: number; reason?: string | undefined }): InviteFailure {
@@ -21,6 +21,13 @@ export function inviteFailure(error: { status: number; reason?: string | undefin
       return 'expired';
     case 'room_closed':
       return 'closed';
+    // The host's controls (issue 19).
+    case 'room_locked':
+      return 'locked';
+    case 'invite_replaced':
+      return 'replaced';
+    case 'removed':
+      return 'removed';
     default:
       return error.status === 400 ? 'invalid' : 'other';
   }
@@ -51,6 +58,21 @@ const PAGES: Record<InviteFailure, { eyebrow: string; title: string; body: strin
     eyebrow: 'Room closed',
     title: 'This room has been closed',
     body: 'The game this link was for is over. Ask your friends for a link to their new room.',
+  },
+  locked: {
+    eyebrow: 'Room locked',
+    title: 'This room is locked by its host',
+    body: 'Nobody new can join while it is locked, and nothing changed in Discord. Ask the host to unlock it, then open this link again.',
+  },
+  replaced: {
+    eyebrow: 'Link replaced',
+    title: 'This link was replaced by the host',
+    body: 'The host made new links, so this one no longer works. Ask them for the new one.',
+  },
+  removed: {
+    eyebrow: 'Removed',
+    title: 'The host removed you from this room',
+    body: 'Your link will not bring you back into this room. If you think this was a mistake, ask the host.',
   },
   other: {
     eyebrow: 'Something went wrong',

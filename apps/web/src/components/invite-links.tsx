@@ -4,7 +4,7 @@ import { CopyIcon } from './icons.tsx';
 import { buttonSecondary, card } from './styles.ts';
 
 /** The room's invite links: shown as text (selectable, works without a clipboard) and copyable. */
-export function InviteLinks({ inviteUrl, spectatorUrl }: { inviteUrl: string; spectatorUrl: string | null }) {
+export function InviteLinks({ inviteUrl, spectatorUrl, notice }: { inviteUrl: string; spectatorUrl: string | null; notice?: string | null }) {
   return (
     <section aria-labelledby="invite-heading" className={`${card} flex flex-col gap-4 p-4 sm:p-5`}>
       <div>
@@ -12,6 +12,9 @@ export function InviteLinks({ inviteUrl, spectatorUrl }: { inviteUrl: string; sp
           Invite
         </h2>
         <p className="text-sm text-zinc-400">Links work for 24 hours. Players get the voice channel; spectators just watch.</p>
+        <p role="status" className="mt-1 text-sm text-emerald-300">
+          {notice ?? ''}
+        </p>
       </div>
       <LinkField label="Invite link" value={inviteUrl} copyLabel="Copy invite link" />
       {spectatorUrl ? <LinkField label="Spectator link" value={spectatorUrl} copyLabel="Copy spectator link" /> : null}

@@ -1,4 +1,5 @@
 import { ROOM_PLAYER_LIMIT, type Player, type UserSummary, type VoiceMember } from '@repo/protocol';
+import type { ReactNode } from 'react';
 import { type RoomReplica, displayName, isDeafened, isMuted, voiceOf, voiceOutsiders } from '../client/room-state.ts';
 import { Avatar } from './avatar.tsx';
 import { CrownIcon, HeadphonesOffIcon, MicIcon, MicOffIcon, SeatIcon } from './icons.tsx';
@@ -8,7 +9,7 @@ import { badge, card } from './styles.ts';
  * Who is in the room: four reserved player seats (so nothing jumps when people come and go),
  * people in the voice channel who are not players, and spectators. Names are plain text.
  */
-export function PlayersPanel({ view, me }: { view: RoomReplica; me: string }) {
+export function PlayersPanel({ view, me, actionsFor }: { view: RoomReplica; me: string; actionsFor?: (player: Player) => ReactNode }) {
   const limit = view.room.playerLimit || ROOM_PLAYER_LIMIT;
   const seats = Math.max(limit, view.players.length);
   const full = view.players.length >= limit;
@@ -16,7 +17,8 @@ export function PlayersPanel({ view, me }: { view: RoomReplica; me: string }) {
   return (
     <section aria-labelledby="players-heading" className={`${card} p-4 sm:p-5`}>
       <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
-        <h2 id="players-heading" className="text-base font-semibold">
+        {/* tabIndex: focus lands here after the host removes someone (their buttons are gone). */}
+        <h2 id="players-heading" tabIndex={-1} className="text-base font-semibold">
           Players{' '}
           <span className="font-normal text-zinc-400">
             {view.players.length} of {limit}
@@ -31,7 +33,13 @@ export function PlayersPanel({ view, me }: { view: RoomReplica; me: string }) {
         {Array.from({ length: seats }, (_, i) => {
           const player = view.players[i];
           return player ? (
-            <PlayerSeat key={player.userId} player={player} voice={voiceOf(view, player.userId)} isMe={player.userId === me} />
+            <PlayerSeat
+              key={player.userId}
+              player={player}
+              voice={voiceOf(view, player.userId)}
+              isMe={player.userId === me}
+              actions={player.userId === me ? null : actionsFor?.(player)}
+            />
           ) : (
             <OpenSeat key={`open-${i}`} />
           );
@@ -41,7 +49,7 @@ export function PlayersPanel({ view, me }: { view: RoomReplica; me: string }) {
   );
 }
 
-function PlayerSeat({ player, voice, isMe }: { player: Player; voice: VoiceMember | undefined; isMe: boolean }) {
+function PlayerSeat({ player, voice, isMe, actions }: { player: Player; voice: VoiceMember | undefined; isMe: boolean; actions: ReactNode }) {
   const name = displayName(player);
   const muted = voice ? isMuted(voice) : false;
   const deafened = voice ? isDeafened(voice) : false;
@@ -71,6 +79,7 @@ function PlayerSeat({ player, voice, isMe }: { player: Player; voice: VoiceMembe
         </p>
         <VoiceLine voice={voice} muted={muted} deafened={deafened} />
       </div>
+      {actions}
     </li>
   );
 }
@@ -150,10 +159,10 @@ export function VoiceOutsiders({ view }: { view: RoomReplica }) {
 }
 
 /** Spectators (R-ROOM9): they watch live and do not take a seat or join voice. */
-export function Watching({ spectators, me }: { spectators: UserSummary[]; me: string }) {
+export function Watching({ spectators, me, actionsFor }: { spectators: UserSummary[]; me: string; actionsFor?: (spectator: UserSummary) => ReactNode }) {
   return (
     <section aria-labelledby="watching-heading" className={`${card} p-4 sm:p-5`}>
-      <h2 id="watching-heading" className="mb-3 text-base font-semibold">
+      <h2 id="watching-heading" tabIndex={-1} className="mb-3 text-base font-semibold">
         Watching <span className="font-normal text-zinc-400">{spectators.length}</span>
       </h2>
       {spectators.length === 0 ? (
@@ -162,11 +171,17 @@ export function Watching({ spectators, me }: { spectators: UserSummary[]; me: st
         <ul aria-label="Watching" className="flex flex-wrap gap-2">
           {spectators.map((s) => {
             const name = displayName(s);
+            const actions = s.userId === me ? null : actionsFor?.(s);
             return (
-              <li key={s.userId} className="flex items-center gap-2 rounded-full border border-zinc-800 bg-zinc-950/40 py-1 pr-3 pl-1 text-sm" data-user-id={s.userId}>
+              <li
+                key={s.userId}
+                className={`flex items-center gap-2 border border-zinc-800 bg-zinc-950/40 py-1 pl-1 text-sm ${actions ? 'rounded-lg pr-1' : 'rounded-full pr-3'}`}
+                data-user-id={s.userId}
+              >
                 <Avatar userId={s.userId} src={s.avatarUrl} name={name} size={24} />
                 <span className="max-w-40 truncate">{name}</span>
                 {s.userId === me ? <span className="text-xs text-zinc-400">(you)</span> : null}
+                {actions}
               </li>
             );
           })}

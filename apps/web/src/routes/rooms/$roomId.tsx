@@ -1,17 +1,22 @@
-import { Link, createFileRoute, notFound, redirect, useHydrated, useNavigate } from '@tanstack/react-router';
+import { Link, createFileRoute, notFound, redirect, useNavigate } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
-import { api } from '../../client/api.ts';
+import { type RoomLinks, api } from '../../client/api.ts';
+import { revocationNotice, roleIn } from '../../client/room-roles.ts';
 import { type RoomReplica, displayName, replicaFromSnapshot, voiceOf } from '../../client/room-state.ts';
 import { ClosingBanner } from '../../components/closing-banner.tsx';
 import { ConnectionStatus } from '../../components/connection-status.tsx';
-import { Dialog } from '../../components/dialog.tsx';
-import { EyeIcon } from '../../components/icons.tsx';
+import { HostControls } from '../../components/host-controls.tsx';
+import { EyeIcon, LockIcon } from '../../components/icons.tsx';
 import { InviteLinks } from '../../components/invite-links.tsx';
+import { LeaveRoomButton } from '../../components/leave-room.tsx';
 import { MessagePage } from '../../components/message-page.tsx';
+import { PersonActions } from '../../components/person-actions.tsx';
+import { CloseRoomButton, RejoinDialog } from '../../components/room-dialogs.tsx';
 import { PlayersPanel, VoiceOutsiders, Watching } from '../../components/room-people.tsx';
-import { buttonDanger, buttonDangerOutline, buttonPrimary, buttonSecondary, card } from '../../components/styles.ts';
-import { VoiceJoinOutcome, VoicePanel } from '../../components/voice-panel.tsx';
+import { badge, buttonSecondary, card } from '../../components/styles.ts';
+import { VoicePanel } from '../../components/voice-panel.tsx';
 import { useRealtime, useRoom } from '../../hooks/realtime.tsx';
+import { useVoiceDrop } from '../../hooks/use-voice-drop.ts';
 import { useVoiceJoin } from '../../hooks/use-voice-join.ts';
 import { type PageError, type RoomPageData, getRoomPage } from '../../server/rooms.functions.ts';
 
@@ -58,14 +63,12 @@ function RoomUnavailable({ error }: { error: PageError }) {
   );
 }
 
-/** The server ended this tab's view of the room (its seat given back, removed, gone from the Discord server). */
-function NoLongerInRoom({ roomName }: { roomName: string }) {
+/** The server ended this tab's view of the room: removed by the host, left (from another tab), or gone from Discord. */
+function NoLongerInRoom({ roomName, reason }: { roomName: string; reason: string | undefined }) {
+  const notice = revocationNotice(reason, roomName);
   return (
-    <MessagePage eyebrow="Private room" title="You are no longer in this room">
-      <p>
-        You can no longer watch “{roomName}”: your place in it was withdrawn. This happens when joining could not be completed in
-        Discord, or when you left the Discord server. Ask the host for a new invite link to come back.
-      </p>
+    <MessagePage eyebrow="Private room" title={notice.title}>
+      <p>{notice.body}</p>
     </MessagePage>
   );
 }
@@ -81,18 +84,22 @@ function ReloadButton() {
 type RoomData = Extract<RoomPageData, { ok: true }>;
 
 function Room({ data }: { data: RoomData }) {
-  const { me, role, invites } = data;
+  const { me } = data;
   const roomId = data.snapshot.roomId;
   const { channel, resync } = useRoom(roomId, data.snapshot);
   const realtime = useRealtime();
   const navigate = useNavigate();
   const view: RoomReplica = channel.view ?? replicaFromSnapshot(data.snapshot);
+  // From the live view, not the page load: hosting can be handed over while the page is open.
+  const role = roleIn(view, me);
+  const isHost = role === 'host';
   const myVoice = voiceOf(view, me);
   const voice = useVoiceJoin(roomId);
   const inVoice = myVoice !== undefined;
   const { reset: resetVoiceJoin } = voice;
   // A join outcome ("moved", "open in Discord") is about the last attempt; entering or leaving voice supersedes it.
   useEffect(() => resetVoiceJoin(), [inVoice, resetVoiceJoin]);
+  const { invites, notice, showNewLinks } = useInviteLinks(roomId, data.invites, view, role === 'host' || role === 'player');
 
   // The room is gone (closed by its host, idle, or its channel deleted in Discord): back to the lobby with a notice.
   useEffect(() => {
@@ -100,11 +107,12 @@ function Room({ data }: { data: RoomData }) {
     void navigate({ to: '/', search: { closed: channel.deleted ?? 'closed', room: view.room.name }, replace: true });
   }, [channel.sync, channel.deleted, navigate, view.room.name]);
 
-  const dropped = useVoiceDrop(role !== 'spectator' && channel.sync === 'live', inVoice);
+  const dropped = useVoiceDrop((role === 'host' || role === 'player') && channel.sync === 'live', inVoice);
 
-  if (channel.sync === 'revoked') return <NoLongerInRoom roomName={view.room.name} />;
+  if (channel.sync === 'revoked') return <NoLongerInRoom roomName={view.room.name} reason={channel.error?.reason} />;
 
   const host = view.players.find((p) => p.creator);
+  const locked = view.room.locked;
   return (
     <main className="mx-auto flex max-w-5xl flex-col gap-5 px-4 py-8 sm:py-10">
       <header className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
@@ -116,8 +124,14 @@ function Room({ data }: { data: RoomData }) {
             / Room
           </p>
           <h1 className="text-2xl font-bold tracking-tight break-words sm:text-3xl">{view.room.name}</h1>
-          <p className="mt-1 flex flex-wrap items-center gap-x-3 text-sm text-zinc-400">
+          <p className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-zinc-400">
             {host ? <span>Hosted by {host.userId === me ? 'you' : displayName(host)}</span> : null}
+            {locked ? (
+              <span className={`${badge} bg-amber-500/15 text-amber-200`} data-testid="locked-badge" title="Its links seat nobody new until the host unlocks it.">
+                <LockIcon className="size-3" />
+                Locked
+              </span>
+            ) : null}
             {role === 'spectator' ? (
               <span className="inline-flex items-center gap-1 text-zinc-300">
                 <EyeIcon className="size-4" /> You are watching
@@ -127,7 +141,8 @@ function Room({ data }: { data: RoomData }) {
         </div>
         <div className="flex shrink-0 flex-wrap items-center gap-3">
           <ConnectionStatus />
-          {role === 'creator' ? <CloseRoomButton roomId={roomId} roomName={view.room.name} /> : null}
+          {role !== 'none' ? <LeaveRoomButton roomId={roomId} view={view} role={role} /> : null}
+          {isHost ? <CloseRoomButton roomId={roomId} roomName={view.room.name} /> : null}
         </div>
       </header>
 
@@ -146,7 +161,11 @@ function Room({ data }: { data: RoomData }) {
       <div className="flex flex-col gap-5 md:grid md:grid-cols-[minmax(0,3fr)_minmax(0,2fr)] md:items-start">
         <div className="contents md:flex md:flex-col md:gap-5">
           <div className="order-1 md:order-none">
-            <PlayersPanel view={view} me={me} />
+            <PlayersPanel
+              view={view}
+              me={me}
+              actionsFor={isHost ? (p) => <PersonActions roomId={roomId} userId={p.userId} name={displayName(p)} kind="player" /> : undefined}
+            />
           </div>
           <div className="order-3 empty:hidden md:order-none">
             <VoiceOutsiders view={view} />
@@ -154,21 +173,30 @@ function Room({ data }: { data: RoomData }) {
         </div>
         <div className="contents md:flex md:flex-col md:gap-5">
           <div className="order-2 md:order-none">
-            {role === 'spectator' ? (
+            {role === 'host' || role === 'player' ? (
+              <VoicePanel me={myVoice} join={voice.state} onJoin={() => void voice.join()} />
+            ) : (
               <section className={`${card} p-4 text-sm text-zinc-400 sm:p-5`}>
                 Spectators watch the table live without joining voice. Ask the host for an invite link to play.
               </section>
-            ) : (
-              <VoicePanel me={myVoice} join={voice.state} onJoin={() => void voice.join()} />
             )}
           </div>
+          {isHost ? (
+            <div className="order-4 md:order-none">
+              <HostControls roomId={roomId} roomName={view.room.name} locked={locked} onNewLinks={showNewLinks} />
+            </div>
+          ) : null}
           {invites ? (
             <div className="order-4 md:order-none">
-              <InviteLinks inviteUrl={invites.inviteUrl} spectatorUrl={invites.spectatorUrl} />
+              <InviteLinks inviteUrl={invites.inviteUrl} spectatorUrl={invites.spectatorUrl} notice={notice} />
             </div>
           ) : null}
           <div className="order-5 md:order-none">
-            <Watching spectators={view.spectators} me={me} />
+            <Watching
+              spectators={view.spectators}
+              me={me}
+              actionsFor={isHost ? (s) => <PersonActions roomId={roomId} userId={s.userId} name={displayName(s)} kind="spectator" /> : undefined}
+            />
           </div>
         </div>
       </div>
@@ -185,99 +213,32 @@ function Room({ data }: { data: RoomData }) {
 }
 
 /**
- * R-ROOM5: "was in the room's voice channel, and now is not" opens the dialog; being back in
- * voice (by Rejoin or from Discord) closes it.
+ * The invite links this user may share. The page load brings them; they are fetched again when the
+ * room changes (a hand-over gives the new host the spectator link and takes it from the old one;
+ * new links made by the host replace a player's), and "Make new links" shows its answer at once.
  */
-function useVoiceDrop(tracking: boolean, inVoice: boolean) {
-  const [open, setOpen] = useState(false);
-  const was = useRef(inVoice);
+function useInviteLinks(roomId: string, initial: RoomLinks | null, view: RoomReplica, mayInvite: boolean) {
+  const [invites, setInvites] = useState<RoomLinks | null>(initial);
+  const [notice, setNotice] = useState<string | null>(null);
+  const firstRoom = useRef(view.room);
+  const room = view.room;
   useEffect(() => {
-    if (tracking && was.current && !inVoice) setOpen(true);
-    if (inVoice) setOpen(false);
-    if (tracking) was.current = inVoice;
-  }, [tracking, inVoice]);
-  return { open, dismiss: () => setOpen(false) };
-}
-
-function RejoinDialog({
-  open,
-  join,
-  onRejoin,
-  onDismiss,
-  onLeave,
-}: {
-  open: boolean;
-  join: ReturnType<typeof useVoiceJoin>['state'];
-  onRejoin(): void;
-  onDismiss(): void;
-  onLeave(): void;
-}) {
-  const hydrated = useHydrated();
-  return (
-    <Dialog
-      open={open}
-      title="You left the voice channel"
-      description="You are no longer in the room’s voice channel. Rejoin to keep playing with the table, or leave the game."
-      onCancel={onDismiss}
-    >
-      {join.kind !== 'idle' && join.kind !== 'moved' ? <VoiceJoinOutcome state={join} onRetry={onRejoin} /> : null}
-      <div className="flex flex-wrap justify-end gap-3">
-        <button type="button" className={buttonSecondary} onClick={onLeave}>
-          Leave game
-        </button>
-        <button type="button" className={buttonPrimary} onClick={onRejoin} disabled={!hydrated || join.kind === 'pending'} data-autofocus>
-          Rejoin
-        </button>
-      </div>
-    </Dialog>
-  );
-}
-
-function CloseRoomButton({ roomId, roomName }: { roomId: string; roomName: string }) {
-  const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const hydrated = useHydrated();
-  const navigate = useNavigate();
-
-  async function close() {
-    setPending(true);
-    setError(null);
-    const result = await api.closeRoom(roomId);
-    setPending(false);
-    if (!result.ok) {
-      setError(result.error.message);
+    if (room === firstRoom.current) return;
+    if (!mayInvite) {
+      setInvites(null);
       return;
     }
-    setOpen(false);
-    void navigate({ to: '/', search: { closed: 'closed', room: roomName }, replace: true });
+    let current = true;
+    void api.invites(roomId).then((result) => {
+      if (current && result.ok) setInvites(result.data);
+    });
+    return () => {
+      current = false;
+    };
+  }, [roomId, room, mayInvite]);
+  function showNewLinks(links: RoomLinks) {
+    setInvites(links);
+    setNotice('New links made. The old ones no longer work.');
   }
-
-  return (
-    <>
-      <button type="button" className={buttonDangerOutline} onClick={() => setOpen(true)} disabled={!hydrated}>
-        Close room
-      </button>
-      <Dialog
-        open={open}
-        title="Close this room?"
-        description="Everyone in it goes back to the lobby, and its Discord voice channel and role are deleted. This cannot be undone."
-        onCancel={() => setOpen(false)}
-      >
-        {error ? (
-          <p role="alert" className="text-sm text-red-300">
-            {error}
-          </p>
-        ) : null}
-        <div className="flex flex-wrap justify-end gap-3">
-          <button type="button" className={buttonSecondary} onClick={() => setOpen(false)} data-autofocus>
-            Cancel
-          </button>
-          <button type="button" className={buttonDanger} onClick={() => void close()} disabled={pending}>
-            {pending ? 'Closing…' : 'Close room'}
-          </button>
-        </div>
-      </Dialog>
-    </>
-  );
+  return { invites: mayInvite ? invites : null, notice, showNewLinks };
 }

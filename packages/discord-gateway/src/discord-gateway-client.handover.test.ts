@@ -36,10 +36,12 @@ function anotherInstance(sessionStore: MemorySessionInfoStore): DiscordGatewayCl
   return client;
 }
 
-/** Every domain event the client emits from now on, as [type, user id, source]. */
+/** Every voice/channel/member event the client emits from now on, as [type, user id, source]. */
 function recordEvents(client: DiscordGatewayClient): () => Array<[string, string, string]> {
   const events: GatewayDomainEvent[] = [];
-  client.on('*', (e) => events.push(e));
+  client.on('*', (e) => {
+    if (!e.type.startsWith('guild.')) events.push(e);
+  });
   return () => events.map((e) => [e.type, 'userId' in e ? e.userId : '', e.source]);
 }
 

@@ -24,6 +24,8 @@ const describeEvents = (events: GatewayDomainEvent[]): string[] =>
         return `channel.deleted ${e.channelId}`;
       case 'member.removed':
         return `member.removed ${e.userId}`;
+      default:
+        return `${e.type} ${e.guildId}`;
     }
   });
 

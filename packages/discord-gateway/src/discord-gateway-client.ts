@@ -11,34 +11,12 @@ import { GatewayState, type GatewayStatus } from './gateway-state.ts';
 import { IdentifyBudget } from './identify-budget.ts';
 import type { ReconnectGate } from './reconnect-backoff.ts';
 import { CachedSessionInfoStore, MemorySessionInfoStore, type SessionInfoStore } from './session-info-store.ts';
+import { shardOfGuild, type ShardShared } from './shard-parts.ts';
 import { TypedEmitter } from './typed-emitter.ts';
+import type { DiscordGatewayClientOptions, GatewayStartOptions } from './client-options.ts';
 import { VoiceStateCache, type GuildInventoryView, type VoiceStateView } from './voice-state-cache.ts';
 
-export interface DiscordGatewayClientOptions {
-  token: string;
-  /** The guild(s) whose voice presence is cached; dispatches for other guilds are ignored. Empty = all. */
-  guildIds: string | readonly string[];
-  /** Discord's API root (default https://discord.com/api); the emulator's is `${url}/api`. */
-  restBaseUrl?: string;
-  logger?: Logger;
-  clock?: Clock;
-  /** Resume state between connections (default: in memory); a Redis store lets another instance resume. */
-  sessionStore?: SessionInfoStore;
-  tuning?: Partial<Omit<GatewayTuning, 'restBaseUrl'>>;
-}
-
-/** How start() learns that another process may have held the Gateway since this one last did. */
-export interface GatewayStartOptions {
-  /**
-   * Set when the session store is shared and this process (re)gains the Gateway (R-SCALE2): the
-   * stored session is read afresh and this process's cache is treated as out of date.
-   * `voice` is what the previous holder last published, per guild, for the stored session: it
-   * becomes the cache's snapshot, so the dispatches Discord replays on RESUME apply on top of it as
-   * ordinary events. When it is null the client resumes, then identifies afresh for a snapshot and
-   * emits the difference from what it kept.
-   */
-  takeover?: { voice: ReadonlyMap<string, Iterable<CachedVoiceState>> | null };
-}
+export type { DiscordGatewayClientOptions, GatewayStartOptions } from './client-options.ts';
 
 const MODULE = 'Gateway';
 
@@ -56,7 +34,11 @@ export class DiscordGatewayClient {
   readonly #clock: Clock;
   readonly #guildFilter: ReadonlySet<string>;
   readonly #sessions: CachedSessionInfoStore;
-  readonly #cache = new VoiceStateCache();
+  readonly #cache: VoiceStateCache;
+  readonly #shard: { id: number; count: number };
+  readonly #throttle: ShardShared['identifyThrottle'] | undefined;
+  /** Taken over without a voice copy: the RESUMED is followed by one IDENTIFY for the snapshot. */
+  #snapshotAfterResume = false;
   readonly #events: TypedEmitter<GatewayEventMap>;
   /** Outlives runs: a stop and start must not forget that Discord has no session starts left. */
   readonly #identifyBudget: IdentifyBudget;
@@ -77,8 +59,15 @@ export class DiscordGatewayClient {
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
     this.#guildFilter = new Set(typeof options.guildIds === 'string' ? [options.guildIds] : options.guildIds);
+    this.#shard = options.shard ?? { id: 0, count: 1 };
+    if (!Number.isSafeInteger(this.#shard.count) || this.#shard.count < 1 || !Number.isSafeInteger(this.#shard.id) || this.#shard.id < 0 || this.#shard.id >= this.#shard.count) {
+      throw new RangeError(`invalid shard [${this.#shard.id}, ${this.#shard.count}]`);
+    }
+    this.#cache = options.shared?.cache ?? new VoiceStateCache();
+    this.#throttle = options.shared?.identifyThrottle;
     this.#sessions = new CachedSessionInfoStore(options.sessionStore ?? new MemorySessionInfoStore(), this.#logger);
-    this.#identifyBudget = new IdentifyBudget({ clock: this.#clock, logger: this.#logger, freshForMs: this.#tuning.identifyBudgetFreshMs });
+    this.#identifyBudget =
+      options.shared?.identifyBudget ?? new IdentifyBudget({ clock: this.#clock, logger: this.#logger, freshForMs: this.#tuning.identifyBudgetFreshMs });
     this.#events = new TypedEmitter<GatewayEventMap>((error, type) =>
       this.#logger.error({ module: MODULE, err: error, event: type }, '[Gateway] an event listener threw'),
     );
@@ -87,6 +76,7 @@ export class DiscordGatewayClient {
       guildFilter: this.#guildFilter,
       logger: this.#logger,
       clock: this.#clock,
+      shardId: this.#shard.id,
       emit: (event) => {
         this.#events.emit(event.type, event as never);
         this.#events.emit('*', event);
@@ -104,6 +94,20 @@ export class DiscordGatewayClient {
     return this.#cache;
   }
 
+  get shardId(): number {
+    return this.#shard.id;
+  }
+
+  /** Started and not stopped (it may be connecting, connected or waiting to reconnect). */
+  get active(): boolean {
+    return this.#run !== null;
+  }
+
+  /** Whether Discord routes the guild to this client's shard (`(guild_id >> 22) % num_shards`). */
+  ownsGuild(guildId: string): boolean {
+    return shardOfGuild(guildId, this.#shard.count) === this.#shard.id;
+  }
+
   /** Subscribes to a domain event (or '*' for all of them, or 'gateway.state'); returns the unsubscribe. */
   on<K extends keyof GatewayEventMap>(type: K, listener: (event: GatewayEventMap[K]) => void): () => void {
     return this.#events.on(type, listener);
@@ -119,7 +123,7 @@ export class DiscordGatewayClient {
       lastHeartbeatAckAt: this.#lastHeartbeatAckAt,
       reconnectCount: Math.max(0, (gate?.attempts ?? 0) - 1),
       consecutiveFailures: gate?.consecutiveFailures ?? 0,
-      readyGuildIds: this.#cache.guildIds().filter((id) => this.#cache.isReady(id)),
+      readyGuildIds: this.#ownGuilds().filter((id) => this.#cache.isReady(id)),
       fatalError: this.#fatal ? { code: this.#fatal.code, reason: this.#fatal.reason } : null,
       identifyBlockedUntil: this.#identifyBudget.blockedUntil,
       // Not copied: status() runs per event in the Redis deployment (the event gate reads sessionId).
@@ -141,6 +145,8 @@ export class DiscordGatewayClient {
       tuning: this.#tuning,
       clock: this.#clock,
       sessions: this.#sessions,
+      shard: this.#shard,
+      ...(this.#throttle ? { throttle: this.#throttle } : {}),
       hooks: {
         beforeReconnect: (r) => this.#beforeReconnect(r),
         beforeIdentify: (r) => this.#beforeIdentify(r),
@@ -151,7 +157,7 @@ export class DiscordGatewayClient {
     this.#gate = run.gate;
     this.#listen(run);
     this.#logger.info(
-      { module: MODULE, restBaseUrl: this.#tuning.restBaseUrl, guildIds: [...this.#guildFilter], intents: GATEWAY_INTENTS },
+      { module: MODULE, restBaseUrl: this.#tuning.restBaseUrl, guildIds: [...this.#guildFilter], intents: GATEWAY_INTENTS, shard: [this.#shard.id, this.#shard.count] },
       '[Gateway Init] connecting',
     );
     this.#setState(GatewayState.Connecting);
@@ -195,13 +201,14 @@ export class DiscordGatewayClient {
     this.#sessionId = null;
     this.#dispatches.forgetSequence();
     const seeded: string[] = [];
-    for (const guildId of this.#cache.guildIds()) this.#cache.markStale(guildId);
+    for (const guildId of this.#ownGuilds()) this.#cache.markStale(guildId);
+    this.#snapshotAfterResume = voice === null;
     for (const [guildId, members] of voice ?? []) {
-      if (!this.#dispatches.wants(guildId)) continue;
+      if (!this.#dispatches.wants(guildId) || !this.ownsGuild(guildId)) continue;
       this.#cache.seedGuild(guildId, members);
       seeded.push(guildId);
     }
-    this.#logger.info({ module: MODULE, seededGuildIds: seeded }, '[Gateway] taking the Gateway over: session read afresh, voice cache seeded from the previous holder');
+    this.#logger.info({ module: MODULE, shardId: this.#shard.id, seededGuildIds: seeded }, '[Gateway] taking the Gateway over: session read afresh, voice cache seeded from the previous holder');
   }
 
   async #connectLoop(run: Run): Promise<void> {
@@ -332,8 +339,11 @@ export class DiscordGatewayClient {
    * as resync events (a `voice.joined` for someone subscribers already show is harmless).
    */
   #reidentifyIfCold(run: Run, shardId: number): void {
-    const cold = [...this.#guildFilter].filter((id) => !this.#cache.isReady(id));
-    if (cold.length === 0) return;
+    const known = this.#guildFilter.size > 0 ? [...this.#guildFilter] : this.#cache.guildIds();
+    const cold = known.filter((id) => this.ownsGuild(id) && !this.#cache.isReady(id));
+    const unseeded = this.#snapshotAfterResume;
+    this.#snapshotAfterResume = false;
+    if (cold.length === 0 && !unseeded) return;
     this.#logger.info(
       { module: MODULE, guildIds: cold },
       '[Gateway] resumed a session without the guild snapshot (taken over from another instance); identifying afresh',
@@ -361,14 +371,19 @@ export class DiscordGatewayClient {
 
   /** Nothing keeps channels and roles current once the connection is gone for good. */
   #inventoryGoesStale(): void {
-    for (const guildId of this.#cache.guildIds()) this.#cache.markInventoryStale(guildId);
+    for (const guildId of this.#ownGuilds()) this.#cache.markInventoryStale(guildId);
+  }
+
+  /** The cached guilds Discord routes to this shard (the cache may be shared with other shards). */
+  #ownGuilds(): string[] {
+    return this.#cache.guildIds().filter((id) => this.ownsGuild(id));
   }
 
   #setState(state: GatewayState, error?: Error): void {
     const previous = this.#state;
     if (previous === state && !error) return;
     this.#state = state;
-    this.#events.emit('gateway.state', { type: 'gateway.state', state, previous, at: this.#clock.now(), ...(error ? { error } : {}) });
+    this.#events.emit('gateway.state', { type: 'gateway.state', state, previous, at: this.#clock.now(), shardId: this.#shard.id, ...(error ? { error } : {}) });
   }
 
   #redact(message: string): string {

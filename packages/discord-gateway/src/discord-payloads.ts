@@ -52,6 +52,8 @@ export const roleRefSchema = z.object({ id: snowflake });
 export const guildCreateSchema = z.object({
   id: snowflake,
   unavailable: z.boolean().optional(),
+  name: z.string().default(''),
+  owner_id: snowflake.nullish().transform((v) => v ?? null),
   channels: z.array(channelSchema).default([]),
   roles: z.array(roleRefSchema).default([]),
   members: z.array(memberSchema).default([]),

@@ -23,6 +23,8 @@ export interface DispatchHandlerOptions {
   guildFilter: ReadonlySet<string>;
   logger: Logger;
   clock: Clock;
+  /** The shard these dispatches arrive on (stamped on every event). */
+  shardId: number;
   /** Receives each domain event, in dispatch order, after the cache holds what it describes. */
   emit: (event: GatewayDomainEvent) => void;
 }
@@ -71,7 +73,7 @@ export class DispatchHandler {
     for (const change of changes) {
       // Stamped in place (the cache hands out fresh objects): a spread copy here made V8 build a
       // new hidden class per event, and was most of what each event left for the old generation.
-      this.#o.emit(Object.assign(change, { sequence, receivedAt, source }));
+      this.#o.emit(Object.assign(change, { sequence, receivedAt, source, shardId: this.#o.shardId }));
     }
   }
 
@@ -82,18 +84,20 @@ export class DispatchHandler {
       case GatewayDispatchEvents.GuildCreate: {
         const guild = this.#parse(guildCreateSchema, payload);
         if (!guild || !this.wants(guild.id) || guild.unavailable) return [];
-        const changes = cache.replaceGuild(guild);
+        const changes: DomainChange[] = [{ type: 'guild.available', guildId: guild.id, name: guild.name, ownerId: guild.owner_id }];
+        changes.push(...cache.replaceGuild(guild));
         this.#o.logger.info(
-          { module: MODULE, guildId: guild.id, inVoice: guild.voice_states.length, resyncChanges: changes.length },
+          { module: MODULE, guildId: guild.id, inVoice: guild.voice_states.length, resyncChanges: changes.length - 1 },
           '[Gateway] guild snapshot loaded',
         );
         return changes;
       }
       case GatewayDispatchEvents.GuildDelete: {
         const guild = this.#parse(guildDeleteSchema, payload);
+        if (!guild || !this.wants(guild.id)) return [];
         // An outage (unavailable) keeps the cache: the GUILD_CREATE that ends it brings the diff.
-        if (!guild || !this.wants(guild.id) || guild.unavailable) return [];
-        return cache.removeGuild(guild.id);
+        if (guild.unavailable) return [{ type: 'guild.unavailable', guildId: guild.id }];
+        return [...cache.removeGuild(guild.id), { type: 'guild.removed', guildId: guild.id }];
       }
       case GatewayDispatchEvents.VoiceStateUpdate: {
         const vs = this.#parse(voiceStateSchema, payload);

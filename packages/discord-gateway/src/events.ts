@@ -10,6 +10,8 @@ export interface EventMeta {
   /** When this process received the dispatch, by the injected clock (ms since the epoch). */
   receivedAt: number;
   source: EventSource;
+  /** The Gateway shard the dispatch came in on (its `[shard_id, num_shards]`'s first half). */
+  shardId: number;
 }
 
 /** Who a user is, as far as the guild tells us. */
@@ -81,12 +83,35 @@ export interface MemberRemovedEvent extends EventMeta {
   userId: string;
 }
 
+/** A GUILD_CREATE was accepted: the bot is in the guild and it is available (first one, an outage's end, the bot re-added). */
+export interface GuildAvailableEvent extends EventMeta {
+  type: 'guild.available';
+  guildId: string;
+  name: string;
+  ownerId: string | null;
+}
+
+/** GUILD_DELETE with `unavailable: true`: an outage; the cache is kept until the GUILD_CREATE that ends it. */
+export interface GuildUnavailableEvent extends EventMeta {
+  type: 'guild.unavailable';
+  guildId: string;
+}
+
+/** GUILD_DELETE without `unavailable`: the bot was removed from the guild (after everyone's `voice.left`). */
+export interface GuildRemovedEvent extends EventMeta {
+  type: 'guild.removed';
+  guildId: string;
+}
+
 export type GatewayDomainEvent =
   | VoiceJoinedEvent
   | VoiceLeftEvent
   | VoiceUpdatedEvent
   | ChannelDeletedEvent
-  | MemberRemovedEvent;
+  | MemberRemovedEvent
+  | GuildAvailableEvent
+  | GuildUnavailableEvent
+  | GuildRemovedEvent;
 
 export type DomainEventType = GatewayDomainEvent['type'];
 
@@ -99,6 +124,8 @@ export interface GatewayStateChange {
   state: GatewayState;
   previous: GatewayState;
   at: number;
+  /** The shard whose connection changed; a ShardedGateway's own (aggregate) changes carry -1. */
+  shardId: number;
   /** Set when the client stopped for good. */
   error?: Error;
 }
@@ -109,6 +136,9 @@ export interface GatewayEventMap {
   'voice.updated': VoiceUpdatedEvent;
   'channel.deleted': ChannelDeletedEvent;
   'member.removed': MemberRemovedEvent;
+  'guild.available': GuildAvailableEvent;
+  'guild.unavailable': GuildUnavailableEvent;
+  'guild.removed': GuildRemovedEvent;
   'gateway.state': GatewayStateChange;
   /** Every domain event (not state changes), in order: the one subscription an event bus needs. */
   '*': GatewayDomainEvent;

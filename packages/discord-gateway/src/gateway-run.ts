@@ -6,11 +6,11 @@ import type { GatewayTuning } from './defaults.ts';
 import { GatedShardingStrategy } from './gated-sharding-strategy.ts';
 import { ReconnectGate } from './reconnect-backoff.ts';
 import type { CachedSessionInfoStore } from './session-info-store.ts';
+import type { IdentifyThrottle } from './shard-parts.ts';
 
 /** R-GW1: what the voice cache needs, nothing more (GUILD_MEMBERS is privileged: enable it in the portal). */
 export const GATEWAY_INTENTS = GatewayIntentBits.Guilds | GatewayIntentBits.GuildVoiceStates | GatewayIntentBits.GuildMembers;
 
-const SHARD_COUNT = 1; // One shard serves up to 2,500 guilds; beyond that Discord closes with 4011.
 
 export interface Deferred {
   promise: Promise<void>;
@@ -59,6 +59,10 @@ export interface RunParts {
   tuning: GatewayTuning;
   clock: Clock;
   sessions: CachedSessionInfoStore;
+  /** The one shard this run connects (a shard serves up to 2,500 guilds; past that Discord closes with 4011). */
+  shard: { id: number; count: number };
+  /** Shared by the shards of a bot (identify concurrency); default: the library's, per manager. */
+  throttle?: IdentifyThrottle;
   hooks: RunHooks;
 }
 
@@ -66,7 +70,7 @@ export interface RunParts {
  * Wires one run: a REST client for GET /gateway/bot, the backoff gate, and a WebSocketManager whose
  * sharding strategy passes every reconnect and IDENTIFY through the hooks. Opens nothing yet.
  */
-export function createRun({ token, tuning, clock, sessions, hooks }: RunParts): Run {
+export function createRun({ token, tuning, clock, sessions, shard, throttle, hooks }: RunParts): Run {
   const rest = new REST({ api: tuning.restBaseUrl, version: tuning.apiVersion }).setToken(token);
   const gate = new ReconnectGate(clock, { baseMs: tuning.backoffInitialDelayMs, maxMs: tuning.backoffMaxDelayMs }, { onFailure: hooks.onAttemptFailed });
   let strategy: GatedShardingStrategy | undefined;
@@ -74,7 +78,9 @@ export function createRun({ token, tuning, clock, sessions, hooks }: RunParts): 
     token,
     intents: GATEWAY_INTENTS,
     rest,
-    shardCount: SHARD_COUNT,
+    shardCount: shard.count,
+    shardIds: [shard.id],
+    ...(throttle ? { buildIdentifyThrottler: () => throttle } : {}),
     handshakeTimeout: tuning.handshakeTimeoutMs,
     helloTimeout: tuning.helloTimeoutMs,
     readyTimeout: tuning.readyTimeoutMs,

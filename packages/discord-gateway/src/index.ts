@@ -13,6 +13,9 @@ export type {
   GatewayDomainEvent,
   GatewayEventMap,
   GatewayStateChange,
+  GuildAvailableEvent,
+  GuildRemovedEvent,
+  GuildUnavailableEvent,
   MemberProfile,
   MemberRemovedEvent,
   VoiceFlag,
@@ -32,3 +35,5 @@ export {
 export { gatewayDefaults, type GatewayTuning } from './defaults.ts';
 export { systemClock, type Clock } from '@repo/platform';
 export type { Logger } from '@repo/platform';
+export { ShardedGateway, MAX_SHARD_COUNT, readGatewayBot, shardCountOf, type GatewayBotInfo, type ShardedGatewayOptions } from './sharded-gateway.ts';
+export { IdentifyBuckets, IDENTIFY_WINDOW_MS, shardOfGuild, type IdentifyThrottle, type ShardShared } from './shard-parts.ts';

@@ -10,6 +10,8 @@ function seeded(): VoiceStateCache {
   const cache = new VoiceStateCache();
   cache.replaceGuild({
     id: G,
+    name: 'Guild',
+    owner_id: null,
     channels: [ch('cat-a', 4), ch('cat-b', 4), ch('v1', 2, 'cat-a'), ch('v2', 2, 'cat-a'), ch('t1', 0)],
     roles: [{ id: G }, { id: 'bot-role' }],
     members: [],

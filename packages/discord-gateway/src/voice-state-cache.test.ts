@@ -35,6 +35,8 @@ const vs = (userId: string, channelId: string | null, flags: Partial<VoiceFlags>
 
 const guild = (voice: Array<[string, string, Partial<VoiceFlags>?]>, channels = VOICE): DiscordGuildCreate => ({
   id: G,
+  name: 'Guild',
+  owner_id: null,
   channels: channels.map((id) => ({ id, type: 2, name: `Voice ${id}`, parent_id: null })),
   roles: [],
   members: USERS.map((u) => member(u)),
@@ -182,7 +184,7 @@ describe('VoiceStateCache', () => {
         ['v1', 'v2'],
       ),
     );
-    expect(changes.map((c) => `${c.type}:${'userId' in c ? c.userId : c.channelId}`)).toEqual([
+    expect(changes.map((c) => `${c.type}:${'userId' in c ? c.userId : 'channelId' in c ? c.channelId : c.guildId}`)).toEqual([
       'voice.left:u1',
       'voice.left:u2',
       'voice.joined:u2',

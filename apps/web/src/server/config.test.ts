@@ -134,3 +134,15 @@ describe('Discord limits in the configuration', () => {
     expect(loadConfig({ DISCORD_RESOURCE_LIMITS: 'discord' }).discordLimits.rolesPerGuild).toBe(250);
   });
 });
+
+describe('DISCORD_SHARD_COUNT', () => {
+  it('is auto by default; a whole number from 1 to 4096 is kept; anything else is refused', () => {
+    expect(loadConfig({}).discordShardCount).toBe('auto');
+    expect(loadConfig({ DISCORD_SHARD_COUNT: 'auto' }).discordShardCount).toBe('auto');
+    expect(loadConfig({ DISCORD_SHARD_COUNT: '1' }).discordShardCount).toBe(1);
+    expect(loadConfig({ DISCORD_SHARD_COUNT: '4096' }).discordShardCount).toBe(4096);
+    for (const bad of ['0', '4097', '2.5', 'AUTO', 'four']) {
+      expect(problemsOf({ DISCORD_SHARD_COUNT: bad }), bad).toEqual(['DISCORD_SHARD_COUNT: DISCORD_SHARD_COUNT must be auto or a whole number from 1 to 4096']);
+    }
+  });
+});

@@ -46,6 +46,12 @@ const EnvSchema = z.object({
   DISCORD_GUILD_ID: optionalString.pipe(snowflake('DISCORD_GUILD_ID').optional()),
   DISCORD_ROOMS_CATEGORY_ID: optionalString.pipe(snowflake('DISCORD_ROOMS_CATEGORY_ID').optional()),
   DISCORD_API_URL: optionalString.pipe(z.url({ message: 'DISCORD_API_URL must be a URL such as https://discord.com/api' }).optional()),
+  // `auto` (default): GET /gateway/bot's recommendation; a number: exactly that many shards.
+  DISCORD_SHARD_COUNT: z
+    .string()
+    .default('auto')
+    .refine((v) => v === 'auto' || (/^\d{1,4}$/.test(v) && Number(v) >= 1 && Number(v) <= 4_096), 'DISCORD_SHARD_COUNT must be auto or a whole number from 1 to 4096')
+    .transform((v) => (v === 'auto' ? ('auto' as const) : Number(v))),
   DISCORD_REST_GLOBAL_RPS: z.coerce.number().int().min(1).max(100_000).default(discordRestDefaults.globalRequestsPerSecond),
   // Discord's own limits: lower them (a test guild, an emulator with lowered limits), never raise them.
   DISCORD_MAX_CHANNELS_PER_CATEGORY: discordLimit('DISCORD_MAX_CHANNELS_PER_CATEGORY', discordResourceLimits.channelsPerCategory),
@@ -118,6 +124,8 @@ export interface Config {
    * the emulator or a bot Discord granted a higher limit.
    */
   discordRestGlobalRps: number;
+  /** Gateway shards (specs/sharding.md): `auto` takes GET /gateway/bot's `shards`. */
+  discordShardCount: number | 'auto';
   /**
    * Discord's per-guild limits the rooms are placed within (defaults: Discord's 50 channels per
    * category, 500 per guild, 250 roles), and the free channels and roles left to the server's own
@@ -218,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionSecret,
     discord,
     discordRestGlobalRps: e.DISCORD_REST_GLOBAL_RPS,
+    discordShardCount: e.DISCORD_SHARD_COUNT,
     discordResourceLimits: e.DISCORD_RESOURCE_LIMITS,
     discordLimits: {
       channelsPerCategory: e.DISCORD_RESOURCE_LIMITS === 'off' ? UNLIMITED : e.DISCORD_MAX_CHANNELS_PER_CATEGORY,

@@ -25,7 +25,9 @@ export type VoiceTruth = Map<string, { channelId: string; flags: VoiceFlags }>;
  * plus a client under test whose domain events are recorded.
  */
 export class Testbed {
+  /** Voice, channel and member events (the guild.* events go to `guildEvents`). */
   readonly events: GatewayDomainEvent[] = [];
+  readonly guildEvents: GatewayDomainEvent[] = [];
   readonly states: Array<GatewayStateChange & { realAt: number }> = [];
   readonly logger = recordingLogger();
   client!: DiscordGatewayClient;
@@ -61,7 +63,7 @@ export class Testbed {
       logger: this.logger,
       ...overrides,
     });
-    this.client.on('*', (e) => this.events.push(e));
+    this.client.on('*', (e) => (e.type.startsWith('guild.') ? this.guildEvents : this.events).push(e));
     this.client.on('gateway.state', (e) => this.states.push({ ...e, realAt: Date.now() }));
     return this.client;
   }

@@ -4,6 +4,7 @@
  * server (on the other core), signs N generated users in, puts them in rooms of 4, and measures.
  * Every run is bounded: a watchdog ends it, and every child process dies with it.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +15,14 @@ import { eventLoopLag, metricValue, scrapeMetrics, startPingProbe } from './app-
 import { monoMs, sleep } from './clock.ts';
 import { CpuMeter } from './cpu-meter.ts';
 import { watchGc } from './gc-watch.ts';
-import { type EventSource, pace, type PhaseResult, ReferenceEvents, runPhase, VoiceChanges } from './driver.ts';
+import { pace, type PhaseResult, ReferenceEvents, VoiceChanges } from './driver.ts';
 import { type ConnectSummary, Fleet, ROOM_SIZE } from './fleet.ts';
 import { type BenchOptions, emulatorLimitsProblem, HELP, parseOptions } from './options.ts';
 import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
-import { kb, mb, ms, num, ratio, type Row, Table } from './report.ts';
+import { kb, mb, ms, num, ratio, Table } from './report.ts';
+import { roomsScenario } from './rooms-scenario.ts';
+import { slowScenario } from './slow-scenario.ts';
+import { startSameJob } from './same-job.ts';
 import { summarize } from './stats.ts';
 
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
@@ -68,11 +72,13 @@ try {
 
 async function main(): Promise<void> {
   const placement = pinCpus(opts.pin);
+  const serverNodeVersion = execFileSync(opts.node, ['--version'], { encoding: 'utf8' }).trim();
+  log(`bench on Node ${process.version}; app and references on Node ${serverNodeVersion} (${opts.node})`);
   const startedAt = new Date();
   Object.assign(results, {
     date: startedAt.toISOString(),
     options: opts,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, placement },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, serverNode: serverNodeVersion, placement },
   });
   log(`${opts.scenario}: ${opts.connections} connections, ${opts.rate} events/s for ${opts.duration} s${placement ? ` (bench on CPU ${placement.bench}, servers on CPU ${placement.server})` : ''}`);
 
@@ -86,10 +92,10 @@ async function main(): Promise<void> {
     const cpuProfDir = opts.cpuProf ? `${resultsDir}profiles/` : undefined;
     if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
     const nodeArgs = opts.appNodeArgs.split(/\s+/).filter(Boolean);
-    app = await startApp({ emulator, port: await freePort(), cpu: placement?.server, cpuProfDir, nodeArgs, entry: opts.appEntry, logFile: opts.appLog || undefined, logLevel: opts.logLevel, resourceLimits: opts.emulatorLimits });
+    app = await startApp({ emulator, nodeBin: opts.node, port: await freePort(), cpu: placement?.server, cpuProfDir, nodeArgs, entry: opts.appEntry, logFile: opts.appLog || undefined, logLevel: opts.logLevel, resourceLimits: opts.emulatorLimits });
     log(`app pid ${app.pid} at ${app.baseUrl}`);
-    const wantsRef = opts.reference && ['rooms', 'idle', 'all'].includes(opts.scenario);
-    ref = wantsRef ? await startReference(placement?.server) : null;
+    const wantsRef = opts.reference && opts.refs.includes('wire') && ['rooms', 'idle', 'all'].includes(opts.scenario);
+    ref = wantsRef ? await startReference(placement?.server, opts.node) : null;
     fleet = await Fleet.start({ emulator, connections: opts.connections, workers: opts.workers, baseUrl: app.baseUrl, concurrency: opts.setupConcurrency });
     cpu.watch(process.pid, 'bench');
     for (const pid of fleet.pids) cpu.watch(pid, 'workers');
@@ -117,9 +123,16 @@ async function main(): Promise<void> {
 
     const voice = new VoiceChanges(emulator, fleet.rooms);
     const reference = control ? new ReferenceEvents(control, fleet.rooms, emulator) : null;
-    if (opts.scenario === 'rooms' || opts.scenario === 'all') await roomsScenario(fleet, voice, reference);
+    if (opts.scenario === 'rooms' || opts.scenario === 'all') {
+      const sameJobKinds = opts.reference ? opts.refs.filter((r) => r !== 'wire') : [];
+      const sameJob = sameJobKinds.map((kind) => () =>
+        startSameJob(kind, fleet!, { connections: opts.connections, resourceLimits: opts.emulatorLimits, cpu: placement?.server, nodeBin: opts.node }),
+      );
+      const ctx = { opts, table, cpu, results, log, noteCpu };
+      await roomsScenario(ctx, fleet, { app: voice, ref: reference, sameJob });
+    }
     if (opts.scenario === 'lobby' || opts.scenario === 'all') await lobbyScenario(fleet);
-    if (opts.scenario === 'slow' || opts.scenario === 'all') await slowScenario(fleet, voice, app);
+    if (opts.scenario === 'slow' || opts.scenario === 'all') await slowScenario({ opts, table, cpu, results, log, noteCpu }, fleet, voice, app);
     if (opts.hold > 0) {
       log(`holding for ${opts.hold} s (app pid ${app.pid})`);
       await sleep(opts.hold * 1000);
@@ -232,115 +245,10 @@ function memoryRows(app: AppConnect, ref: { ok: number; before: number; after: n
   ]);
 }
 
-// ---- rooms ------------------------------------------------------------------------------------
-
-async function roomsScenario(fleet: Fleet, voice: VoiceChanges, reference: ReferenceEvents | null): Promise<void> {
-  const groups = [...fleet.rooms.keys()];
-  const anyRoom = () => groups[Math.floor(Math.random() * groups.length)]!;
-  const first = groups[0]!;
-  const run = (source: EventSource, label: string, rate: number, durationS: number, pick: () => number) =>
-    runPhase({ fleet, source, label, rate, durationS, pick, cpu });
-
-  // An idle system: one room, a trickle of events.
-  const quietRate = 50;
-  const quiet = await run(voice, 'quiet', quietRate, 4, () => first);
-  const quietRef = reference ? await run(reference, 'quiet', quietRate, 4, () => first) : null;
-
-  const load = await run(voice, 'load', opts.rate, opts.duration, anyRoom);
-  const loadRef = reference ? await run(reference, 'load', opts.rate, opts.duration, anyRoom) : null;
-  results.rooms = { quiet, quietRef, load, loadRef };
-  noteCpu(quiet, quietRef);
-
-  const rows: Row[] = [
-    { metric: `idle system: 1 room, ${quietRate} events/s, p99`, app: ms(quiet.latency.p99), ref: ms(quietRef?.latency.p99), ratio: ratio(quiet.latency.p99, quietRef?.latency.p99), target: '≤ 10 ms' },
-    ...phaseRows(load, loadRef),
-  ];
-  table.section(`rooms: ${num(load.connections)} connections in rooms of 4, ${num(opts.rate)} voice changes/s to random rooms, ${opts.duration} s`, rows);
-
-  if (opts.max) {
-    const appMax = await findMax(fleet, voice, anyRoom);
-    const refMax = reference ? await findMax(fleet, reference, anyRoom) : null;
-    results.roomsMax = { app: appMax, ref: refMax, p99LimitMs: opts.maxP99Ms };
-    const at90App = appMax.best > 0 ? await run(voice, 'at 90% of max', appMax.best * 0.9, opts.stepDuration * 2, anyRoom) : null;
-    const at90Ref = refMax && refMax.best > 0 ? await run(reference!, 'at 90% of max', refMax.best * 0.9, opts.stepDuration * 2, anyRoom) : null;
-    results.roomsAt90 = { app: at90App, ref: at90Ref };
-    table.section(`rooms, max sustainable rate (steps of ${opts.stepDuration} s; passes with 0 lost, p99 ≤ ${opts.maxP99Ms} ms, rate kept)`, [
-      { metric: 'max events/s', app: num(appMax.best), ref: num(refMax?.best), ratio: ratio(appMax.best, refMax?.best), target: '≥ 1.0× bare ws' },
-      { metric: 'deliveries/s at max', app: num(appMax.deliveriesAtBest), ref: num(refMax?.deliveriesAtBest) },
-      { metric: 'p99 at 90 % of max', app: ms(at90App?.latency.p99), ref: ms(at90Ref?.latency.p99), ratio: ratio(at90App?.latency.p99, at90Ref?.latency.p99) },
-      { metric: 'steps (events/s → p99, lost)', app: appMax.steps.map((s) => `${num(s.rate)}→${s.p99.toFixed(0)}ms${s.lost ? `,${s.lost}` : ''}`).join(' ') },
-      ...(refMax ? [{ metric: 'reference steps', app: refMax.steps.map((s) => `${num(s.rate)}→${s.p99.toFixed(0)}ms${s.lost ? `,${s.lost}` : ''}`).join(' ') }] : []),
-    ]);
-  }
-}
+// ---- rooms: rooms-scenario.ts ---------------------------------------------------------------
 
 function noteCpu(...phases: Array<PhaseResult | null | undefined>): void {
   for (const p of phases) if (p?.cpu) worstOtherCpu = Math.max(worstOtherCpu, p.cpu.otherPct);
-}
-
-function cpuText(p: PhaseResult | null | undefined): string | undefined {
-  if (!p?.cpu) return undefined;
-  const own = p.cpu.processPct[p.target] ?? NaN;
-  return `${own} % (others ${p.cpu.otherPct} %)`;
-}
-
-function phaseRows(app: PhaseResult, ref: PhaseResult | null): Row[] {
-  noteCpu(app, ref);
-  return [
-    { metric: 'server CPU (other processes)', app: cpuText(app) ?? 'n/a', ref: cpuText(ref) },
-    { metric: 'client side CPU (bench + workers)', app: app.cpu ? `${(app.cpu.processPct.bench ?? 0) + (app.cpu.processPct.workers ?? 0)} %` : 'n/a', ref: ref?.cpu ? `${(ref.cpu.processPct.bench ?? 0) + (ref.cpu.processPct.workers ?? 0)} %` : undefined },
-    { metric: 'client-side GC, longest pause', app: ms(app.clientGcMaxPauseMs), ref: ms(ref?.clientGcMaxPauseMs) },
-    { metric: 'events/s achieved', app: num(app.achievedRate), ref: num(ref?.achievedRate) },
-    { metric: 'latency p50', app: ms(app.latency.p50), ref: ms(ref?.latency.p50), ratio: ratio(app.latency.p50, ref?.latency.p50) },
-    { metric: 'latency p99', app: ms(app.latency.p99), ref: ms(ref?.latency.p99), ratio: ratio(app.latency.p99, ref?.latency.p99), target: '≤ 50 ms' },
-    { metric: 'latency max', app: ms(app.latency.max), ref: ms(ref?.latency.max) },
-    { metric: 'frames delivered / expected', app: `${num(app.received)} / ${num(app.expected)}`, ref: ref ? `${num(ref.received)} / ${num(ref.expected)}` : undefined },
-    { metric: 'lost', app: num(app.lost), ref: num(ref?.lost), target: '0' },
-    { metric: 'out of order', app: num(app.outOfOrder), ref: num(ref?.outOfOrder), target: '0' },
-    { metric: 'deliveries/s', app: num(app.deliveriesPerSecond), ref: num(ref?.deliveriesPerSecond), ratio: ratio(app.deliveriesPerSecond, ref?.deliveriesPerSecond) },
-  ];
-}
-
-interface MaxSearch {
-  best: number;
-  deliveriesAtBest: number;
-  steps: Array<{ rate: number; achieved: number; p99: number; lost: number; ok: boolean }>;
-}
-
-/** Raises the rate ×1.5 until a step fails, then bisects twice between the last pass and the failure. */
-async function findMax(fleet: Fleet, source: EventSource, pick: () => number): Promise<MaxSearch> {
-  const out: MaxSearch = { best: 0, deliveriesAtBest: 0, steps: [] };
-  const attempt = async (rate: number) => {
-    const r = await runPhase({ fleet, source, label: `max ${rate}`, rate, durationS: opts.stepDuration, pick, cpu });
-    const ok = r.lost === 0 && r.latency.p99 <= opts.maxP99Ms && r.achievedRate >= rate * 0.95;
-    out.steps.push({ rate, achieved: Math.round(r.achievedRate), p99: r.latency.p99, lost: r.lost, ok });
-    noteCpu(r);
-    log(
-      `max search (${source.target}): ${Math.round(rate)} events/s → p99 ${r.latency.p99.toFixed(1)} ms, lost ${r.lost}, ${ok ? 'pass' : 'fail'}` +
-        ` client GC ≤ ${r.clientGcMaxPauseMs.toFixed(0)} ms` +
-        (r.cpu ? ` (server ${r.cpu.processPct[source.target]} %, bench+workers ${(r.cpu.processPct.bench ?? 0) + (r.cpu.processPct.workers ?? 0)} %, others ${r.cpu.otherPct} %)` : ''),
-    );
-    if (ok && rate > out.best) {
-      out.best = rate;
-      out.deliveriesAtBest = r.deliveriesPerSecond;
-    }
-    return ok;
-  };
-  let rate = Math.max(500, opts.rate);
-  let failedAt = 0;
-  for (let i = 0; i < 10; i++) {
-    if (!(await attempt(rate))) {
-      failedAt = rate;
-      break;
-    }
-    rate = Math.round(rate * 1.5);
-  }
-  for (let i = 0; i < 2 && failedAt > 0; i++) {
-    const mid = Math.round((out.best + failedAt) / 2);
-    if (await attempt(mid)) continue;
-    failedAt = mid;
-  }
-  return out;
 }
 
 // ---- lobby ------------------------------------------------------------------------------------
@@ -432,67 +340,5 @@ async function lobbyScenario(fleet: Fleet): Promise<void> {
     { metric: 'lost', app: num(expected - latencies.length), target: '0' },
     { metric: 'latency p50 / p99 (request → frame)', app: `${ms(lat.p50)} / ${ms(lat.p99)}` },
     { metric: 'deliveries/s', app: num((latencies.length / elapsedMs) * 1000) },
-  ]);
-}
-
-// ---- slow consumer ----------------------------------------------------------------------------
-
-/**
- * R-RT6: one client stops reading while its room is hot. The app must cut it (1008 once its send
- * buffer passes 1 MB) and nobody else may notice: the same load runs once with everyone reading
- * (baseline) and once with the slow client, and the others' latency is compared.
- */
-async function slowScenario(fleet: Fleet, voice: VoiceChanges, app: AppProcess): Promise<void> {
-  if (opts.logLevel === 'silent' || opts.logLevel === 'error' || opts.logLevel === 'fatal') log('slow: the cut is read from the app\'s warn log; --log-level hides it');
-  const groups = [...fleet.rooms.keys()];
-  const hot = groups[0]!;
-  const hotRoom = fleet.rooms.get(hot)!;
-  const slowClient = hotRoom.clients[hotRoom.clients.length > 1 ? 1 : 0]!;
-  const total = opts.rate + opts.slowRate;
-  const pick = () => (Math.random() < opts.slowRate / total ? hot : groups[Math.floor(Math.random() * groups.length)]!);
-  const exclude = new Set([slowClient]);
-  const durationS = Math.max(opts.duration, 20);
-
-  const baseline = await runPhase({ fleet, source: voice, label: 'slow: baseline', rate: total, durationS, pick, exclude, cpu });
-
-  // The hub logs each cut at warn level with its time; reading the app's output costs the app nothing.
-  let pausedAtWall = 0;
-  const cutAfter = (): number | null => {
-    for (const line of app.output().split('\n')) {
-      if (!line.includes('"slow consumer closed"')) continue;
-      const time = (JSON.parse(line) as { time?: number }).time ?? 0;
-      if (pausedAtWall && time >= pausedAtWall) return time - pausedAtWall;
-    }
-    return null;
-  };
-  const slow = await runPhase({
-    fleet,
-    source: voice,
-    label: 'slow: one client stopped reading',
-    rate: total,
-    durationS,
-    pick,
-    exclude,
-    cpu,
-    onStart: () => {
-      fleet.pause(slowClient);
-      pausedAtWall = Date.now();
-    },
-  });
-  const deadline = monoMs() + 10_000;
-  let cutAfterMs = cutAfter();
-  while (cutAfterMs === null && monoMs() < deadline) {
-    await sleep(250);
-    cutAfterMs = cutAfter();
-  }
-
-  noteCpu(baseline, slow);
-  results.slow = { hotRoomRate: opts.slowRate, backgroundRate: opts.rate, slowClient, cutAfterMs, baseline, slow };
-  table.section(`slow consumer: room ${hotRoom.roomId} gets ${num(opts.slowRate)} events/s on top of ${num(opts.rate)}/s elsewhere; one of its clients stops reading`, [
-    { metric: 'slow client cut (1008 at 1 MB buffered)', app: cutAfterMs === null ? 'NOT cut' : `after ${(cutAfterMs / 1000).toFixed(1)} s`, target: 'cut' },
-    { metric: "others' p99: all reading → one stalled", app: `${ms(baseline.latency.p99)} → ${ms(slow.latency.p99)}`, target: 'unchanged' },
-    { metric: "others' p50: all reading → one stalled", app: `${ms(baseline.latency.p50)} → ${ms(slow.latency.p50)}` },
-    { metric: "others' lost / out of order", app: `${num(baseline.lost + slow.lost)} / ${num(baseline.outOfOrder + slow.outOfOrder)}`, target: '0 / 0' },
-    { metric: 'other closes', app: JSON.stringify({ ...baseline.closes, ...slow.closes }) },
   ]);
 }

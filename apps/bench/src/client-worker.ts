@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { monoMs, sleep } from './clock.ts';
 import { takeGc, watchGc } from './gc-watch.ts';
 import { SampleBuffer } from './stats.ts';
-import type { ClientSpec, CollectReport, ConnectReport, FromWorker, RoomCreated, Target, ToWorker } from './worker-protocol.ts';
+import { type ClientSpec, type CollectReport, type ConnectReport, type FromWorker, type RoomCreated, type Target, TARGETS, type ToWorker } from './worker-protocol.ts';
 
 interface Waiter {
   kind: 'auth' | 'snapshot';
@@ -34,6 +34,8 @@ interface Client {
   roomId: string | null;
   app: Conn | null;
   ref: Conn | null;
+  floor: Conn | null;
+  peer: Conn | null;
 }
 
 const STEP_TIMEOUT_MS = 30_000;
@@ -45,8 +47,8 @@ const SEQ_KEY = Buffer.from('"seq":');
 let baseUrl = '';
 let clients: Client[] = [];
 const byIndex = new Map<number, Client>();
-const records = { app: new SampleBuffer(), ref: new SampleBuffer(), lobby: new SampleBuffer() };
-const outOfOrder = { app: 0, ref: 0 };
+const records: Record<Target | 'lobby', SampleBuffer> = { app: new SampleBuffer(), ref: new SampleBuffer(), floor: new SampleBuffer(), peer: new SampleBuffer(), lobby: new SampleBuffer() };
+const outOfOrder: Record<Target, number> = { app: 0, ref: 0, floor: 0, peer: 0 };
 let closes: Record<string, number> = {};
 
 function send(message: FromWorker): void {
@@ -63,7 +65,7 @@ async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'init':
       baseUrl = message.baseUrl;
-      clients = message.clients.map((spec) => ({ spec, cookie: null, roomId: null, app: null, ref: null }));
+      clients = message.clients.map((spec) => ({ spec, cookie: null, roomId: null, app: null, ref: null, floor: null, peer: null }));
       for (const c of clients) byIndex.set(c.spec.index, c);
       concurrency = message.concurrency;
       send({ type: 'ready' });
@@ -114,8 +116,7 @@ async function handle(message: ToWorker): Promise<void> {
       return;
     }
     case 'exit':
-      await disconnectAll('app');
-      await disconnectAll('ref');
+      for (const target of TARGETS) await disconnectAll(target);
       process.exit(0);
   }
 }
@@ -264,7 +265,7 @@ async function connectAll(target: Target, url: string, subscribe: boolean, limit
   await pool(ready, limit, async (c) => {
     const slot = i++;
     try {
-      const t = target === 'app' ? await connectApp(c, url, subscribe) : await connectRef(c, url, rooms?.[c.spec.group] ?? '');
+      const t = target === 'app' ? await connectApp(c, url, subscribe) : target === 'ref' ? await connectRef(c, url, rooms?.[c.spec.group] ?? '') : await connectSameJob(c, target, url, rooms?.[c.spec.group] ?? '');
       tokenMs[slot] = t.token;
       authMs[slot] = t.auth;
       subscribeMs[slot] = t.subscribe;
@@ -303,6 +304,20 @@ async function connectRef(c: Client, url: string, roomId: string): Promise<{ tok
   c.ref = conn;
   await opened(conn);
   conn.lastSeq = 0;
+  const t = monoMs() - t0;
+  return { token: 0, auth: t, subscribe: t };
+}
+
+/**
+ * The same-job references' protocol, the simplest that keeps the job: the room is the voice
+ * channel, named in the URL; the server answers with the room's snapshot (members and sequence).
+ */
+async function connectSameJob(c: Client, target: 'floor' | 'peer', url: string, channelId: string): Promise<{ token: number; auth: number; subscribe: number }> {
+  const t0 = monoMs();
+  const conn = open(c, target, `${url}/?channel=${channelId}`, '');
+  c[target] = conn;
+  // The snapshot may come with the upgrade's answer: wait for it from the start.
+  await Promise.all([wait(conn, 'snapshot'), opened(conn)]);
   const t = monoMs() - t0;
   return { token: 0, auth: t, subscribe: t };
 }
@@ -422,16 +437,14 @@ function readSeq(data: Buffer): number {
 function collect(): CollectReport {
   const report: CollectReport = {
     type: 'collected',
-    app: records.app.take(),
-    ref: records.ref.take(),
+    frames: { app: records.app.take(), ref: records.ref.take(), floor: records.floor.take(), peer: records.peer.take() },
     lobby: records.lobby.take(),
     outOfOrder: { ...outOfOrder },
     closes,
     closedClients: clients.filter((c) => c.app?.closed).map((c) => c.spec.index),
     gc: takeGc(),
   };
-  outOfOrder.app = 0;
-  outOfOrder.ref = 0;
+  for (const target of TARGETS) outOfOrder[target] = 0;
   closes = {};
   return report;
 }

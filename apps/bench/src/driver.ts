@@ -27,10 +27,11 @@ export interface EventSource {
 /**
  * The app's real input: a member of the room toggles self-mute in the emulator, which dispatches
  * VOICE_STATE_UPDATE on the Gateway synchronously inside setVoiceState. Members take turns so
- * every change is a change (the app drops no-ops).
+ * every change is a change (the app drops no-ops). The same-job references get the same input
+ * from an emulator of their own (`target` floor or peer), so each target's Gateway connection
+ * receives only its own events.
  */
 export class VoiceChanges implements EventSource {
-  readonly target = 'app' as const;
   readonly sent = new Map<number, number[]>();
   base = new Map<number, number>();
   readonly #muted = new Map<string, boolean>();
@@ -38,7 +39,8 @@ export class VoiceChanges implements EventSource {
 
   constructor(
     private readonly emulator: EmulatorHandle,
-    private readonly rooms: Map<number, Room>,
+    private readonly rooms: ReadonlyMap<number, Pick<Room, 'userIds'>>,
+    readonly target: Target = 'app',
   ) {}
 
   begin(base: Map<number, number>): void {
@@ -196,10 +198,10 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     await sleep(250);
     const c = await o.fleet.collect();
     clientGcMaxPauseMs = Math.max(clientGcMaxPauseMs, c.gc.maxPauseMs, takeGc().maxPauseMs);
-    const part = o.source.target === 'app' ? c.app : c.ref;
+    const part = c.frames[o.source.target];
     parts.push(part);
     got += part.length / 3;
-    outOfOrder += o.source.target === 'app' ? c.outOfOrder.app : c.outOfOrder.ref;
+    outOfOrder += c.outOfOrder[o.source.target];
     for (const [k, v] of Object.entries(c.closes)) closes[k] = (closes[k] ?? 0) + v;
     if (got >= expected || monoMs() - drainStart > DRAIN_LIMIT_MS) break;
     if (part.length === 0 && monoMs() - drainStart > 2_000) break;

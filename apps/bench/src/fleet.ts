@@ -4,7 +4,7 @@
  */
 import type { EmulatorHandle } from '@repo/discord-emulator';
 import { Worker } from './processes.ts';
-import type { ClientSpec, CollectReport, ConnectReport, FromWorker, RoomCreated, Target } from './worker-protocol.ts';
+import { type ClientSpec, type CollectReport, type ConnectReport, type FromWorker, type RoomCreated, type Target, TARGETS } from './worker-protocol.ts';
 
 export const ROOM_SIZE = 4;
 
@@ -100,9 +100,10 @@ export class Fleet {
     return { failed, errors, phasesMs };
   }
 
-  async connect(target: Target, url: string, subscribe: boolean, concurrency: number): Promise<ConnectSummary> {
+  /** `roomIds`: what each group's clients call their room (default: the app's room ids). */
+  async connect(target: Target, url: string, subscribe: boolean, concurrency: number, roomIds?: ReadonlyMap<number, string>): Promise<ConnectSummary> {
     const rooms: Record<number, string> = {};
-    for (const [g, r] of this.rooms) rooms[g] = r.roomId;
+    for (const [g, r] of this.rooms) rooms[g] = roomIds?.get(g) ?? r.roomId;
     const replies = await Promise.all(this.#workers.map((w) => w.request({ type: 'connect', target, url, subscribe, concurrency, rooms }, 'connected')));
     return mergeConnect(target, replies);
   }
@@ -123,10 +124,9 @@ export class Fleet {
     for (const r of replies) for (const [k, v] of Object.entries(r.closes)) closes[k] = (closes[k] ?? 0) + v;
     return {
       type: 'collected',
-      app: concat(replies.map((r) => r.app)),
-      ref: concat(replies.map((r) => r.ref)),
+      frames: Object.fromEntries(TARGETS.map((t) => [t, concat(replies.map((r) => r.frames[t]))])) as Record<Target, Float64Array>,
       lobby: concat(replies.map((r) => r.lobby)),
-      outOfOrder: { app: sum(replies.map((r) => r.outOfOrder.app)), ref: sum(replies.map((r) => r.outOfOrder.ref)) },
+      outOfOrder: Object.fromEntries(TARGETS.map((t) => [t, sum(replies.map((r) => r.outOfOrder[t]))])) as Record<Target, number>,
       closes,
       closedClients: replies.flatMap((r) => r.closedClients),
       gc: { maxPauseMs: Math.max(0, ...replies.map((r) => r.gc.maxPauseMs)), totalMs: sum(replies.map((r) => r.gc.totalMs)) },

@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 export const SCENARIOS = ['rooms', 'lobby', 'connect', 'idle', 'slow', 'all'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+export const REFERENCES = ['wire', 'floor', 'peer'] as const;
+export type Reference = (typeof REFERENCES)[number];
 
 /**
  * Each room is one role and one voice channel. Discord's 250 roles per guild include @everyone
@@ -48,8 +50,15 @@ export const BenchDefaults = {
    * need 'off', and their results say so.
    */
   emulatorLimits: 'discord' as 'discord' | 'off',
-  /** Compare against the bare-`ws` reference server. */
+  /** Compare against the references (all of them; --no-reference for none). */
   reference: true,
+  /**
+   * Which references: `wire` (bare `ws` fed pre-digested events on a control socket), `floor`
+   * (the same job by hand on the Gateway), `peer` (discord.js + ws). The last two run in rooms/all.
+   */
+  refs: [...REFERENCES] as Reference[],
+  /** The Node binary for the app and the references (the bench itself runs on pnpm's Node). */
+  node: process.execPath,
   /** Pin the bench to CPU 0 and the servers to CPU 1 (taskset). */
   pin: true,
   cpuProf: false,
@@ -83,7 +92,10 @@ const HELP = `pnpm bench [flags]
   --storm-concurrency <n>  connect: connection attempts in flight per worker (default ${BenchDefaults.stormConcurrency})
   --emulator-limits <discord|off>  Discord's channel/role limits in the emulator (default ${BenchDefaults.emulatorLimits});
                         one guild holds at most ${MAX_ROOMS_PER_GUILD} rooms (${MAX_ROOMS_PER_GUILD * 4} connections in rooms of 4); more need "off"
-  --no-reference        skip the bare-ws reference server
+  --refs <list>         references, comma-separated: wire (bare ws), floor (same job on the Gateway,
+                        by hand), peer (discord.js + ws)                   (default ${BenchDefaults.refs.join(',')})
+  --no-reference        skip every reference
+  --node <path>         the Node binary for the app and the references     (default: pnpm's, ${process.version})
   --no-pin              do not pin processes to CPUs
   --cpu-prof            run the app with --cpu-prof (profile in apps/bench/results/profiles/)
   --app-node-args="<flags>"  extra Node flags for the app (e.g. --app-node-args=--heapsnapshot-signal=SIGUSR2)
@@ -127,6 +139,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'storm-concurrency': { type: 'string' },
       'emulator-limits': { type: 'string' },
       'no-reference': { type: 'boolean' },
+      refs: { type: 'string' },
+      node: { type: 'string' },
       'no-pin': { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -156,6 +170,11 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     slowRate: z.coerce.number().positive().max(100_000).parse(values['slow-rate'] ?? d.slowRate),
     emulatorLimits: z.enum(['discord', 'off']).parse(values['emulator-limits'] ?? d.emulatorLimits),
     reference: !values['no-reference'],
+    refs: z
+      .array(z.enum(REFERENCES))
+      .min(1)
+      .parse(values.refs === undefined ? d.refs : [...new Set(values.refs.split(',').map((r) => r.trim()))]),
+    node: z.string().min(1).parse(values.node ?? d.node),
     pin: !values['no-pin'],
     cpuProf: values['cpu-prof'] ?? d.cpuProf,
     appNodeArgs: values['app-node-args'] ?? d.appNodeArgs,

@@ -83,6 +83,8 @@ export async function startApp(options: {
   logLevel: string;
   /** 'off' with an emulator whose limits are lifted: the app then plans rooms without Discord's caps too. */
   resourceLimits: 'discord' | 'off';
+  /** The Node binary (default: the bench's own). */
+  nodeBin?: string;
 }): Promise<AppProcess> {
   if (!existsSync(`${webDir}dist/server/server.js`) || !existsSync(`${webDir}dist/prod.mjs`)) {
     throw new Error('apps/web is not built: run `pnpm build` first (the bench measures the production build).');
@@ -116,7 +118,7 @@ export async function startApp(options: {
   const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx'] : [...startScriptNodeFlags()];
   if (options.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   nodeArgs.push(...(options.nodeArgs ?? []));
-  const [bin, args] = placed(options.cpu, process.execPath, [...nodeArgs, entry]);
+  const [bin, args] = placed(options.cpu, options.nodeBin ?? process.execPath, [...nodeArgs, entry]);
   const child = track(spawn(bin, args, { cwd: webDir, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -161,12 +163,27 @@ export interface ReferenceProcess {
   stop(): Promise<void>;
 }
 
-export async function startReference(cpu?: string): Promise<ReferenceProcess> {
-  const [bin, args] = placed(cpu, process.execPath, ['--import', 'tsx', 'src/reference-server.ts']);
-  const child = track(spawn(bin, args, { cwd: benchDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+export async function startReference(cpu?: string, nodeBin = process.execPath): Promise<ReferenceProcess> {
+  return startServerScript('src/reference-server.ts', 'the reference server', cpu, nodeBin, {});
+}
+
+/**
+ * A same-job reference (src/floor-server.ts or src/peer-server.ts): it connects to `emulator`'s
+ * Gateway as the bot and is ready once it holds the guild's voice states.
+ */
+export async function startGatewayReference(kind: 'floor' | 'peer', emulator: EmulatorHandle, cpu?: string, nodeBin = process.execPath): Promise<ReferenceProcess> {
+  const env = { DISCORD_API_URL: emulator.apiUrl, DISCORD_BOT_TOKEN: emulator.botToken, DISCORD_GUILD_ID: emulator.guildId };
+  return startServerScript(`src/${kind}-server.ts`, `the ${kind} reference`, cpu, nodeBin, env);
+}
+
+async function startServerScript(script: string, name: string, cpu: string | undefined, nodeBin: string, extraEnv: Record<string, string>): Promise<ReferenceProcess> {
+  // The same runtime settings as the app (the start script's GC flags): same core, same Node, same flags.
+  const [bin, args] = placed(cpu, nodeBin, [...startScriptNodeFlags(), '--import', 'tsx', script]);
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_ENV: 'production', ...extraEnv };
+  const child = track(spawn(bin, args, { cwd: benchDir, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the reference server did not start in 30 s')), 30_000);
-    child.once('exit', (code) => reject(new Error(`the reference server exited with ${code}`)));
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s`)), 60_000);
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
     child.on('message', (m: { type: string; port: number }) => {
       if (m.type !== 'listening') return;
       clearTimeout(timer);

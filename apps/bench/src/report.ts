@@ -4,11 +4,31 @@ import { fmt } from './stats.ts';
 export interface Row {
   metric: string;
   app: string;
+  /** The bare-`ws` wire floor, and app ÷ it. */
   ref?: string;
-  /** app ÷ reference (or a note). */
   ratio?: string;
+  /** The same-job floor (hand-written Gateway client + Map + ws), and app ÷ it. */
+  floor?: string;
+  floorRatio?: string;
+  /** The discord.js peer, and app ÷ it. */
+  peer?: string;
+  peerRatio?: string;
   target?: string;
 }
+
+type Column = Exclude<keyof Row, 'metric' | 'target'>;
+const HEADER: Required<Row> = {
+  metric: 'metric',
+  app: 'app',
+  ref: 'bare ws',
+  ratio: 'app/ws',
+  floor: 'same-job floor',
+  floorRatio: 'app/floor',
+  peer: 'discord.js',
+  peerRatio: 'app/djs',
+  target: 'target',
+};
+const COLUMNS: Column[] = ['app', 'ref', 'ratio', 'floor', 'floorRatio', 'peer', 'peerRatio'];
 
 export class Table {
   readonly #sections: Array<{ title: string; rows: Row[] }> = [];
@@ -17,20 +37,17 @@ export class Table {
     this.#sections.push({ title, rows });
   }
 
+  /** One column per reference that any row has (a run without the same-job references prints as before). */
   print(): void {
-    const header: Row = { metric: 'metric', app: 'app', ref: 'bare ws', ratio: 'app/ref', target: 'target' };
-    const all = this.#sections.flatMap((s) => s.rows).concat(header);
-    const w = {
-      metric: Math.max(...all.map((r) => r.metric.length)),
-      app: Math.max(...all.map((r) => r.app.length)),
-      ref: Math.max(...all.map((r) => (r.ref ?? '').length)),
-      ratio: Math.max(...all.map((r) => (r.ratio ?? '').length)),
-    };
-    const line = (r: Row) =>
-      `  ${r.metric.padEnd(w.metric)}  ${r.app.padStart(w.app)}  ${(r.ref ?? '').padStart(w.ref)}  ${(r.ratio ?? '').padStart(w.ratio)}  ${r.target ?? ''}`.trimEnd();
+    const rows = this.#sections.flatMap((s) => s.rows);
+    const shown = COLUMNS.filter((c) => c === 'app' || rows.some((r) => r[c] !== undefined));
+    const all = rows.concat(HEADER);
+    const metricWidth = Math.max(...all.map((r) => r.metric.length));
+    const width = Object.fromEntries(shown.map((c) => [c, Math.max(...all.map((r) => (r[c] ?? '').length))]));
+    const line = (r: Row) => `  ${r.metric.padEnd(metricWidth)}  ${shown.map((c) => (r[c] ?? '').padStart(width[c]!)).join('  ')}  ${r.target ?? ''}`.trimEnd();
     for (const s of this.#sections) {
       console.log(`\n${s.title}`);
-      console.log(line(header));
+      console.log(line(HEADER));
       for (const r of s.rows) console.log(line(r));
     }
     console.log('');

@@ -15,7 +15,13 @@ export interface ClientSpec {
   creator: boolean;
 }
 
-export type Target = 'app' | 'ref';
+/**
+ * Who a connection talks to: the app; the bare-`ws` wire floor (`ref`, fed pre-digested events on a
+ * control socket); the same-job floor (`floor`, minimal code on the Discord Gateway); the discord.js
+ * peer (`peer`). The last two get their events from an emulator's Gateway, as the app does.
+ */
+export const TARGETS = ['app', 'ref', 'floor', 'peer'] as const;
+export type Target = (typeof TARGETS)[number];
 
 export interface RoomCreated {
   group: number;
@@ -58,13 +64,12 @@ export interface ConnectReport {
 
 export interface CollectReport {
   type: 'collected';
-  /** Room events as (group, seq, receive time) triples, per target. */
-  app: Float64Array;
-  ref: Float64Array;
+  /** Room events as (client, seq, receive time) triples, per target. */
+  frames: Record<Target, Float64Array>;
   /** lobby.rooms frames as (client, 0, receive time) triples. */
   lobby: Float64Array;
   /** Frames whose room sequence did not advance by one (repeats or reordering). */
-  outOfOrder: { app: number; ref: number };
+  outOfOrder: Record<Target, number>;
   /** Connections that closed while they should have been open, by close code. */
   closes: Record<string, number>;
   /** Clients whose app connection is closed now. */

@@ -1,0 +1,208 @@
+/**
+ * The `rooms` scenario: the same phases, with the same clients, for the app and each reference in
+ * turn — the bare-`ws` wire floor, the same-job floor and the discord.js peer — and, with `--max`,
+ * the max-rate search for every one of them. Each row shows app ÷ each reference.
+ */
+import type { CpuMeter } from './cpu-meter.ts';
+import { type EventSource, type PhaseResult, runPhase } from './driver.ts';
+import type { Fleet } from './fleet.ts';
+import type { BenchOptions } from './options.ts';
+import { rssBytes } from './processes.ts';
+import { kb, mb, ms, num, ratio, type Row, type Table } from './report.ts';
+import type { SameJobTarget } from './same-job.ts';
+import type { Target } from './worker-protocol.ts';
+
+export interface ScenarioContext {
+  opts: BenchOptions;
+  table: Table;
+  cpu: CpuMeter;
+  results: Record<string, unknown>;
+  log(message: string): void;
+  noteCpu(...phases: Array<PhaseResult | null | undefined>): void;
+}
+
+interface MaxSearch {
+  best: number;
+  deliveriesAtBest: number;
+  steps: Array<{ rate: number; achieved: number; p99: number; lost: number; ok: boolean }>;
+}
+
+interface TargetRun {
+  quiet: PhaseResult;
+  load: PhaseResult;
+  max: MaxSearch | null;
+  at90: PhaseResult | null;
+  /** Same-job references: server RSS before and with the clients, and how many connected. */
+  memory?: { before: number; after: number; connections: number };
+}
+
+const QUIET_RATE = 50;
+
+export async function roomsScenario(
+  ctx: ScenarioContext,
+  fleet: Fleet,
+  sources: { app: EventSource; ref: EventSource | null; sameJob: Array<() => Promise<SameJobTarget>> },
+): Promise<void> {
+  const { opts } = ctx;
+  const groups = [...fleet.rooms.keys()];
+  const anyRoom = () => groups[Math.floor(Math.random() * groups.length)]!;
+  const runs: Partial<Record<Target, TargetRun>> = {};
+
+  const measure = async (source: EventSource): Promise<TargetRun> => {
+    const run = (label: string, rate: number, durationS: number, pick: () => number) => runPhase({ fleet, source, label, rate, durationS, pick, cpu: ctx.cpu });
+    ctx.log(`rooms: ${source.target}`);
+    const quiet = await run('quiet', QUIET_RATE, 4, () => groups[0]!);
+    const load = await run('load', opts.rate, opts.duration, anyRoom);
+    ctx.noteCpu(quiet, load);
+    if (!opts.max) return { quiet, load, max: null, at90: null };
+    const max = await findMax(ctx, fleet, source, anyRoom);
+    const at90 = max.best > 0 ? await run('at 90% of max', max.best * 0.9, opts.stepDuration * 2, anyRoom) : null;
+    ctx.noteCpu(at90);
+    return { quiet, load, max, at90 };
+  };
+
+  runs.app = await measure(sources.app);
+  if (sources.ref) runs.ref = await measure(sources.ref);
+  for (const start of sources.sameJob) {
+    const t = await start();
+    try {
+      ctx.cpu.watch(t.server.pid, t.kind);
+      const ids = new Map([...t.rooms].map(([g, r]) => [g, r.channelId]));
+      const conn = await fleet.connect(t.kind, t.server.url, true, opts.setupConcurrency, ids);
+      if (conn.failed > 0) ctx.log(`${t.kind}: ${conn.failed} connection(s) failed; first errors:\n  ${conn.errors.join('\n  ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const memory = { before: t.rssBefore, after: rssBytes(t.server.pid), connections: conn.ok };
+      runs[t.kind] = { ...(await measure(t.source)), memory };
+      await fleet.disconnect(t.kind);
+    } finally {
+      await t.close();
+    }
+  }
+  ctx.results.rooms = runs;
+  report(ctx, runs);
+}
+
+/** The cells of one row: each target's value and app ÷ it (for `n`, when given). */
+function cells(runs: Partial<Record<Target, TargetRun>>, pick: (r: TargetRun) => PhaseResult | null, text: (p: PhaseResult | null) => string, n?: (p: PhaseResult) => number): Omit<Row, 'metric'> {
+  const appPhase = runs.app ? pick(runs.app) : null;
+  const of = (t: Target): [string | undefined, string | undefined] => {
+    const run = runs[t];
+    if (!run) return [undefined, undefined];
+    const p = pick(run);
+    return [text(p), n && p && appPhase ? ratio(n(appPhase), n(p)) : undefined];
+  };
+  const [ref, refRatio] = of('ref');
+  const [floor, floorRatio] = of('floor');
+  const [peer, peerRatio] = of('peer');
+  return { app: text(appPhase), ref, ratio: refRatio, floor, floorRatio, peer, peerRatio };
+}
+
+function cpuText(p: PhaseResult | null): string {
+  if (!p?.cpu) return 'n/a';
+  return `${p.cpu.processPct[p.target] ?? NaN} % (others ${p.cpu.otherPct} %)`;
+}
+
+function report(ctx: ScenarioContext, runs: Partial<Record<Target, TargetRun>>): void {
+  const { opts } = ctx;
+  const quiet = (r: TargetRun) => r.quiet;
+  const load = (r: TargetRun) => r.load;
+  const at90 = (r: TargetRun) => r.at90;
+  const client = (p: PhaseResult | null) => (p?.cpu ? `${(p.cpu.processPct.bench ?? 0) + (p.cpu.processPct.workers ?? 0)} %` : 'n/a');
+  const connections = runs.app?.load.connections ?? 0;
+  const memoryRows: Row[] = runs.floor?.memory || runs.peer?.memory
+    ? [
+        {
+          metric: 'server RSS with the clients (per connection)',
+          app: 'idle memory ↑',
+          ...Object.fromEntries(
+            (['floor', 'peer'] as const).flatMap((t) => {
+              const m = runs[t]?.memory;
+              return m ? [[t, `${mb(m.after)} (${kb((m.after - m.before) / Math.max(1, m.connections))})`]] : [];
+            }),
+          ),
+        },
+      ]
+    : [];
+  ctx.table.section(`rooms: ${num(connections)} connections in rooms of 4, ${num(opts.rate)} voice changes/s to random rooms, ${opts.duration} s`, [
+    { metric: `idle system: 1 room, ${QUIET_RATE} events/s, p99`, ...cells(runs, quiet, (p) => ms(p?.latency.p99), (p) => p.latency.p99), target: '≤ 10 ms' },
+    { metric: 'server CPU (other processes)', ...cells(runs, load, cpuText) },
+    { metric: 'client side CPU (bench + workers)', ...cells(runs, load, client) },
+    { metric: 'client-side GC, longest pause', ...cells(runs, load, (p) => ms(p?.clientGcMaxPauseMs)) },
+    { metric: 'events/s achieved', ...cells(runs, load, (p) => num(p?.achievedRate)) },
+    { metric: 'latency p50', ...cells(runs, load, (p) => ms(p?.latency.p50), (p) => p.latency.p50) },
+    { metric: 'latency p99', ...cells(runs, load, (p) => ms(p?.latency.p99), (p) => p.latency.p99), target: '≤ 50 ms' },
+    { metric: 'latency max', ...cells(runs, load, (p) => ms(p?.latency.max)) },
+    { metric: 'frames delivered / expected', ...cells(runs, load, (p) => (p ? `${num(p.received)} / ${num(p.expected)}` : 'n/a')) },
+    { metric: 'lost', ...cells(runs, load, (p) => num(p?.lost)), target: '0' },
+    { metric: 'out of order', ...cells(runs, load, (p) => num(p?.outOfOrder)), target: '0' },
+    { metric: 'deliveries/s', ...cells(runs, load, (p) => num(p?.deliveriesPerSecond), (p) => p.deliveriesPerSecond) },
+    ...memoryRows,
+  ]);
+  if (!opts.max || !runs.app?.max) return;
+
+  const best = (t: Target) => runs[t]?.max?.best;
+  const maxCell = (t: Target) => (runs[t]?.max ? num(best(t)) : undefined);
+  const maxRatio = (t: Target) => (runs[t]?.max ? ratio(best('app'), best(t)) : undefined);
+  const steps = (t: Target) => runs[t]?.max?.steps.map((s) => `${num(s.rate)}→${s.p99.toFixed(0)}ms${s.lost ? `,${s.lost}` : ''}`).join(' ');
+  const stepRows: Row[] = (['app', 'ref', 'floor', 'peer'] as const).flatMap((t) => (runs[t]?.max ? [{ metric: `steps, ${t} (events/s → p99, lost)`, app: steps(t) ?? '' }] : []));
+  ctx.table.section(`rooms, max sustainable rate (steps of ${opts.stepDuration} s; passes with 0 lost, p99 ≤ ${opts.maxP99Ms} ms, rate kept)`, [
+    {
+      metric: 'max events/s',
+      app: num(best('app')),
+      ref: maxCell('ref'),
+      ratio: maxRatio('ref'),
+      floor: maxCell('floor'),
+      floorRatio: maxRatio('floor'),
+      peer: maxCell('peer'),
+      peerRatio: maxRatio('peer'),
+      target: '≥ 1.0× floor, ≥ 1.5× djs',
+    },
+    {
+      metric: 'deliveries/s at max',
+      app: num(runs.app.max.deliveriesAtBest),
+      ref: runs.ref?.max ? num(runs.ref.max.deliveriesAtBest) : undefined,
+      floor: runs.floor?.max ? num(runs.floor.max.deliveriesAtBest) : undefined,
+      peer: runs.peer?.max ? num(runs.peer.max.deliveriesAtBest) : undefined,
+    },
+    { metric: 'p99 at 90 % of max', ...cells(runs, at90, (p) => ms(p?.latency.p99), (p) => p.latency.p99), target: '≤ 20 ms (app)' },
+    { metric: 'server CPU at 90 % of max', ...cells(runs, at90, cpuText) },
+    ...stepRows,
+  ]);
+}
+
+/** Raises the rate ×1.5 until a step fails, then bisects twice between the last pass and the failure. */
+async function findMax(ctx: ScenarioContext, fleet: Fleet, source: EventSource, pick: () => number): Promise<MaxSearch> {
+  const { opts } = ctx;
+  const out: MaxSearch = { best: 0, deliveriesAtBest: 0, steps: [] };
+  const attempt = async (rate: number) => {
+    const r = await runPhase({ fleet, source, label: `max ${rate}`, rate, durationS: opts.stepDuration, pick, cpu: ctx.cpu });
+    const ok = r.lost === 0 && r.latency.p99 <= opts.maxP99Ms && r.achievedRate >= rate * 0.95;
+    out.steps.push({ rate, achieved: Math.round(r.achievedRate), p99: r.latency.p99, lost: r.lost, ok });
+    ctx.noteCpu(r);
+    ctx.log(
+      `max search (${source.target}): ${Math.round(rate)} events/s → p99 ${r.latency.p99.toFixed(1)} ms, lost ${r.lost}, ${ok ? 'pass' : 'fail'}` +
+        ` client GC ≤ ${r.clientGcMaxPauseMs.toFixed(0)} ms` +
+        (r.cpu ? ` (server ${r.cpu.processPct[source.target]} %, bench+workers ${(r.cpu.processPct.bench ?? 0) + (r.cpu.processPct.workers ?? 0)} %, others ${r.cpu.otherPct} %)` : ''),
+    );
+    if (ok && rate > out.best) {
+      out.best = rate;
+      out.deliveriesAtBest = r.deliveriesPerSecond;
+    }
+    return ok;
+  };
+  let rate = Math.max(500, opts.rate);
+  let failedAt = 0;
+  for (let i = 0; i < 10; i++) {
+    if (!(await attempt(rate))) {
+      failedAt = rate;
+      break;
+    }
+    rate = Math.round(rate * 1.5);
+  }
+  for (let i = 0; i < 2 && failedAt > 0; i++) {
+    const mid = Math.round((out.best + failedAt) / 2);
+    if (await attempt(mid)) continue;
+    failedAt = mid;
+  }
+  return out;
+}

@@ -14,6 +14,8 @@ describe('parseCliEnv', () => {
       EMULATOR_RESUME_WINDOW_MS: '1000',
       EMULATOR_TOKEN_TTL_S: '60',
       EMULATOR_USERS: '10000',
+      EMULATOR_GUILDS: '3',
+      EMULATOR_RECOMMENDED_SHARDS: '2',
       EMULATOR_RATE_LIMITS: 'off',
       EMULATOR_MAX_CHANNELS_PER_CATEGORY: '5',
       EMULATOR_MAX_GUILD_CHANNELS: '20',
@@ -32,6 +34,8 @@ describe('parseCliEnv', () => {
         resumeWindowMs: 1000,
         tokenTtlSeconds: 60,
         extraUsers: 10000,
+        guilds: 3,
+        recommendedShards: 2,
         rateLimits: 'off',
         resourceLimits: 'off',
         limits: { channelsPerCategory: 5, channelsPerGuild: 20, rolesPerGuild: 0 },
@@ -45,6 +49,22 @@ describe('parseCliEnv', () => {
     const result = parseCliEnv({ EMULATOR_MAX_GUILD_ROLES: '20' });
     expect(result.ok && result.options.limits).toEqual({ rolesPerGuild: 20 });
     expect(result.ok && 'sessionStartLimit' in result.options).toBe(false);
+  });
+
+  it('takes 1 to 50,000 guilds and at least 1 recommended shard', () => {
+    const guilds = (v: string) => {
+      const r = parseCliEnv({ EMULATOR_GUILDS: v });
+      return r.ok ? r.options.guilds : r.message;
+    };
+    expect(guilds('1')).toBe(1);
+    expect(guilds('50000')).toBe(50_000);
+    expect(guilds('0')).toContain('EMULATOR_GUILDS');
+    expect(guilds('50001')).toContain('EMULATOR_GUILDS');
+    expect(guilds('2.5')).toContain('EMULATOR_GUILDS');
+    const shards = parseCliEnv({ EMULATOR_RECOMMENDED_SHARDS: '0' });
+    expect(shards.ok ? shards.options : shards.message).toContain('EMULATOR_RECOMMENDED_SHARDS');
+    const one = parseCliEnv({ EMULATOR_RECOMMENDED_SHARDS: '1' });
+    expect(one.ok && one.options.recommendedShards).toBe(1);
   });
 
   it('names the variable and the bad value', () => {

@@ -15,6 +15,8 @@ const envSchema = z.object({
   EMULATOR_RESUME_WINDOW_MS: intFrom(0, 86_400_000).optional(),
   EMULATOR_TOKEN_TTL_S: intFrom(1, 31_536_000).optional(),
   EMULATOR_USERS: intFrom(0, 200_000).optional(),
+  EMULATOR_GUILDS: intFrom(1, 50_000).optional(),
+  EMULATOR_RECOMMENDED_SHARDS: intFrom(1, 1_000).optional(),
   EMULATOR_RATE_LIMITS: z.enum(['discord', 'off']).default('discord'),
   // Discord's limits (specs/discord-limits.md); lower them to reach them in a manual test.
   EMULATOR_MAX_CHANNELS_PER_CATEGORY: intFrom(0, 1_000_000).optional(),
@@ -48,6 +50,8 @@ export function parseCliEnv(env: Record<string, string | undefined>): CliEnvResu
       ...(e.EMULATOR_RESUME_WINDOW_MS !== undefined ? { resumeWindowMs: e.EMULATOR_RESUME_WINDOW_MS } : {}),
       ...(e.EMULATOR_TOKEN_TTL_S !== undefined ? { tokenTtlSeconds: e.EMULATOR_TOKEN_TTL_S } : {}),
       ...(e.EMULATOR_USERS !== undefined ? { extraUsers: e.EMULATOR_USERS } : {}),
+      ...(e.EMULATOR_GUILDS !== undefined ? { guilds: e.EMULATOR_GUILDS } : {}),
+      ...(e.EMULATOR_RECOMMENDED_SHARDS !== undefined ? { recommendedShards: e.EMULATOR_RECOMMENDED_SHARDS } : {}),
       ...(resourceOverrides ? { limits: resourceOverrides } : {}),
       ...(e.EMULATOR_SESSION_START_TOTAL !== undefined ? { sessionStartLimit: { total: e.EMULATOR_SESSION_START_TOTAL } } : {}),
       ...(e.EMULATOR_INVALID_REQUEST_LIMIT !== undefined ? { invalidRequestLimit: { limit: e.EMULATOR_INVALID_REQUEST_LIMIT } } : {}),

@@ -35,7 +35,7 @@ Discord emulator running
   Bot token     ${emulator.botToken}
   Client id     ${emulator.clientId}
   Client secret ${emulator.clientSecret}
-  Guild id      ${emulator.guildId}
+  Guild id      ${emulator.guildId}${emulator.guildIds.length > 1 ? ` (home); ${emulator.guildIds.length} guilds: ${emulator.guildIds.join(', ')}` : ''}
   Test users    ${Object.keys(emulator.users).join(', ')}
   Limits        ${describeLimits(emulator)}
 

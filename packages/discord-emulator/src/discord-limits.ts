@@ -20,6 +20,9 @@ export const DISCORD_LIMITS = {
   invalidRequestWindowMs: 10 * 60_000,
 } as const;
 
+/** JSON error 30001 "Maximum number of guilds reached (100)": a user's servers; PUT /guilds/:id/members/:id (guilds.join) refuses the 101st. */
+export const MAX_GUILDS_PER_USER = 100;
+
 /** The resource limits a guild is held to; `Infinity` when switched off. */
 export interface ResourceLimits {
   channelsPerCategory: number;

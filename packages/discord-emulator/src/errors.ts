@@ -52,6 +52,7 @@ export const invalidFormBody = (errors: ErrorTree) => new EmulatorApiError(400, 
 
 // Discord's resource limits. The number in each message is the limit in force, so a test that
 // lowers a limit sees the message Discord would send for that number.
+export const maxGuilds = (limit: number) => new EmulatorApiError(400, 30001, `Maximum number of guilds reached (${limit})`);
 export const maxGuildRoles = (limit: number) => new EmulatorApiError(400, 30005, `Maximum number of guild roles reached (${limit})`);
 export const maxGuildChannels = (limit: number) => new EmulatorApiError(400, 30013, `Maximum number of guild channels reached (${limit})`);
 /** A full category is not a JSON error code of its own: Discord reports it as a form error on `parent_id`. */

@@ -93,6 +93,8 @@ export interface GuildRecord {
   /** When the bot joined: GUILD_CREATE's `joined_at`. */
   joinedAt: string;
   systemChannelId: string | null;
+  /** False during an emulated outage: the bot got GUILD_DELETE `unavailable: true` and sees none of its events. */
+  available: boolean;
   roles: Map<string, APIRole>;
   channels: Map<string, ChannelRecord>;
   members: Map<string, MemberRecord>;

@@ -2,10 +2,12 @@
  * What a fresh (or reset) emulator contains, and the code that builds it. The defaults give every
  * test and `pnpm dev` the same small world: one guild with a "Game Rooms" category, #general, a
  * "Lounge" voice channel, the bot, and eight test users of whom all but heidi are members (so the
- * app's guild auto-join on sign-in has someone to exercise it).
+ * app's guild auto-join on sign-in has someone to exercise it). With `guilds: N` the guilds from 2
+ * on repeat the layout with fewer members (alice–dave; dave holds an "Admin" role with Manage
+ * Server) and generated users are dealt round-robin (specs/discord-emulator.md "The default world").
  */
 import { createHash } from 'node:crypto';
-import { ChannelType } from 'discord-api-types/v10';
+import { ChannelType, PermissionFlagsBits } from 'discord-api-types/v10';
 import type { GuildRecord } from './payloads.ts';
 import { BOT_ROLE_PERMISSIONS, EVERYONE_DEFAULT_PERMISSIONS } from './permissions.ts';
 import { insertChannel } from './world/channels.ts';
@@ -15,13 +17,17 @@ import { addUser, type UserInput } from './world/users.ts';
 import type { World } from './world/world.ts';
 
 export interface SeedUser extends UserInput {
-  /** Member of the seeded guild(s)? Default true. */
+  /** Member of the first guild? Default true. */
   member?: boolean;
+  /** Also a member of every guild from the second on? Default false (alice–dave of the default users: true). */
+  memberOfEveryGuild?: boolean;
+  /** Holds the "Admin" role (Manage Server) in every guild from the second on where a member? Default false (dave: true). */
+  manageGuild?: boolean;
 }
 
 export interface EmulatorSeed {
   guildName?: string;
-  /** Further guilds with the same layout (the bot and member users join each). */
+  /** Names of the guilds from the second on (more guilds than `guilds` asks for if longer). */
   extraGuildNames?: string[];
   botUsername?: string;
   /** Replaces the default eight test users. */
@@ -40,11 +46,25 @@ export const DEFAULT_CATEGORY_NAME = 'Game Rooms';
 export const TEST_USER_NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'] as const;
 export type TestUserName = (typeof TEST_USER_NAMES)[number];
 
+/** Members of every guild, not only the first. */
+const EVERY_GUILD_USERS: readonly TestUserName[] = ['alice', 'bob', 'carol', 'dave'];
+
 export const DEFAULT_USERS: readonly SeedUser[] = TEST_USER_NAMES.map((username) => ({
   username,
   globalName: username.charAt(0).toUpperCase() + username.slice(1),
   member: username !== 'heidi',
+  memberOfEveryGuild: EVERY_GUILD_USERS.includes(username),
+  manageGuild: username === 'dave',
 }));
+
+/** The role that gives a non-owner Manage Server in the guilds from the second on. */
+export const ADMIN_ROLE_NAME = 'Admin';
+export const ADMIN_ROLE_PERMISSIONS: bigint = PermissionFlagsBits.ManageGuild;
+
+/** Names of the guilds from the second on unless `extraGuildNames` gives them: "Spell Rooms Test Guild 2", … */
+export function defaultGuildName(index: number): string {
+  return index === 1 ? DEFAULT_GUILD_NAME : `${DEFAULT_GUILD_NAME} ${index}`;
+}
 
 /** Owns the guild. Kept apart from the test users because an owner bypasses every permission check. */
 export const OWNER_USER: SeedUser = { username: 'guild_owner', globalName: 'Guild Owner', member: true };
@@ -63,8 +83,10 @@ export interface AppRecord {
 
 export interface SeedOptions {
   seed?: EmulatorSeed;
-  /** Generated members user0001… for load tests. */
+  /** Generated users user0001… for load tests, dealt round-robin over the guilds (user0001 → guild 1, user0002 → guild 2, …). */
   extraUsers?: number;
+  /** How many guilds (default 1; at least 1 + `seed.extraGuildNames.length`). */
+  guilds?: number;
 }
 
 export interface Seeded {
@@ -94,27 +116,48 @@ export function seedWorld(w: World, options: SeedOptions): Seeded {
     ownerUserId: owner.id,
   };
   const seedUserIds: string[] = [];
-  const memberIds = [owner.id];
+  const guildCount = Math.max(options.guilds ?? 1, 1 + (seed.extraGuildNames?.length ?? 0));
+  if (!Number.isSafeInteger(guildCount) || guildCount < 1) throw new RangeError(`guilds must be a whole number ≥ 1 (got ${options.guilds})`);
+  // Member lists per guild index (0 = the first guild); the owner is in every guild.
+  const first: GuildMember[] = [{ userId: owner.id, admin: false }];
+  const others: GuildMember[] = [{ userId: owner.id, admin: false }];
   for (const su of [...(seed.users ?? DEFAULT_USERS), ...(seed.addUsers ?? [])]) {
     const u = addUser(w, { ...su, username: su.username.toLowerCase() }, false);
     seedUserIds.push(u.id);
-    if (su.member ?? true) memberIds.push(u.id);
+    if (su.member ?? true) first.push({ userId: u.id, admin: false });
+    if (su.memberOfEveryGuild ?? false) others.push({ userId: u.id, admin: su.manageGuild ?? false });
   }
+  const generated: string[][] = Array.from({ length: guildCount }, () => []);
   const extra = options.extraUsers ?? 0;
   const width = Math.max(4, String(extra).length);
   for (let i = 1; i <= extra; i++) {
     const u = addUser(w, { username: `user${String(i).padStart(width, '0')}`, globalName: `User ${i}` }, false);
-    memberIds.push(u.id);
+    generated[(i - 1) % guildCount]?.push(u.id);
   }
 
-  for (const name of [seed.guildName ?? DEFAULT_GUILD_NAME, ...(seed.extraGuildNames ?? [])]) {
-    seedGuild(w, name, owner.id, bot.id, memberIds);
-  }
+  // The first guild keeps the ids it has always had. The others' ids are drawn back to back, one
+  // millisecond apart, so `(id >> 22) % shards` deals them round-robin over any shard count.
+  const firstId = w.ids.next();
+  seedGuild(w, firstId, seed.guildName ?? DEFAULT_GUILD_NAME, owner.id, bot.id, [...first, ...asMembers(generated[0])], false);
+  const laterIds = Array.from({ length: guildCount - 1 }, () => w.ids.next());
+  laterIds.forEach((id, i) => {
+    const name = seed.extraGuildNames?.[i] ?? defaultGuildName(i + 2);
+    seedGuild(w, id, name, owner.id, bot.id, [...others, ...asMembers(generated[i + 1])], true);
+  });
   return { app, seedUserIds };
 }
 
-function seedGuild(w: World, name: string, ownerId: string, botId: string, memberIds: string[]): void {
-  const id = w.ids.next();
+interface GuildMember {
+  userId: string;
+  /** Gets the guild's "Admin" role (only guilds that have one). */
+  admin: boolean;
+}
+
+function asMembers(userIds: readonly string[] | undefined): GuildMember[] {
+  return (userIds ?? []).map((userId) => ({ userId, admin: false }));
+}
+
+function seedGuild(w: World, id: string, name: string, ownerId: string, botId: string, members: GuildMember[], withAdminRole: boolean): void {
   const joinedAt = new Date(w.now()).toISOString();
   const g: GuildRecord = {
     id,
@@ -122,6 +165,7 @@ function seedGuild(w: World, name: string, ownerId: string, botId: string, membe
     ownerId,
     joinedAt,
     systemChannelId: null,
+    available: true,
     roles: new Map(),
     channels: new Map(),
     members: new Map(),
@@ -133,18 +177,25 @@ function seedGuild(w: World, name: string, ownerId: string, botId: string, membe
   const everyone = newRole(w, { name: '@everyone', permissions: EVERYONE_DEFAULT_PERMISSIONS, position: 0 });
   everyone.id = id;
   g.roles.set(id, everyone);
-  const botRole = newRole(w, { name: w.user(botId).username, permissions: BOT_ROLE_PERMISSIONS, position: 1 });
-  botRole.managed = true;
-  botRole.tags = { bot_id: botId };
+  const adminRole = withAdminRole ? newRole(w, { name: ADMIN_ROLE_NAME, permissions: ADMIN_ROLE_PERMISSIONS, position: 1 }) : null;
+  if (adminRole) g.roles.set(adminRole.id, adminRole);
+  const botRole = newBotRole(w, botId, adminRole ? 2 : 1);
   g.roles.set(botRole.id, botRole);
 
   insertChannel(w, g, { type: ChannelType.GuildCategory, name: DEFAULT_CATEGORY_NAME });
   g.systemChannelId = insertChannel(w, g, { type: ChannelType.GuildText, name: 'general' }).id;
   insertChannel(w, g, { type: ChannelType.GuildVoice, name: 'Lounge' });
 
-  for (const userId of [botId, ...memberIds]) {
-    insertMember(w, g, userId, { roles: userId === botId ? [botRole.id] : [] }, joinedAt);
-  }
+  insertMember(w, g, botId, { roles: [botRole.id] }, joinedAt);
+  for (const m of members) insertMember(w, g, m.userId, { roles: m.admin && adminRole ? [adminRole.id] : [] }, joinedAt);
+}
+
+/** The bot's managed role (`tags.bot_id`), which Discord creates when the bot joins a guild. */
+export function newBotRole(w: World, botId: string, position: number) {
+  const botRole = newRole(w, { name: w.user(botId).username, permissions: BOT_ROLE_PERMISSIONS, position });
+  botRole.managed = true;
+  botRole.tags = { bot_id: botId };
+  return botRole;
 }
 
 /** A token shaped like Discord's (base64 user id . timestamp . hmac) so libraries that peek at it cope. */

@@ -38,8 +38,14 @@ export interface EmulatorOptions {
   resumeWindowMs?: number;
   /** OAuth access-token lifetime (default 604 800 s = 7 days). */
   tokenTtlSeconds?: number;
-  /** Generated guild members user0001… (for benchmarks). */
+  /** Generated users user0001… (for benchmarks), dealt round-robin over the guilds. */
   extraUsers?: number;
+  /** How many guilds (default 1). The first is the one there has always been; see specs/discord-emulator.md for the rest. */
+  guilds?: number;
+  /** GET /gateway/bot's `shards` (default Discord's advice: max(1, ceil(guilds the bot is in / 1000))). */
+  recommendedShards?: number;
+  /** Guilds one shard may hold before IDENTIFY closes 4011 (default Discord's 2,500; lower it only to reach it in a test). */
+  maxGuildsPerShard?: number;
   /** 'discord' (default) applies Discord-like buckets and the global limit; 'off' disables both. */
   rateLimits?: RateLimitMode;
   /** Per-route overrides keyed like `PUT /guilds/:id/members/:id/roles/:id`; apply in both modes. */
@@ -77,7 +83,10 @@ export interface EmulatorHandle {
   botToken: string;
   clientId: string;
   clientSecret: string;
+  /** The first guild: the one there has always been. */
   guildId: string;
+  /** Every seeded guild, the first first (`guilds` of the options). */
+  guildIds: string[];
   /** Seeded users by username (alice … heidi with the default seed), as of start. */
   users: EmulatorUsers;
   state: EmulatorState;
@@ -103,10 +112,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const sessionStartLimit = new SessionStartLimit(options.sessionStartLimit ?? {}, now);
   const invalidRequests = new InvalidRequestLimit(options.invalidRequestLimit ?? {}, now);
   const resourceLimits = resolveResourceLimits(options.resourceLimits ?? 'discord', options.limits);
+  for (const [name, value] of Object.entries({ guilds: options.guilds, recommendedShards: options.recommendedShards, maxGuildsPerShard: options.maxGuildsPerShard })) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1)) throw new RangeError(`${name} must be a whole number ≥ 1 (got ${value})`);
+  }
   const state = new EmulatorState({
     resourceLimits,
     ...(options.seed ? { seed: options.seed } : {}),
     extraUsers: options.extraUsers ?? 0,
+    guilds: options.guilds ?? 1,
     tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds,
     now,
     onListenerError: (error) => logger.error(`[emulator] dispatch listener failed: ${String(error)}`),
@@ -140,8 +153,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     publicUrl: publicWsUrl,
     now,
     sessionStartLimit,
+    ...(options.maxGuildsPerShard !== undefined ? { maxGuildsPerShard: options.maxGuildsPerShard } : {}),
   });
-  const restApi = new RestApi({ state, limiter, faults, logger, gatewayUrl, sessionStartLimit, invalidRequests });
+  const restApi = new RestApi({
+    state,
+    limiter,
+    faults,
+    logger,
+    gatewayUrl,
+    sessionStartLimit,
+    invalidRequests,
+    ...(options.recommendedShards !== undefined ? { recommendedShards: options.recommendedShards } : {}),
+  });
   const avatars = new AvatarRoute(state);
   const oauthDeps = { state, baseUrl: url };
   const controlDeps = { state, faults, limiter, restApi, gateway, invalidRequests };
@@ -204,6 +227,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clientId: creds.clientId,
     clientSecret: creds.clientSecret,
     guildId: state.defaultGuildId,
+    guildIds: state.guildIds(),
     users,
     state,
     gateway,

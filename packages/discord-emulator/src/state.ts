@@ -12,9 +12,9 @@ import {
   type VoiceStateRecord,
 } from './payloads.ts';
 import { RestTelemetry, type RateLimitHit } from './rest/rest-telemetry.ts';
-import { seedWorld, type AppRecord, type EmulatorSeed, type SeedUser } from './seed.ts';
+import { newBotRole, seedWorld, type AppRecord, type EmulatorSeed, type SeedUser } from './seed.ts';
 import * as channels from './world/channels.ts';
-import { guildCreatePayload } from './world/guilds.ts';
+import * as guilds from './world/guilds.ts';
 import * as permissions from './world/member-permissions.ts';
 import * as members from './world/members.ts';
 import * as roles from './world/roles.ts';
@@ -38,8 +38,10 @@ export interface DispatchRecord {
 
 export interface EmulatorStateOptions {
   seed?: EmulatorSeed;
-  /** Generated members user0001… for load tests. */
+  /** Generated users user0001… for load tests, dealt round-robin over the guilds. */
   extraUsers?: number;
+  /** How many guilds to seed (default 1); see seed.ts for the layout of the second on. */
+  guilds?: number;
   /** Access-token lifetime (default 604 800 s = 7 days, Discord's). */
   tokenTtlSeconds?: number;
   now?: () => number;
@@ -124,7 +126,21 @@ export class EmulatorState {
   }
 
   guildCreatePayload(guildId: string): GatewayGuildCreateDispatchData {
-    return guildCreatePayload(this.#world, guildId);
+    return guilds.guildCreatePayload(this.#world, guildId);
+  }
+
+  /** The bot is a member of the guild and the guild is not in an outage: its events reach the bot's Gateway. */
+  botSeesGuild(guildId: string): boolean {
+    return guilds.botSeesGuild(this.#world, guildId, this.#app.botUserId);
+  }
+
+  /** Guilds the bot is a member of (available or not), in seed order: READY lists these. */
+  botGuildIds(): string[] {
+    return this.guildIds().filter((id) => this.isMember(id, this.#app.botUserId));
+  }
+
+  isGuildAvailable(guildId: string): boolean {
+    return this.guild(guildId).available;
   }
 
   // ---------------------------------------------------------------- credentials & users
@@ -200,6 +216,11 @@ export class EmulatorState {
 
   isMember(guildId: string, userId: string): boolean {
     return this.guild(guildId).members.has(userId);
+  }
+
+  /** How many of the emulated guilds the user is a member of (Discord caps it at 100). */
+  guildCountOf(userId: string): number {
+    return guilds.guildCountOf(this.#world, userId);
   }
 
   memberPayload(guildId: string, userId: string): APIGuildMember {
@@ -279,6 +300,17 @@ export class EmulatorState {
   /** Users connected to a voice channel right now. */
   usersInChannel(channelId: string): string[] {
     return voice.usersInChannel(this.#world, channelId);
+  }
+
+  /** Removes the bot from a guild (GUILD_DELETE without `unavailable`) or adds it back (GUILD_CREATE); false if already so. */
+  setBotMembership(guildId: string, member: boolean): boolean {
+    const botId = this.#app.botUserId;
+    return guilds.setBotMembership(this.#world, guildId, botId, member, (position) => newBotRole(this.#world, botId, position));
+  }
+
+  /** An outage of one guild (GUILD_DELETE `unavailable: true`) or its end (GUILD_CREATE); false if already so. */
+  setGuildAvailability(guildId: string, available: boolean): boolean {
+    return guilds.setGuildAvailability(this.#world, guildId, this.#app.botUserId, available);
   }
 
   // ---------------------------------------------------------------- reset

@@ -9,19 +9,23 @@ import type { RestApi } from '../rest/rest-api.ts';
 import type { EmulatorState } from '../state.ts';
 import { controlPanelHtml } from './control-panel.ts';
 import {
+  botMembershipSchema,
   createUserSchema,
+  guildAvailabilitySchema,
+  guildMembershipSchema,
   faultSchema,
   gatewayOutageSchema,
   sessionStartLimitSchema,
   voiceCommandSchema,
   type FaultCommand,
 } from './control-schemas.ts';
+import { applyBotMembership, applyGuildAvailability, applyGuildMembership } from './guild-control.ts';
 import { snapshot } from './state-snapshot.ts';
 import { ControlError, applyVoiceCommand } from './voice-control.ts';
 
 /**
  * The control API under `/_emulator/`: inspect state, drive simulated users' voice, inject
- * faults, add users, reset. JSON in and out, zod-validated, errors as `{ error, issues? }`.
+ * faults, add users, move the bot and users in and out of guilds, guild outages, reset. JSON in and out, zod-validated, errors as `{ error, issues? }`.
  */
 
 export interface ControlDeps {
@@ -51,6 +55,15 @@ export async function handleControl(deps: ControlDeps, req: IncomingMessage, res
         sendJson(res, 200, { voiceState: applyVoiceCommand(deps.state, cmd) });
         return;
       }
+      case 'POST /bot-membership':
+        sendJson(res, 200, applyBotMembership(deps.state, await readJson(req, botMembershipSchema)));
+        return;
+      case 'POST /guild-availability':
+        sendJson(res, 200, applyGuildAvailability(deps.state, await readJson(req, guildAvailabilitySchema)));
+        return;
+      case 'POST /guild-membership':
+        sendJson(res, 200, applyGuildMembership(deps.state, await readJson(req, guildMembershipSchema)));
+        return;
       case 'GET /faults':
         req.resume();
         sendJson(res, 200, { faults: deps.faults.list(), latencyMs: deps.faults.latencyMs });

@@ -72,3 +72,19 @@ export const createUserSchema = z.strictObject({
   avatar: z.string().regex(/^[0-9a-f]{32}$/).nullable().optional(),
   member: z.boolean().default(true),
 });
+
+const guildId = z.string().regex(/^\d{1,20}$/, { error: 'guildId must be a guild id (a snowflake)' });
+
+/** `POST /_emulator/bot-membership`: remove the bot from a guild (`member: false`) or add it back. */
+export const botMembershipSchema = z.strictObject({ guildId, member: z.boolean() });
+
+/** `POST /_emulator/guild-availability`: a guild outage (`available: false`) or its end. */
+export const guildAvailabilitySchema = z.strictObject({ guildId, available: z.boolean() });
+
+/** `POST /_emulator/guild-membership`: a user joins or leaves a guild; `manageGuild` gives or takes its "Admin" role. */
+export const guildMembershipSchema = z.strictObject({
+  guildId,
+  userId: z.string().min(1),
+  member: z.boolean(),
+  manageGuild: z.boolean().optional(),
+});

@@ -20,6 +20,10 @@ export interface StateSnapshot {
     id: string;
     name: string;
     ownerId: string;
+    /** The bot is in the guild (POST /_emulator/bot-membership). */
+    botMember: boolean;
+    /** False during an outage (POST /_emulator/guild-availability). */
+    available: boolean;
     channels: GuildChannelPayload[];
     roles: APIRole[];
     /** Compact member list: user id, username, nick, role ids. */
@@ -51,6 +55,8 @@ export function snapshot(state: EmulatorState, faults: RestFaults, gateway: Gate
         id,
         name: g.name,
         ownerId: g.ownerId,
+        botMember: g.members.has(state.botUser().id),
+        available: g.available,
         channels: state.channels(id),
         roles: state.roles(id),
         members: [...g.members.values()].map((m) => ({

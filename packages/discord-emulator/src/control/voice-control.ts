@@ -25,7 +25,11 @@ export interface VoiceCommand {
   userId: string;
   /** A voice channel to join or move to; null leaves; omitted keeps the current channel. */
   channelId?: string | null | undefined;
-  /** Only to disambiguate a leave when several guilds exist. */
+  /**
+   * The guild the command is about. Optional: a channel names its guild, and a user is in at most
+   * one voice channel across guilds, so a leave or a flag change finds it. When given it must
+   * exist and match the channel's guild.
+   */
   guildId?: string | undefined;
   selfMute?: boolean | undefined;
   selfDeaf?: boolean | undefined;
@@ -46,6 +50,7 @@ export function applyVoiceCommand(state: EmulatorState, cmd: VoiceCommand): APIV
   if (cmd.deaf !== undefined) flags.deaf = cmd.deaf;
   if (cmd.selfStream !== undefined) flags.selfStream = cmd.selfStream;
   if (cmd.selfVideo !== undefined) flags.selfVideo = cmd.selfVideo;
+  if (cmd.guildId !== undefined && !state.guildIds().includes(cmd.guildId)) throw new ControlError(400, `unknown guild ${cmd.guildId}`);
   const connectedIn = findConnectedGuild(state, user.id, cmd.guildId);
 
   if (cmd.channelId === null) {
@@ -62,6 +67,9 @@ export function applyVoiceCommand(state: EmulatorState, cmd: VoiceCommand): APIV
 
   const channel = lookupChannel(state, cmd.channelId);
   if (!isVoiceType(channel.type)) throw new ControlError(400, `channel ${channel.id} (${channel.name}) is not a voice channel`);
+  if (cmd.guildId !== undefined && cmd.guildId !== channel.guildId) {
+    throw new ControlError(400, `channel ${channel.id} (${channel.name}) is in guild ${channel.guildId}, not ${cmd.guildId}`);
+  }
   if (!state.isMember(channel.guildId, user.id)) {
     throw new ControlError(400, `${user.username} is not a member of guild ${channel.guildId}`);
   }

@@ -36,6 +36,8 @@ export interface ConnectionContext {
   now: () => number;
   /** Each accepted IDENTIFY takes one start; at 0 the IDENTIFY is refused. */
   sessionStartLimit: SessionStartLimit;
+  /** More guilds than this on the identified shard → 4011. */
+  maxGuildsPerShard: number;
   onIdentify(): void;
   onResume(): void;
   onClosed(connection: GatewayConnection): void;
@@ -218,7 +220,7 @@ export class GatewayConnection implements DispatchSink {
       case GatewayOpcodes.RequestSoundboardSounds:
         return this.#whenAuthenticated(requestSoundboardSoundsSchema, d, (session, data) => {
           for (const guildId of data.guild_ids) {
-            if (!this.#ctx.state.guildIds().includes(guildId)) continue;
+            if (!this.#ctx.state.guildIds().includes(guildId) || !this.#ctx.state.botSeesGuild(guildId)) continue;
             session.dispatch(GatewayDispatchEvents.SoundboardSounds, { guild_id: guildId, soundboard_sounds: [] });
           }
         });
@@ -261,7 +263,7 @@ export class GatewayConnection implements DispatchSink {
       this.#closeWith(Closes.decodeError('invalid IDENTIFY payload'));
       return;
     }
-    const authorized = authorizeIdentify(parsed.data, this.#ctx.state);
+    const authorized = authorizeIdentify(parsed.data, this.#ctx.state, this.#ctx.maxGuildsPerShard);
     if ('code' in authorized) {
       this.#closeWith(authorized);
       return;
@@ -316,7 +318,7 @@ export class GatewayConnection implements DispatchSink {
     const { state } = this.#ctx;
     const guildIds = Array.isArray(d.guild_id) ? d.guild_id : [d.guild_id];
     for (const guildId of guildIds) {
-      if (!state.guildIds().includes(guildId)) continue;
+      if (!state.guildIds().includes(guildId) || !state.botSeesGuild(guildId)) continue;
       if (shardOfGuild(guildId, session.shard[1]) !== session.shard[0]) continue;
       const members = state.guildCreatePayload(guildId).members;
       let matched = members;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { GatewayDispatchEvents } from 'discord-api-types/v10';
 import { WebSocketServer } from 'ws';
 import { parseConnectionParams } from './connection-params.ts';
 import { GatewayConnection, type ConnectionContext } from './connection.ts';
@@ -7,6 +8,7 @@ import { payloadForSession } from './dispatch-routing.ts';
 import type { GatewayStateSource } from './gateway-state.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { SessionStartLimit } from './session-start-limit.ts';
+import { MAX_GUILDS_PER_SHARD } from './sharding.ts';
 
 export type GatewayFaultKind = 'gateway.drop' | 'gateway.zombie' | 'gateway.reconnect' | 'gateway.invalidSession';
 
@@ -33,6 +35,8 @@ export interface GatewayServerOptions {
   maxBufferedDispatches?: number;
   /** The identify budget GET /gateway/bot reports (default: Discord's 1000 per 24 h on `now`). */
   sessionStartLimit?: SessionStartLimit;
+  /** Guilds one shard may hold before IDENTIFY closes 4011 (default Discord's 2,500; lowered only in tests). */
+  maxGuildsPerShard?: number;
 }
 
 export interface GatewaySessionStats {
@@ -105,6 +109,7 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
     resumeGatewayUrl: gatewayUrl(options.publicUrl),
     now,
     sessionStartLimit,
+    maxGuildsPerShard: options.maxGuildsPerShard ?? MAX_GUILDS_PER_SHARD,
     onIdentify: () => void counters.identifies++,
     onResume: () => void counters.resumes++,
     onClosed: (connection) => {
@@ -114,6 +119,9 @@ export function createGatewayServer(options: GatewayServerOptions): GatewayServe
   };
 
   const unsubscribe = state.onDispatch((rec) => {
+    // A guild the bot is not in, or one in an outage, sends it nothing; GUILD_DELETE is how it
+    // learns about either, so that one goes out.
+    if (rec.guildId !== null && rec.t !== GatewayDispatchEvents.GuildDelete && !state.botSeesGuild(rec.guildId)) return;
     const botUserId = state.botUser().id;
     for (const session of sessions.all()) {
       const routed = payloadForSession(rec, session, botUserId);

@@ -5,7 +5,7 @@ export type { DispatchRecord } from '../state.ts';
 /** The slice of the emulator's state the gateway reads; it never mutates state. */
 export type GatewayStateSource = Pick<
   EmulatorState,
-  'onDispatch' | 'guildIds' | 'botUser' | 'application' | 'isValidBotToken' | 'guildCreatePayload'
+  'onDispatch' | 'guildIds' | 'botUser' | 'application' | 'isValidBotToken' | 'guildCreatePayload' | 'botGuildIds' | 'botSeesGuild'
 >;
 
 /**

@@ -17,11 +17,14 @@ import { isValidShard, MAX_GUILDS_PER_SHARD, shardOfGuild, type ShardTuple } fro
 export function authorizeIdentify(
   d: IdentifyData,
   state: GatewayStateSource,
+  maxGuildsPerShard = MAX_GUILDS_PER_SHARD,
 ): { intents: number; shard: ShardTuple } | GatewayClose {
   if (!isValidGatewayToken(state, d.token)) return Closes.authenticationFailed();
   const shard = d.shard ?? [0, 1];
   if (!isValidShard(shard)) return Closes.invalidShard();
-  if (state.guildIds().length > shard[1] * MAX_GUILDS_PER_SHARD) return Closes.shardingRequired();
+  // "The session would have handled too many guilds": counted on the shard identified, over the
+  // guilds the bot is in (available or not, as READY would list them).
+  if (guildsOfShard(state, shard).length > maxGuildsPerShard) return Closes.shardingRequired();
   const intentsProblem = checkIntents(d.intents, state.application().flags);
   if (intentsProblem || d.intents === undefined) return intentsProblem ?? Closes.invalidIntents();
   return { intents: d.intents, shard };
@@ -37,8 +40,7 @@ export function sendInitialDispatches(
   state: GatewayStateSource,
   resumeGatewayUrl: string,
 ): void {
-  const [shardId, shardCount] = session.shard;
-  const guildIds = state.guildIds().filter((id) => shardOfGuild(id, shardCount) === shardId);
+  const guildIds = guildsOfShard(state, session.shard);
   const application = state.application();
   // Discord always sends `private_channels` (empty for a bot); strict clients require the key.
   const ready: GatewayReadyDispatchData & { private_channels: [] } = {
@@ -53,7 +55,8 @@ export function sendInitialDispatches(
   };
   session.dispatch(GatewayDispatchEvents.Ready, ready);
   const botUserId = ready.user.id;
-  for (const guildId of guildIds) {
+  // A guild in an outage stays unavailable: its GUILD_CREATE comes when it returns.
+  for (const guildId of guildIds.filter((id) => state.botSeesGuild(id))) {
     const routed = payloadForSession(
       { guildId, t: GatewayDispatchEvents.GuildCreate, d: state.guildCreatePayload(guildId) },
       session,
@@ -63,6 +66,11 @@ export function sendInitialDispatches(
     // session that left out the GUILDS intent (later guild events then respect it).
     session.dispatch(GatewayDispatchEvents.GuildCreate, routed?.d ?? state.guildCreatePayload(guildId));
   }
+}
+
+/** The guilds the bot is in that `(guild_id >> 22) % count` puts on this shard. */
+function guildsOfShard(state: GatewayStateSource, [shardId, shardCount]: ShardTuple): string[] {
+  return state.botGuildIds().filter((id) => shardOfGuild(id, shardCount) === shardId);
 }
 
 export type ResumeOutcome =

@@ -19,6 +19,9 @@ export function shardReceives(shard: ShardTuple, guildId: string | null): boolea
 /** Discord's ceiling: one shard may carry at most 2,500 guilds before 4011 "sharding required". */
 export const MAX_GUILDS_PER_SHARD = 2500;
 
+/** GET /gateway/bot recommends about one shard per 1,000 guilds (Discord's sharding guidance). */
+export const RECOMMENDED_GUILDS_PER_SHARD = 1000;
+
 export function isValidShard(shard: readonly number[]): shard is ShardTuple {
   const [id, count] = shard;
   return (

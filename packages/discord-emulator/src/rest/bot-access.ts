@@ -1,5 +1,5 @@
 import { PermissionFlagsBits, type APIOverwrite } from 'discord-api-types/v10';
-import { EmulatorApiError, missingAccess, missingPermissions } from '../errors.ts';
+import { EmulatorApiError, missingAccess, missingPermissions, unknownGuild } from '../errors.ts';
 import { ALL_PERMISSIONS, has } from '../permissions.ts';
 import type { EmulatorState } from '../state.ts';
 
@@ -41,3 +41,25 @@ export function requireManageableRole(state: EmulatorState, guildId: string, rol
 }
 
 export const Perm = PermissionFlagsBits;
+
+/**
+ * A guild the bot is not in (removed, or never installed): GET /guilds/:id answers 404 10004
+ * Unknown Guild, as for a guild that does not exist (Discord stopped telling the two apart in
+ * 2023, discord-api-docs#5840); every other route under it, and every channel of it, 403 50001
+ * Missing Access. Unknown guilds and channels are left to the handler (10004 / 10003).
+ */
+export function requireBotInGuild(state: EmulatorState, routePath: string, params: Record<string, string>): void {
+  const guildId = params.guildId ?? guildOfChannel(state, params.channelId);
+  if (guildId === undefined || !state.guildIds().includes(guildId)) return;
+  if (state.isMember(guildId, state.botUser().id)) return;
+  throw routePath === '/guilds/:guildId' ? unknownGuild() : missingAccess();
+}
+
+function guildOfChannel(state: EmulatorState, channelId: string | undefined): string | undefined {
+  if (channelId === undefined) return undefined;
+  try {
+    return state.channel(channelId).guildId;
+  } catch {
+    return undefined;
+  }
+}

@@ -8,6 +8,7 @@ import type { EmulatorLogger } from '../logger.ts';
 import type { EmulatorState } from '../state.ts';
 import type { InvalidRequestLimit } from './invalid-request-limit.ts';
 import type { RateLimiter } from './rate-limiter.ts';
+import { requireBotInGuild } from './bot-access.ts';
 import { RouteTable, type RequestAuth, type Route } from './route-table.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { gatewayRoutes } from './routes/gateway-routes.ts';
@@ -32,6 +33,8 @@ export interface RestApiDeps {
   gatewayUrl: string;
   sessionStartLimit: SessionStartLimit;
   invalidRequests: InvalidRequestLimit;
+  /** GET /gateway/bot's `shards` when set; Discord's advice otherwise. */
+  recommendedShards?: number;
 }
 
 const FAULT_MESSAGES: Record<number, string> = {
@@ -129,6 +132,7 @@ export class RestApi {
 
     try {
       const body = await this.#readJson(req);
+      if (auth?.kind === 'bot') requireBotInGuild(state, route.path, params);
       const result = route.handle({
         params,
         query,
@@ -138,6 +142,7 @@ export class RestApi {
         state,
         gatewayUrl: this.#deps.gatewayUrl,
         sessionStartLimit: this.#deps.sessionStartLimit,
+        recommendedShards: this.#deps.recommendedShards,
         auditLogReason: headerValue(req, 'x-audit-log-reason'),
       });
       send(result.status, result.body, headers);

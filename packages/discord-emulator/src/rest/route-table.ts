@@ -28,6 +28,8 @@ export interface RouteContext<P extends string = string> {
   gatewayUrl: string;
   /** The identify budget, for GET /gateway/bot. */
   sessionStartLimit: SessionStartLimit;
+  /** The `shards` GET /gateway/bot reports, when configured. */
+  recommendedShards: number | undefined;
   auditLogReason: string | undefined;
 }
 

@@ -1,4 +1,5 @@
-import { EmulatorApiError, missingPermissions, notInVoice, unknownChannel } from '../../errors.ts';
+import { EmulatorApiError, maxGuilds, missingPermissions, notInVoice, unknownChannel } from '../../errors.ts';
+import { MAX_GUILDS_PER_USER } from '../../discord-limits.ts';
 import { isVoiceType } from '../../payloads.ts';
 import type { EmulatorState, MemberPatch } from '../../state.ts';
 import { Perm, requireChannelPermission, requireGuildPermission, requireManageableRole } from '../bot-access.ts';
@@ -67,6 +68,8 @@ export const memberRoutes = [
       if (input.mute != null) requireGuildPermission(state, guildId, Perm.MuteMembers);
       if (input.deaf != null) requireGuildPermission(state, guildId, Perm.DeafenMembers);
       for (const roleId of roles) state.role(guildId, roleId);
+      // guilds.join cannot take a user past Discord's 100 servers (non-Nitro); only emulated guilds count.
+      if (state.guildCountOf(userId) >= MAX_GUILDS_PER_USER) throw maxGuilds(MAX_GUILDS_PER_USER);
       state.addMember(guildId, userId, {
         roles,
         nick: input.nick ?? null,

@@ -12,6 +12,7 @@ import { Route as rootRouteImport } from './routes/__root'
 import { Route as IndexRouteImport } from './routes/index'
 import { Route as ApiHealthRouteImport } from './routes/api/health'
 import { Route as ApiMeRouteImport } from './routes/api/me'
+import { Route as ApiGuildsGuildIdSettingsRouteImport } from './routes/api/guilds/$guildId/settings'
 import { Route as ApiMetricsRouteImport } from './routes/api/metrics'
 import { Route as ApiWsTokenRouteImport } from './routes/api/ws-token'
 import { Route as AuthFailedRouteImport } from './routes/auth/failed'
@@ -24,6 +25,10 @@ import { Route as AuthDiscordCallbackRouteImport } from './routes/auth/discord/c
 import { Route as AuthDiscordLoginRouteImport } from './routes/auth/discord/login'
 import { Route as ApiRoomsRoomIdIndexRouteImport } from './routes/api/rooms/$roomId/index'
 import { Route as ApiRoomsRoomIdInvitesRouteImport } from './routes/api/rooms/$roomId/invites'
+import { Route as ApiRoomsRoomIdHostRouteImport } from './routes/api/rooms/$roomId/host'
+import { Route as ApiRoomsRoomIdLeaveRouteImport } from './routes/api/rooms/$roomId/leave'
+import { Route as ApiRoomsRoomIdLinksRouteImport } from './routes/api/rooms/$roomId/links'
+import { Route as ApiRoomsRoomIdPeopleUserIdRouteImport } from './routes/api/rooms/$roomId/people/$userId'
 import { Route as ApiRoomsRoomIdVoiceRouteImport } from './routes/api/rooms/$roomId/voice'
 
 const IndexRoute = IndexRouteImport.update({
@@ -36,6 +41,12 @@ const ApiHealthRoute = ApiHealthRouteImport.update({
   path: '/api/health',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ApiGuildsGuildIdSettingsRoute =
+  ApiGuildsGuildIdSettingsRouteImport.update({
+    id: '/api/guilds/$guildId/settings',
+    path: '/api/guilds/$guildId/settings',
+    getParentRoute: () => rootRouteImport,
+  } as any)
 const ApiMeRoute = ApiMeRouteImport.update({
   id: '/api/me',
   path: '/api/me',
@@ -101,6 +112,26 @@ const ApiRoomsRoomIdInvitesRoute = ApiRoomsRoomIdInvitesRouteImport.update({
   path: '/api/rooms/$roomId/invites',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ApiRoomsRoomIdHostRoute = ApiRoomsRoomIdHostRouteImport.update({
+  id: '/api/rooms/$roomId/host',
+  path: '/api/rooms/$roomId/host',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdLeaveRoute = ApiRoomsRoomIdLeaveRouteImport.update({
+  id: '/api/rooms/$roomId/leave',
+  path: '/api/rooms/$roomId/leave',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdLinksRoute = ApiRoomsRoomIdLinksRouteImport.update({
+  id: '/api/rooms/$roomId/links',
+  path: '/api/rooms/$roomId/links',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdPeopleUserIdRoute = ApiRoomsRoomIdPeopleUserIdRouteImport.update({
+  id: '/api/rooms/$roomId/people/$userId',
+  path: '/api/rooms/$roomId/people/$userId',
+  getParentRoute: () => rootRouteImport,
+} as any)
 const ApiRoomsRoomIdVoiceRoute = ApiRoomsRoomIdVoiceRouteImport.update({
   id: '/api/rooms/$roomId/voice',
   path: '/api/rooms/$roomId/voice',
@@ -111,6 +142,7 @@ export interface FileRoutesByFullPath {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
+  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
@@ -122,6 +154,10 @@ export interface FileRoutesByFullPath {
   '/auth/discord/login': typeof AuthDiscordLoginRoute
   '/api/rooms/': typeof ApiRoomsIndexRoute
   '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
+  '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
 }
@@ -129,6 +165,7 @@ export interface FileRoutesByTo {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
+  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
@@ -140,6 +177,10 @@ export interface FileRoutesByTo {
   '/auth/discord/login': typeof AuthDiscordLoginRoute
   '/api/rooms': typeof ApiRoomsIndexRoute
   '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
+  '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId': typeof ApiRoomsRoomIdIndexRoute
 }
@@ -148,6 +189,7 @@ export interface FileRoutesById {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
+  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
@@ -159,6 +201,10 @@ export interface FileRoutesById {
   '/auth/discord/login': typeof AuthDiscordLoginRoute
   '/api/rooms/': typeof ApiRoomsIndexRoute
   '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
+  '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
 }
@@ -168,6 +214,7 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
+    | '/api/guilds/$guildId/settings'
     | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
@@ -179,6 +226,10 @@ export interface FileRouteTypes {
     | '/auth/discord/login'
     | '/api/rooms/'
     | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/leave'
+    | '/api/rooms/$roomId/links'
+    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId/'
   fileRoutesByTo: FileRoutesByTo
@@ -186,6 +237,7 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
+    | '/api/guilds/$guildId/settings'
     | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
@@ -197,6 +249,10 @@ export interface FileRouteTypes {
     | '/auth/discord/login'
     | '/api/rooms'
     | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/leave'
+    | '/api/rooms/$roomId/links'
+    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId'
   id:
@@ -204,6 +260,7 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
+    | '/api/guilds/$guildId/settings'
     | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
@@ -215,6 +272,10 @@ export interface FileRouteTypes {
     | '/auth/discord/login'
     | '/api/rooms/'
     | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/leave'
+    | '/api/rooms/$roomId/links'
+    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId/'
   fileRoutesById: FileRoutesById
@@ -223,6 +284,7 @@ export interface RootRouteChildren {
   IndexRoute: typeof IndexRoute
   ApiHealthRoute: typeof ApiHealthRoute
   ApiMeRoute: typeof ApiMeRoute
+  ApiGuildsGuildIdSettingsRoute: typeof ApiGuildsGuildIdSettingsRoute
   ApiMetricsRoute: typeof ApiMetricsRoute
   ApiWsTokenRoute: typeof ApiWsTokenRoute
   AuthFailedRoute: typeof AuthFailedRoute
@@ -234,6 +296,10 @@ export interface RootRouteChildren {
   AuthDiscordLoginRoute: typeof AuthDiscordLoginRoute
   ApiRoomsIndexRoute: typeof ApiRoomsIndexRoute
   ApiRoomsRoomIdInvitesRoute: typeof ApiRoomsRoomIdInvitesRoute
+  ApiRoomsRoomIdHostRoute: typeof ApiRoomsRoomIdHostRoute
+  ApiRoomsRoomIdLeaveRoute: typeof ApiRoomsRoomIdLeaveRoute
+  ApiRoomsRoomIdLinksRoute: typeof ApiRoomsRoomIdLinksRoute
+  ApiRoomsRoomIdPeopleUserIdRoute: typeof ApiRoomsRoomIdPeopleUserIdRoute
   ApiRoomsRoomIdVoiceRoute: typeof ApiRoomsRoomIdVoiceRoute
   ApiRoomsRoomIdIndexRoute: typeof ApiRoomsRoomIdIndexRoute
 }
@@ -259,6 +325,13 @@ declare module '@tanstack/react-router' {
       path: '/api/me'
       fullPath: '/api/me'
       preLoaderRoute: typeof ApiMeRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/guilds/$guildId/settings': {
+      id: '/api/guilds/$guildId/settings'
+      path: '/api/guilds/$guildId/settings'
+      fullPath: '/api/guilds/$guildId/settings'
+      preLoaderRoute: typeof ApiGuildsGuildIdSettingsRouteImport
       parentRoute: typeof rootRouteImport
     }
     '/api/metrics': {
@@ -345,6 +418,34 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof ApiRoomsRoomIdInvitesRouteImport
       parentRoute: typeof rootRouteImport
     }
+    '/api/rooms/$roomId/host': {
+      id: '/api/rooms/$roomId/host'
+      path: '/api/rooms/$roomId/host'
+      fullPath: '/api/rooms/$roomId/host'
+      preLoaderRoute: typeof ApiRoomsRoomIdHostRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/leave': {
+      id: '/api/rooms/$roomId/leave'
+      path: '/api/rooms/$roomId/leave'
+      fullPath: '/api/rooms/$roomId/leave'
+      preLoaderRoute: typeof ApiRoomsRoomIdLeaveRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/links': {
+      id: '/api/rooms/$roomId/links'
+      path: '/api/rooms/$roomId/links'
+      fullPath: '/api/rooms/$roomId/links'
+      preLoaderRoute: typeof ApiRoomsRoomIdLinksRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/people/$userId': {
+      id: '/api/rooms/$roomId/people/$userId'
+      path: '/api/rooms/$roomId/people/$userId'
+      fullPath: '/api/rooms/$roomId/people/$userId'
+      preLoaderRoute: typeof ApiRoomsRoomIdPeopleUserIdRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/api/rooms/$roomId/voice': {
       id: '/api/rooms/$roomId/voice'
       path: '/api/rooms/$roomId/voice'
@@ -359,6 +460,7 @@ const rootRouteChildren: RootRouteChildren = {
   IndexRoute: IndexRoute,
   ApiHealthRoute: ApiHealthRoute,
   ApiMeRoute: ApiMeRoute,
+  ApiGuildsGuildIdSettingsRoute: ApiGuildsGuildIdSettingsRoute,
   ApiMetricsRoute: ApiMetricsRoute,
   ApiWsTokenRoute: ApiWsTokenRoute,
   AuthFailedRoute: AuthFailedRoute,
@@ -370,6 +472,10 @@ const rootRouteChildren: RootRouteChildren = {
   AuthDiscordLoginRoute: AuthDiscordLoginRoute,
   ApiRoomsIndexRoute: ApiRoomsIndexRoute,
   ApiRoomsRoomIdInvitesRoute: ApiRoomsRoomIdInvitesRoute,
+  ApiRoomsRoomIdHostRoute: ApiRoomsRoomIdHostRoute,
+  ApiRoomsRoomIdLeaveRoute: ApiRoomsRoomIdLeaveRoute,
+  ApiRoomsRoomIdLinksRoute: ApiRoomsRoomIdLinksRoute,
+  ApiRoomsRoomIdPeopleUserIdRoute: ApiRoomsRoomIdPeopleUserIdRoute,
   ApiRoomsRoomIdVoiceRoute: ApiRoomsRoomIdVoiceRoute,
   ApiRoomsRoomIdIndexRoute: ApiRoomsRoomIdIndexRoute,
 }

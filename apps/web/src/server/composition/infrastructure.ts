@@ -5,6 +5,8 @@ import { localRefreshCoordinator, type RefreshCoordinator } from '../auth/refres
 import { MemorySessionRevocations, type SessionRevocations } from '../auth/session-revocations.ts';
 import { MemorySiteUsers, type SiteUsers } from '../auth/site-users.ts';
 import { type GatewayOwnership, SingleInstanceOwnership } from '../gateway-ownership/gateway-ownership.ts';
+import { type GuildRegistry, MemoryGuildRegistry } from '../guilds/guild-registry.ts';
+import { type GuildSettingsStore, MemoryGuildSettingsStore } from '../guilds/guild-settings.ts';
 import { ALL_TOPIC, type EventBus, MemoryEventBus } from '../realtime/event-bus.ts';
 import { type LeaderGuard, SingleInstanceLeader } from '../rooms/leader.ts';
 import { MemoryRoomStore, type RoomStore } from '../rooms/room-store.ts';
@@ -33,6 +35,10 @@ export interface Infrastructure {
   siteUsers: SiteUsers;
   /** The bot token's REST budget. */
   rateLimits: RateLimitStateStore;
+  /** The servers the bot is in, as the Gateway's shard holders saw them (guilds/). */
+  guildRegistry: GuildRegistry;
+  /** What each server's admins set. */
+  guildSettings: GuildSettingsStore;
   /** Redis, when there is one: whether it answers (health). Null in memory. */
   redis: { ping(): Promise<boolean> } | null;
   close(): Promise<void>;
@@ -55,6 +61,8 @@ export function memoryInfrastructure(clock: Clock): Infrastructure {
     revocations: new MemorySessionRevocations(() => clock.now()),
     siteUsers: new MemorySiteUsers(),
     rateLimits: new InMemoryRateLimitStateStore(),
+    guildRegistry: new MemoryGuildRegistry(),
+    guildSettings: new MemoryGuildSettingsStore(),
     redis: null,
     async close() {
       await bus.close();

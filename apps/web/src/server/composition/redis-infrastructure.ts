@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RedisSessionRevocations } from '../auth/redis-session-revocations.ts';
 import { RedisSiteUsers } from '../auth/redis-site-users.ts';
+import { RedisGuildRegistry, RedisGuildSettingsStore } from '../guilds/redis-guild-stores.ts';
 import type { Clock } from '@repo/platform';
 import type { Config } from '../config.ts';
 import { moduleLogger } from '../log.ts';
@@ -79,6 +80,8 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
     revocations: new RedisSessionRevocations(redis, keys, clock),
     siteUsers: new RedisSiteUsers(redis, keys),
     rateLimits: new RedisRateLimitStateStore(redis, keys),
+    guildRegistry: new RedisGuildRegistry(redis, keys),
+    guildSettings: new RedisGuildSettingsStore(redis, keys),
     redis: { ping: () => pingWithin(redis, clock, 1_000) },
     async close() {
       await gateway.lease.stop();

@@ -10,6 +10,7 @@ import { type DiscordEndpoint, createRestClient, resolveDiscordEndpoint } from '
 import { type Health, checkHealth } from '../health.ts';
 import { createLogger, moduleLogger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
+import type { GuildService } from '../guilds/guild-service.ts';
 import type { Hub } from '../realtime/hub.ts';
 import { ReconcileDefaults, reconcileRooms } from '../rooms/reconcile.ts';
 import { ensureRoomsCategory } from '../rooms/room-placement.ts';
@@ -31,6 +32,8 @@ export interface Services {
   readonly auth: AuthService;
   readonly wsTokens: WsTokens;
   readonly rooms: RoomService;
+  /** The servers the bot is in, their settings, who may do what there. */
+  readonly guilds: GuildService;
   readonly hub: Hub;
   readonly metrics: Metrics;
   /** Liveness and readiness (health.ts), with the internals an operator may see. */
@@ -76,6 +79,12 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
     const wired = wireServices({ config, clock, log, infra, discord: { endpoint: discord.endpoint, rest, botUserId: botUser.id, roomsCategoryId }, metrics, startedAt });
     stops.push(() => wired.hub.closeAll());
 
+    // 3b. The home server is known before the Gateway says so (its name from REST), and its stored
+    //     settings (another instance's admin may have changed the reserve) apply to its placement.
+    const home = await rest.getGuild(discord.endpoint.guildId);
+    await infra.guildRegistry.available({ id: home.id, name: home.name });
+    await wired.places.settingsChanged(home.id, await wired.guilds.settingsOf(home.id));
+
     // 4. Reconcile: the rooms are read back from Discord without holding up the start; room
     //    requests wait for it meanwhile (room-restore.ts). The cleanup job starts once it is done.
     readBackRooms(wired, infra, clock, moduleLogger(log, 'Room'));
@@ -98,6 +107,7 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
       auth: wired.auth,
       wsTokens: wired.wsTokens,
       rooms: wired.rooms,
+      guilds: wired.guilds,
       hub: wired.hub,
       metrics,
       health: () => checkHealth(wired.health),

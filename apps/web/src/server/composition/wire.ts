@@ -10,6 +10,10 @@ import { WsTokens } from '../auth/ws-token.ts';
 import type { Config } from '../config.ts';
 import type { DiscordEndpoint } from '../discord/discord-endpoint.ts';
 import { GatewayLeaseRunner } from '../gateway-ownership/lease-runner.ts';
+import { GuildAccess } from '../guilds/guild-access.ts';
+import { GuildPlaces } from '../guilds/guild-places.ts';
+import { GuildService } from '../guilds/guild-service.ts';
+import { settingsWithDefaults } from '../guilds/guild-settings.ts';
 import type { HealthSources } from '../health.ts';
 import { moduleLogger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -49,6 +53,10 @@ export interface Wired {
   /** Step 5: takes the Gateway lease, or stands by for it. */
   gatewayRunner: GatewayLeaseRunner;
   rooms: RoomService;
+  /** The servers the bot is in, their settings and who may do what there (guilds/). */
+  guilds: GuildService;
+  /** Each server's capacity, placement and Discord side of rooms. */
+  places: GuildPlaces;
   /** Step 4: the rooms read back from Discord while the server listens (requests wait for it). */
   restore: RoomRestore;
   roomDiscord: RoomDiscord;
@@ -108,15 +116,49 @@ export function wireServices(input: WiringInput): Wired {
   const roomLog = moduleLogger(log, 'Room');
   // The Gateway's cache counts channels and roles when this instance holds it; otherwise REST does.
   const inventory = new GuildInventory({ guildId: endpoint.guildId, gateway: gateway.inventory, rest, clock });
+  const placementCapacity = new GuildCapacity(config.discordLimits);
   const placement = new RoomPlacement({
     guildId: endpoint.guildId,
     rest,
     inventory,
-    capacity: new GuildCapacity(config.discordLimits),
+    capacity: placementCapacity,
     firstCategoryId: input.discord.roomsCategoryId,
     log: roomLog,
   });
   const roomDiscord = new RoomDiscord({ rest, guildId: endpoint.guildId, botUserId: input.discord.botUserId, placement, inventory, log: roomLog });
+
+  // Servers: the registry the Gateway fills, each server's settings, and its rooms' Discord side
+  // (the home server's is the one above; another server's is made on its first use).
+  const guildDefaults = {
+    reserveChannels: config.discordLimits.reserveChannels,
+    reserveRoles: config.discordLimits.reserveRoles,
+    homeCategoryId: config.discord.roomsCategoryId,
+    channelsPerGuild: config.discordLimits.channelsPerGuild,
+    rolesPerGuild: config.discordLimits.rolesPerGuild,
+  };
+  const places = new GuildPlaces(
+    {
+      rest,
+      gateway: gateway.inventory,
+      botUserId: input.discord.botUserId,
+      clock,
+      limits: { channelsPerCategory: config.discordLimits.channelsPerCategory, channelsPerGuild: config.discordLimits.channelsPerGuild, rolesPerGuild: config.discordLimits.rolesPerGuild },
+      settingsOf: (guildId) => settingsWithDefaults(infra.guildSettings, guildId, { homeGuildId: endpoint.guildId, ...guildDefaults }),
+      log: roomLog,
+    },
+    [{ guildId: endpoint.guildId, inventory, capacity: placementCapacity, placement, discord: roomDiscord }],
+  );
+  const guilds = new GuildService({
+    homeGuildId: endpoint.guildId,
+    registry: infra.guildRegistry,
+    settings: infra.guildSettings,
+    access: new GuildAccess({ rest, clock }),
+    rest,
+    defaults: guildDefaults,
+    capacityOf: (guildId) => places.capacityOf(guildId),
+    onSettingsChanged: (guildId, settings) => places.settingsChanged(guildId, settings),
+    log: moduleLogger(log, 'Room'),
+  });
   // Rooms are read back from Discord while the server already listens; requests wait for them.
   const restore = new RoomRestore({ clock, log: roomLog });
   const rooms = new RoomService({
@@ -185,6 +227,8 @@ export function wireServices(input: WiringInput): Wired {
     gateway,
     gatewayRunner,
     rooms,
+    guilds,
+    places,
     restore,
     roomDiscord,
     cleanup,

@@ -49,6 +49,15 @@ export function applyUpdate(current: GuildSettings, update: GuildSettingsUpdate)
   };
 }
 
+/** A server's settings: as stored, or the defaults when nobody has set them. */
+export async function settingsWithDefaults(
+  store: GuildSettingsStore,
+  guildId: string,
+  defaults: { homeGuildId: string | undefined; reserveChannels: number; reserveRoles: number; homeCategoryId: string | undefined },
+): Promise<GuildSettings> {
+  return (await store.get(guildId)) ?? defaultGuildSettings({ home: guildId === defaults.homeGuildId, ...defaults });
+}
+
 /** Where settings are kept: memory (one process) or a Redis hash (every instance). */
 export interface GuildSettingsStore {
   get(guildId: string): Promise<GuildSettings | null>;

@@ -61,13 +61,22 @@ export interface CapacityStatus {
  * channel when every managed category is full.
  */
 export class GuildCapacity {
-  readonly limits: Readonly<CapacityLimits>;
+  #limits: Readonly<CapacityLimits>;
   #pendingChannels = 0;
   #pendingRoles = 0;
   readonly #pendingByCategory = new Map<string, number>();
 
   constructor(limits: CapacityLimits) {
-    this.limits = { ...limits };
+    this.#limits = { ...limits };
+  }
+
+  get limits(): Readonly<CapacityLimits> {
+    return this.#limits;
+  }
+
+  /** A server's admins changed its reserve (guild settings): rooms placed from now on keep it free. */
+  setReserve(reserve: { channels: number; roles: number }): void {
+    this.#limits = { ...this.#limits, reserveChannels: reserve.channels, reserveRoles: reserve.roles };
   }
 
   /** Channels in the category, counting rooms being placed there. */

@@ -1,0 +1,156 @@
+import type { DiscordRestClient } from '@repo/discord-rest';
+import type { Logger } from 'pino';
+import { AppError, validationError } from '../errors.ts';
+import type { CapacityStatus } from '../rooms/guild-capacity.ts';
+import type { GuildAccess } from './guild-access.ts';
+import type { GuildRegistry, KnownGuild } from './guild-registry.ts';
+import { type GuildSettings, type GuildSettingsStore, GuildSettingsUpdateSchema, applyUpdate, settingsWithDefaults } from './guild-settings.ts';
+
+/** A server as /api/me and the create form show it to one user. */
+export interface UserGuild {
+  id: string;
+  name: string;
+  home: boolean;
+  /** Rooms are on there, the guild is available, and at least one more room fits. */
+  canCreateRooms: boolean;
+  roomsEnabled: boolean;
+  /** The user may open the server's settings page. */
+  canManage: boolean;
+  /** How many more rooms fit there (null: not known right now, e.g. Discord did not answer). */
+  capacity: { roomsAvailable: number } | null;
+}
+
+export interface GuildServiceOptions {
+  homeGuildId: string | undefined;
+  registry: GuildRegistry;
+  settings: GuildSettingsStore;
+  access: GuildAccess;
+  rest: DiscordRestClient;
+  /** Defaults for a server nobody has set up, and Discord's limits a reserve must leave room under. */
+  defaults: { reserveChannels: number; reserveRoles: number; homeCategoryId: string | undefined; channelsPerGuild: number; rolesPerGuild: number };
+  /** How many more rooms fit in a guild (per-guild placement). */
+  capacityOf(guildId: string): Promise<CapacityStatus>;
+  /** After a change is stored: the reserve and category apply from the next room on. */
+  onSettingsChanged?(guildId: string, settings: GuildSettings): Promise<void>;
+  log: Logger;
+}
+
+const CATEGORY = 4;
+
+/**
+ * The servers part (issue 17): which servers the bot is in (registry), what their admins set
+ * (settings), and who may do what there (access). Rooms ask it before creating a room in a server.
+ */
+export class GuildService {
+  readonly #o: GuildServiceOptions;
+
+  constructor(options: GuildServiceOptions) {
+    this.#o = options;
+  }
+
+  get homeGuildId(): string | undefined {
+    return this.#o.homeGuildId;
+  }
+
+  async settingsOf(guildId: string): Promise<GuildSettings> {
+    return settingsWithDefaults(this.#o.settings, guildId, { homeGuildId: this.#o.homeGuildId, ...this.#o.defaults });
+  }
+
+  /** GET /api/guilds/:id/settings: admins only (403 otherwise), 404 for a server the bot is not in. */
+  async settingsFor(userId: string, guildId: string): Promise<{ guild: KnownGuild; settings: GuildSettings }> {
+    const guild = await this.#known(guildId, 'not_found');
+    await this.#assertAdmin(guildId, userId);
+    return { guild, settings: await this.settingsOf(guildId) };
+  }
+
+  /** PUT /api/guilds/:id/settings: validated whole (400 names each field), admins only; nothing changes on a refusal. */
+  async updateSettings(userId: string, guildId: string, raw: unknown): Promise<GuildSettings> {
+    const parsed = GuildSettingsUpdateSchema.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error, 'Some settings are not valid.');
+    await this.#known(guildId, 'not_found');
+    await this.#assertAdmin(guildId, userId);
+    const next = applyUpdate(await this.settingsOf(guildId), parsed.data);
+    const { channelsPerGuild, rolesPerGuild } = this.#o.defaults;
+    // A reserve that leaves not even one room (a channel, plus one for a category, and a role).
+    if (next.reserve.channels + 2 > channelsPerGuild) throw fieldError('reserve.channels', `At most ${channelsPerGuild - 2} channels can be kept free.`);
+    if (next.reserve.roles + 1 > rolesPerGuild) throw fieldError('reserve.roles', `At most ${rolesPerGuild - 1} roles can be kept free.`);
+    if (parsed.data.categoryId) {
+      const channels = await this.#o.rest.getGuildChannels(guildId);
+      if (!channels.some((c) => c.id === parsed.data.categoryId && c.type === CATEGORY)) throw fieldError('categoryId', 'That is not a category of this server.');
+    }
+    await this.#o.settings.put(guildId, next);
+    await this.#o.onSettingsChanged?.(guildId, next);
+    this.#o.log.info({ guildId, userId, settings: next }, 'server settings changed');
+    return next;
+  }
+
+  /**
+   * Before a room is made in `guildId` (default: the home server): 400 for a server the bot is not
+   * in, 403 when the user is not a member or rooms are off there. The server's settings on success.
+   */
+  async assertCanCreate(userId: string, rawGuildId: string | undefined): Promise<{ guildId: string; settings: GuildSettings }> {
+    const guildId = rawGuildId ?? this.#o.homeGuildId;
+    if (guildId === undefined) throw fieldError('guildId', 'Choose a server for the room.');
+    await this.#known(guildId, 'validation');
+    const settings = await this.settingsOf(guildId);
+    if (!settings.roomsEnabled) throw new AppError('forbidden', 'Rooms are turned off on this server.', { reason: 'rooms_off' });
+    const { member } = await this.#o.access.membership(guildId, userId);
+    if (!member) throw new AppError('forbidden', 'You are not a member of this server.', { reason: 'not_a_member' });
+    return { guildId, settings };
+  }
+
+  /**
+   * The servers the user is in where rooms are on (or which the user may manage), home first, then
+   * oldest first. Each member check is a cached REST lookup (guild-access.ts).
+   */
+  async listForUser(userId: string): Promise<UserGuild[]> {
+    const home = this.#o.homeGuildId;
+    const known = (await this.#o.registry.list()).sort((a, b) => Number(b.id === home) - Number(a.id === home));
+    const out: UserGuild[] = [];
+    for (const guild of known) {
+      const access = await this.#o.access.membership(guild.id, userId).catch((error: unknown) => {
+        this.#o.log.warn({ err: error, guildId: guild.id }, 'could not look up a member; leaving the server out');
+        return { member: false, admin: false };
+      });
+      if (!access.member) continue;
+      const settings = await this.settingsOf(guild.id);
+      if (!settings.roomsEnabled && !access.admin) continue;
+      const capacity = settings.roomsEnabled && guild.available ? await this.#capacity(guild.id) : null;
+      out.push({
+        id: guild.id,
+        name: guild.name,
+        home: guild.id === home,
+        canCreateRooms: settings.roomsEnabled && guild.available && (capacity?.roomsAvailable ?? 0) > 0,
+        roomsEnabled: settings.roomsEnabled,
+        canManage: access.admin,
+        capacity,
+      });
+    }
+    return out;
+  }
+
+  async #capacity(guildId: string): Promise<{ roomsAvailable: number } | null> {
+    try {
+      return { roomsAvailable: (await this.#o.capacityOf(guildId)).roomsAvailable };
+    } catch (error) {
+      this.#o.log.warn({ err: error, guildId }, 'could not count a server’s capacity');
+      return null;
+    }
+  }
+
+  async #known(guildId: string, kind: 'not_found' | 'validation'): Promise<KnownGuild> {
+    const guild = /^\d{17,20}$/.test(guildId) ? await this.#o.registry.get(guildId) : null;
+    if (guild) return guild;
+    if (kind === 'validation') throw fieldError('guildId', 'The bot is not in that server.');
+    throw new AppError('not_found', 'The bot is not in that server.');
+  }
+
+  async #assertAdmin(guildId: string, userId: string): Promise<void> {
+    const { admin } = await this.#o.access.membership(guildId, userId);
+    if (!admin) throw new AppError('forbidden', 'Only the server’s admins (Manage Server) can change its settings.', { reason: 'not_an_admin' });
+  }
+}
+
+function fieldError(field: string, message: string): AppError {
+  return new AppError('validation', message, { fields: { [field]: [message] } });
+}

@@ -1,0 +1,174 @@
+import { DiscordGatewayClient } from '@repo/discord-gateway';
+import { DiscordRestClient } from '@repo/discord-rest';
+import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
+import { FakeClock } from '@repo/platform/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../src/server/errors.ts';
+import { GuildAccess } from '../src/server/guilds/guild-access.ts';
+import { GuildPlaces } from '../src/server/guilds/guild-places.ts';
+import { MemoryGuildRegistry } from '../src/server/guilds/guild-registry.ts';
+import { GuildService } from '../src/server/guilds/guild-service.ts';
+import { MemoryGuildSettingsStore, settingsWithDefaults } from '../src/server/guilds/guild-settings.ts';
+
+/**
+ * The servers part against the emulator with 3 guilds: who may read and change a server's settings
+ * (from Discord's roles), where a room may be made, what /api/me lists, and capacity per server.
+ */
+const MANAGE_GUILD = 0x20n;
+const ADMINISTRATOR = 0x8n;
+const MANAGE_CHANNELS = 0x10n;
+const limits = { channelsPerCategory: 50, channelsPerGuild: 500, rolesPerGuild: 250 };
+const defaults = { reserveChannels: 5, reserveRoles: 5, homeCategoryId: undefined, ...limits };
+
+let emulator: EmulatorHandle;
+let rest: DiscordRestClient;
+let gateway: DiscordGatewayClient;
+let guilds: GuildService;
+let places: GuildPlaces;
+let g1: string, g2: string, g3: string;
+let ownerId: string;
+
+function refusal(promise: Promise<unknown>): Promise<AppError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a refusal');
+    },
+    (error: unknown) => {
+      if (!(error instanceof AppError)) throw error;
+      return error;
+    },
+  );
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', guilds: 3 });
+  [g1, g2, g3] = emulator.guildIds as [string, string, string];
+  ownerId = emulator.state.application().ownerUserId;
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
+  rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
+  gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: [], restBaseUrl: emulator.apiUrl });
+  await gateway.start();
+  const botUserId = (await rest.getBotUser()).id;
+  const registry = new MemoryGuildRegistry();
+  for (const id of emulator.guildIds) await registry.available({ id, name: (await rest.getGuild(id)).name });
+  const settings = new MemoryGuildSettingsStore();
+  places = new GuildPlaces({ rest, gateway: gateway.inventory, botUserId, clock, limits, settingsOf: (id) => settingsWithDefaults(settings, id, { homeGuildId: g1, ...defaults }), log });
+  guilds = new GuildService({
+    homeGuildId: g1,
+    registry,
+    settings,
+    access: new GuildAccess({ rest, clock, ttlMs: 0 }),
+    rest,
+    defaults,
+    capacityOf: (id) => places.capacityOf(id),
+    onSettingsChanged: (id, s) => places.settingsChanged(id, s),
+    log,
+  });
+  // Discord's side of admin rights, as a server's owner would set them: roles in guild 2.
+  const grant = (name: string, permissions: bigint, username: 'dave' | 'carol' | 'bob') => {
+    const role = emulator.state.createRole(g2, { name, permissions });
+    emulator.state.updateMember(g2, emulator.users[username].id, { roles: [role.id] });
+  };
+  grant('Server managers', MANAGE_GUILD, 'dave');
+  grant('Admins', ADMINISTRATOR, 'carol');
+  grant('Channel managers', MANAGE_CHANNELS, 'bob');
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  rest?.close();
+  await emulator?.close();
+});
+
+describe('server settings: who may read and change them', () => {
+  it('the owner, a Manage Server role and an Administrator role may; a member with Manage Channels or nothing may not', async () => {
+    expect((await guilds.settingsFor(ownerId, g2)).settings).toEqual({ roomsEnabled: true, categoryId: null, addInvitees: false, reserve: { channels: 5, roles: 5 } });
+    expect((await guilds.settingsFor(emulator.users.dave.id, g2)).guild).toMatchObject({ id: g2, available: true });
+    await guilds.settingsFor(emulator.users.carol.id, g2);
+    for (const name of ['bob', 'alice', 'heidi'] as const) {
+      expect(await refusal(guilds.settingsFor(emulator.users[name].id, g2))).toMatchObject({ status: 403, options: { reason: 'not_an_admin' } });
+    }
+    // Administrator in guild 2 is nothing in guild 3 (where the seed gives carol no role).
+    expect((await refusal(guilds.settingsFor(emulator.users.carol.id, g3))).status).toBe(403);
+  });
+
+  it('a server the bot is not in, or no id at all, is 404', async () => {
+    for (const id of ['100000000000000000', `${g2}0`, 'guild', '']) {
+      expect((await refusal(guilds.settingsFor(ownerId, id))).status).toBe(404);
+    }
+  });
+
+  it('a non-admin’s change is refused and changes nothing', async () => {
+    expect((await refusal(guilds.updateSettings(emulator.users.bob.id, g2, { roomsEnabled: false }))).status).toBe(403);
+    expect((await guilds.settingsOf(g2)).roomsEnabled).toBe(true);
+  });
+
+  it('bad values are 400 by field and change nothing; the reserve’s edge is one room left', async () => {
+    const before = await guilds.settingsOf(g2);
+    const cases: Array<[unknown, string]> = [
+      [{ roomsEnabled: 'no' }, 'roomsEnabled'],
+      [{ surprise: true }, '_'],
+      [{ reserve: { channels: 499 } }, 'reserve.channels'],
+      [{ reserve: { roles: 250 } }, 'reserve.roles'],
+      [{ categoryId: emulator.state.channels(g2).find((c) => c.name === 'Lounge')?.id }, 'categoryId'],
+      [{ categoryId: emulator.state.channels(g1).find((c) => c.type === 4)?.id }, 'categoryId'],
+    ];
+    for (const [body, field] of cases) {
+      const error = await refusal(guilds.updateSettings(emulator.users.dave.id, g2, body));
+      expect(error.status, JSON.stringify(body)).toBe(400);
+      expect(Object.keys(error.options.fields ?? {}).join(), JSON.stringify(body)).toContain(field === '_' ? '' : field);
+    }
+    expect(await guilds.settingsOf(g2)).toEqual(before);
+    // Exactly one room left: 498 + 2 = 500 channels, 249 + 1 = 250 roles.
+    expect((await guilds.updateSettings(emulator.users.dave.id, g2, { reserve: { channels: 498, roles: 249 } })).reserve).toEqual({ channels: 498, roles: 249 });
+    expect((await places.capacityOf(g2)).roomsAvailable).toBe(0);
+    await guilds.updateSettings(emulator.users.dave.id, g2, { reserve: { channels: 5, roles: 5 } });
+    expect((await places.capacityOf(g2)).roomsAvailable).toBeGreaterThan(200);
+  });
+});
+
+describe('where a room may be made', () => {
+  it('the home server by default; 400 for a server the bot is not in; 403 for a non-member or where rooms are off', async () => {
+    expect((await guilds.assertCanCreate(emulator.users.alice.id, undefined)).guildId).toBe(g1);
+    expect((await guilds.assertCanCreate(emulator.users.alice.id, g3)).guildId).toBe(g3);
+    expect((await refusal(guilds.assertCanCreate(emulator.users.alice.id, '100000000000000000'))).status).toBe(400);
+    expect(await refusal(guilds.assertCanCreate(emulator.users.heidi.id, g2))).toMatchObject({ status: 403, options: { reason: 'not_a_member' } });
+    await guilds.updateSettings(ownerId, g3, { roomsEnabled: false });
+    try {
+      expect(await refusal(guilds.assertCanCreate(emulator.users.alice.id, g3))).toMatchObject({ status: 403, options: { reason: 'rooms_off' } });
+    } finally {
+      await guilds.updateSettings(ownerId, g3, { roomsEnabled: true });
+    }
+  });
+});
+
+describe('the servers /api/me lists', () => {
+  it('home first, each with its capacity; a server with rooms off only for its admins', async () => {
+    const alice = await guilds.listForUser(emulator.users.alice.id);
+    expect(alice.map((g) => g.id)).toEqual([g1, g2, g3]);
+    expect(alice[0]).toMatchObject({ home: true, canCreateRooms: true, canManage: false });
+    for (const g of alice) expect(g.capacity?.roomsAvailable).toBeGreaterThan(200);
+    await guilds.updateSettings(ownerId, g3, { roomsEnabled: false });
+    try {
+      expect((await guilds.listForUser(emulator.users.alice.id)).map((g) => g.id)).toEqual([g1, g2]);
+      expect((await guilds.listForUser(ownerId)).find((g) => g.id === g3)).toMatchObject({ roomsEnabled: false, canCreateRooms: false, canManage: true, capacity: null });
+    } finally {
+      await guilds.updateSettings(ownerId, g3, { roomsEnabled: true });
+    }
+    expect(await guilds.listForUser(emulator.users.heidi.id)).toEqual([]);
+  });
+
+  it('capacity is counted per server: a room made in guild 2 takes from guild 2 only', async () => {
+    const before2 = (await places.capacityOf(g2)).roomsAvailable;
+    const before3 = (await places.capacityOf(g3)).roomsAvailable;
+    const place = await places.get(g2);
+    const made = await place.discord.create('guildtest02', 'In guild two', emulator.users.alice.id);
+    expect(emulator.state.channelPayload(made.channelId)).toMatchObject({ guild_id: g2 });
+    expect((await places.capacityOf(g2)).roomsAvailable).toBe(before2 - 1);
+    expect((await places.capacityOf(g3)).roomsAvailable).toBe(before3);
+    await place.discord.destroy({ roleId: made.roleId, channelId: made.channelId });
+    expect((await places.capacityOf(g2)).roomsAvailable).toBe(before2);
+  });
+});

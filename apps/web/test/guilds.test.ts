@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/server/errors.ts';
 import { GuildAccess } from '../src/server/guilds/guild-access.ts';
+import { GuildEvents } from '../src/server/guilds/guild-events.ts';
 import { GuildPlaces } from '../src/server/guilds/guild-places.ts';
 import { MemoryGuildRegistry } from '../src/server/guilds/guild-registry.ts';
 import { GuildService } from '../src/server/guilds/guild-service.ts';
@@ -28,6 +29,18 @@ let guilds: GuildService;
 let places: GuildPlaces;
 let g1: string, g2: string, g3: string;
 let ownerId: string;
+/** Filled by the Gateway's guild events only (not seeded): what the app's registry learns. */
+const live = new MemoryGuildRegistry();
+const returned: string[] = [];
+const removed: string[] = [];
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 function refusal(promise: Promise<unknown>): Promise<AppError> {
   return promise.then(
@@ -49,6 +62,16 @@ beforeAll(async () => {
   const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
   rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
   gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: [], restBaseUrl: emulator.apiUrl });
+  const events = new GuildEvents({
+    registry: live,
+    places: { forget: () => undefined },
+    onReturned: async (id) => void returned.push(id),
+    onRemoved: async (id) => void removed.push(id),
+    log,
+  });
+  gateway.on('*', (event) => {
+    if (GuildEvents.handles(event)) void events.handle(event);
+  });
   await gateway.start();
   const botUserId = (await rest.getBotUser()).id;
   const registry = new MemoryGuildRegistry();
@@ -170,5 +193,32 @@ describe('the servers /api/me lists', () => {
     expect((await places.capacityOf(g3)).roomsAvailable).toBe(before3);
     await place.discord.destroy({ roleId: made.roleId, channelId: made.channelId });
     expect((await places.capacityOf(g2)).roomsAvailable).toBe(before2);
+  });
+});
+
+describe('the registry from the Gateway (GUILD_CREATE / GUILD_DELETE)', () => {
+  it('knows every server the bot is in, by name, from GUILD_CREATE', async () => {
+    await until(async () => (await live.list()).length === 3, 'three GUILD_CREATEs');
+    expect(await live.list()).toEqual(await Promise.all([g1, g2, g3].map(async (id) => ({ id, name: (await rest.getGuild(id)).name, available: true }))));
+  });
+
+  it('an outage marks the server unavailable (still known), and its end is a return', async () => {
+    emulator.state.setGuildAvailability(g2, false);
+    await until(async () => (await live.get(g2))?.available === false, 'guild 2 unavailable');
+    expect((await live.get(g2))?.name).not.toBe('');
+    expect(returned).toEqual([]);
+    emulator.state.setGuildAvailability(g2, true);
+    await until(async () => (await live.get(g2))?.available === true, 'guild 2 back');
+    expect(returned).toEqual([g2]);
+  });
+
+  it('the bot removed from a server forgets only that server; re-added, it is known again', async () => {
+    emulator.state.setBotMembership(g3, false);
+    await until(async () => (await live.get(g3)) === null, 'guild 3 forgotten');
+    expect(removed).toEqual([g3]);
+    expect((await live.list()).map((g) => g.id)).toEqual([g1, g2]);
+    emulator.state.setBotMembership(g3, true);
+    await until(async () => (await live.get(g3))?.available === true, 'guild 3 again');
+    expect(removed).toEqual([g3]);
   });
 });

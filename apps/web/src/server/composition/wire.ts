@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import type { DiscordEndpoint } from '../discord/discord-endpoint.ts';
 import { GatewayLeaseRunner } from '../gateway-ownership/lease-runner.ts';
 import { GuildAccess } from '../guilds/guild-access.ts';
+import { GuildEvents } from '../guilds/guild-events.ts';
 import { GuildPlaces } from '../guilds/guild-places.ts';
 import { GuildService } from '../guilds/guild-service.ts';
 import { settingsWithDefaults } from '../guilds/guild-settings.ts';
@@ -207,9 +208,11 @@ export function wireServices(input: WiringInput): Wired {
 
   // Flow 1: Gateway events → (the holder's, fenced) → room events.
   const router = new GatewayRouter(rooms, cleanup, roomLog);
+  // The guild lifecycle (GUILD_CREATE / GUILD_DELETE) → the registry of servers, through the same door.
+  const guildEvents = new GuildEvents({ registry: infra.guildRegistry, places, log: moduleLogger(log, 'Gateway') });
   gateway.on('*', (event) => {
     metrics.gatewayEvent(event);
-    attached.route(event, () => router.handle(event));
+    attached.route(event, () => (GuildEvents.handles(event) ? guildEvents.handle(event) : router.handle(event)));
   });
 
   metrics.watch({

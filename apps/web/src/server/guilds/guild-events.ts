@@ -1,0 +1,67 @@
+import type { GatewayDomainEvent } from '@repo/discord-gateway';
+import type { Logger } from 'pino';
+import type { GuildPlaces } from './guild-places.ts';
+import type { GuildRegistry } from './guild-registry.ts';
+
+export interface GuildEventsOptions {
+  registry: GuildRegistry;
+  places: Pick<GuildPlaces, 'forget'>;
+  /** The bot was removed from the server: its rooms close (RoomService, reason bot_removed). */
+  onRemoved?(guildId: string): Promise<void>;
+  /** A server's outage ended (GUILD_CREATE after GUILD_DELETE unavailable): its rooms are read back. */
+  onReturned?(guildId: string): Promise<void>;
+  log: Logger;
+}
+
+/**
+ * The Gateway's guild lifecycle → the registry (the holder's events only, fenced like every other:
+ * composition routes them through the ownership's door). One at a time, in order.
+ */
+export class GuildEvents {
+  readonly #o: GuildEventsOptions;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(options: GuildEventsOptions) {
+    this.#o = options;
+  }
+
+  /** True for the events this part takes (the rest go to the rooms' router). */
+  static handles(event: GatewayDomainEvent): boolean {
+    return event.type === 'guild.available' || event.type === 'guild.unavailable' || event.type === 'guild.removed';
+  }
+
+  handle(event: GatewayDomainEvent): Promise<void> {
+    this.#queue = this.#queue
+      .then(() => this.#apply(event))
+      .catch((error: unknown) => this.#o.log.error({ err: error, event: event.type }, 'handling a guild event failed'));
+    return this.#queue;
+  }
+
+  async #apply(event: GatewayDomainEvent): Promise<void> {
+    const { registry, log } = this.#o;
+    switch (event.type) {
+      case 'guild.available': {
+        const before = await registry.get(event.guildId);
+        await registry.available({ id: event.guildId, name: event.name });
+        if (!before) log.info({ guildId: event.guildId, name: event.name }, 'the bot is in a server');
+        else if (!before.available) {
+          log.info({ guildId: event.guildId }, 'a server is available again');
+          await this.#o.onReturned?.(event.guildId);
+        }
+        return;
+      }
+      case 'guild.unavailable':
+        log.warn({ guildId: event.guildId }, 'a server is unavailable (Discord outage): its rooms’ live updates are delayed');
+        await registry.unavailable(event.guildId);
+        return;
+      case 'guild.removed':
+        log.info({ guildId: event.guildId }, 'the bot was removed from a server: closing its rooms');
+        await registry.removed(event.guildId);
+        this.#o.places.forget(event.guildId);
+        await this.#o.onRemoved?.(event.guildId);
+        return;
+      default:
+        return;
+    }
+  }
+}

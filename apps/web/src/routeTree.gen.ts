@@ -25,6 +25,10 @@ import { Route as AuthDiscordCallbackRouteImport } from './routes/auth/discord/c
 import { Route as AuthDiscordLoginRouteImport } from './routes/auth/discord/login'
 import { Route as ApiRoomsRoomIdIndexRouteImport } from './routes/api/rooms/$roomId/index'
 import { Route as ApiRoomsRoomIdInvitesRouteImport } from './routes/api/rooms/$roomId/invites'
+import { Route as ApiRoomsRoomIdHostRouteImport } from './routes/api/rooms/$roomId/host'
+import { Route as ApiRoomsRoomIdLeaveRouteImport } from './routes/api/rooms/$roomId/leave'
+import { Route as ApiRoomsRoomIdLinksRouteImport } from './routes/api/rooms/$roomId/links'
+import { Route as ApiRoomsRoomIdPeopleUserIdRouteImport } from './routes/api/rooms/$roomId/people/$userId'
 import { Route as ApiRoomsRoomIdVoiceRouteImport } from './routes/api/rooms/$roomId/voice'
 
 const IndexRoute = IndexRouteImport.update({
@@ -108,6 +112,26 @@ const ApiRoomsRoomIdInvitesRoute = ApiRoomsRoomIdInvitesRouteImport.update({
   path: '/api/rooms/$roomId/invites',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ApiRoomsRoomIdHostRoute = ApiRoomsRoomIdHostRouteImport.update({
+  id: '/api/rooms/$roomId/host',
+  path: '/api/rooms/$roomId/host',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdLeaveRoute = ApiRoomsRoomIdLeaveRouteImport.update({
+  id: '/api/rooms/$roomId/leave',
+  path: '/api/rooms/$roomId/leave',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdLinksRoute = ApiRoomsRoomIdLinksRouteImport.update({
+  id: '/api/rooms/$roomId/links',
+  path: '/api/rooms/$roomId/links',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdPeopleUserIdRoute = ApiRoomsRoomIdPeopleUserIdRouteImport.update({
+  id: '/api/rooms/$roomId/people/$userId',
+  path: '/api/rooms/$roomId/people/$userId',
+  getParentRoute: () => rootRouteImport,
+} as any)
 const ApiRoomsRoomIdVoiceRoute = ApiRoomsRoomIdVoiceRouteImport.update({
   id: '/api/rooms/$roomId/voice',
   path: '/api/rooms/$roomId/voice',
@@ -130,6 +154,10 @@ export interface FileRoutesByFullPath {
   '/auth/discord/login': typeof AuthDiscordLoginRoute
   '/api/rooms/': typeof ApiRoomsIndexRoute
   '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
+  '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
 }
@@ -149,6 +177,10 @@ export interface FileRoutesByTo {
   '/auth/discord/login': typeof AuthDiscordLoginRoute
   '/api/rooms': typeof ApiRoomsIndexRoute
   '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
+  '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId': typeof ApiRoomsRoomIdIndexRoute
 }
@@ -169,6 +201,10 @@ export interface FileRoutesById {
   '/auth/discord/login': typeof AuthDiscordLoginRoute
   '/api/rooms/': typeof ApiRoomsIndexRoute
   '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
+  '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
 }
@@ -190,6 +226,10 @@ export interface FileRouteTypes {
     | '/auth/discord/login'
     | '/api/rooms/'
     | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/leave'
+    | '/api/rooms/$roomId/links'
+    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId/'
   fileRoutesByTo: FileRoutesByTo
@@ -209,6 +249,10 @@ export interface FileRouteTypes {
     | '/auth/discord/login'
     | '/api/rooms'
     | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/leave'
+    | '/api/rooms/$roomId/links'
+    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId'
   id:
@@ -228,6 +272,10 @@ export interface FileRouteTypes {
     | '/auth/discord/login'
     | '/api/rooms/'
     | '/api/rooms/$roomId/invites'
+    | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/leave'
+    | '/api/rooms/$roomId/links'
+    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId/'
   fileRoutesById: FileRoutesById
@@ -248,6 +296,10 @@ export interface RootRouteChildren {
   AuthDiscordLoginRoute: typeof AuthDiscordLoginRoute
   ApiRoomsIndexRoute: typeof ApiRoomsIndexRoute
   ApiRoomsRoomIdInvitesRoute: typeof ApiRoomsRoomIdInvitesRoute
+  ApiRoomsRoomIdHostRoute: typeof ApiRoomsRoomIdHostRoute
+  ApiRoomsRoomIdLeaveRoute: typeof ApiRoomsRoomIdLeaveRoute
+  ApiRoomsRoomIdLinksRoute: typeof ApiRoomsRoomIdLinksRoute
+  ApiRoomsRoomIdPeopleUserIdRoute: typeof ApiRoomsRoomIdPeopleUserIdRoute
   ApiRoomsRoomIdVoiceRoute: typeof ApiRoomsRoomIdVoiceRoute
   ApiRoomsRoomIdIndexRoute: typeof ApiRoomsRoomIdIndexRoute
 }
@@ -366,6 +418,34 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof ApiRoomsRoomIdInvitesRouteImport
       parentRoute: typeof rootRouteImport
     }
+    '/api/rooms/$roomId/host': {
+      id: '/api/rooms/$roomId/host'
+      path: '/api/rooms/$roomId/host'
+      fullPath: '/api/rooms/$roomId/host'
+      preLoaderRoute: typeof ApiRoomsRoomIdHostRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/leave': {
+      id: '/api/rooms/$roomId/leave'
+      path: '/api/rooms/$roomId/leave'
+      fullPath: '/api/rooms/$roomId/leave'
+      preLoaderRoute: typeof ApiRoomsRoomIdLeaveRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/links': {
+      id: '/api/rooms/$roomId/links'
+      path: '/api/rooms/$roomId/links'
+      fullPath: '/api/rooms/$roomId/links'
+      preLoaderRoute: typeof ApiRoomsRoomIdLinksRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/people/$userId': {
+      id: '/api/rooms/$roomId/people/$userId'
+      path: '/api/rooms/$roomId/people/$userId'
+      fullPath: '/api/rooms/$roomId/people/$userId'
+      preLoaderRoute: typeof ApiRoomsRoomIdPeopleUserIdRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/api/rooms/$roomId/voice': {
       id: '/api/rooms/$roomId/voice'
       path: '/api/rooms/$roomId/voice'
@@ -392,6 +472,10 @@ const rootRouteChildren: RootRouteChildren = {
   AuthDiscordLoginRoute: AuthDiscordLoginRoute,
   ApiRoomsIndexRoute: ApiRoomsIndexRoute,
   ApiRoomsRoomIdInvitesRoute: ApiRoomsRoomIdInvitesRoute,
+  ApiRoomsRoomIdHostRoute: ApiRoomsRoomIdHostRoute,
+  ApiRoomsRoomIdLeaveRoute: ApiRoomsRoomIdLeaveRoute,
+  ApiRoomsRoomIdLinksRoute: ApiRoomsRoomIdLinksRoute,
+  ApiRoomsRoomIdPeopleUserIdRoute: ApiRoomsRoomIdPeopleUserIdRoute,
   ApiRoomsRoomIdVoiceRoute: ApiRoomsRoomIdVoiceRoute,
   ApiRoomsRoomIdIndexRoute: ApiRoomsRoomIdIndexRoute,
 }

@@ -5,7 +5,7 @@
 // the bus nor the hub names or reads a room: topics are opaque strings made by the parts that
 // publish (a room's stream: rooms/room-events.ts); a user's own topic and the connection-wide one
 // are the hub's, below. specs/websocket-protocol.md, specs/scale-out.md.
-import { isRoomEvent, type ServerEvent } from '@repo/protocol';
+import { isRoomEvent, type RevocationReason, type ServerEvent } from '@repo/protocol';
 
 /** What a payload looks like before the bus numbers it: a room event's `seq` is the bus's to give. */
 type Unnumbered<P> = P extends { seq: number } ? Omit<P, 'seq'> : P;
@@ -47,6 +47,8 @@ export interface Revocation {
   /** Whose subscriptions end; null: everyone's (the topic itself is over). */
   userId: string | null;
   access: LostAccess;
+  /** Why, when the tab should say it (removed by the host, left): carried to the refusal frame. */
+  reason?: RevocationReason;
 }
 
 export type RevocationHandler = (revocation: Revocation) => void;

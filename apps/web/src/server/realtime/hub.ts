@@ -1,4 +1,4 @@
-import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, SubscribeRefusals, eventMessage, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
+import { CloseCodes, type ErrorCode, PROTOCOL_VERSION, type RevocationReason, SubscribeRefusals, eventMessage, parseClientFrame, serverMessage, type ServerMessage } from '@repo/protocol';
 import { ALL_TOPIC, type BusMessage, type LostAccess, type Revocation, userTopic } from './event-bus.ts';
 import { HeartbeatRounds } from './heartbeat.ts';
 import { type Connection, HubDefaults, type HubOptions, type HubTuning, type ViewAccess } from './hub-options.ts';
@@ -182,7 +182,7 @@ export class Hub {
    * the revocation reaches them. A topic nobody subscribes to (a user's own) is left as it is.
    */
   revoke(revocation: Revocation): void {
-    const { topic, userId, access } = revocation;
+    const { topic, userId, access, reason } = revocation;
     // A subscribe may have read the access before the change that caused this: it reads it again.
     for (const state of this.#checking.get(topic) ?? []) if (userId === null || state.userId === userId) state.recheck = true;
     const subscribers = this.#byTopic.get(topic);
@@ -192,7 +192,7 @@ export class Hub {
       const name = state.streams.get(topic);
       if (name === undefined) continue;
       this.#leave(state, topic);
-      this.#refuse(state, name, access);
+      this.#refuse(state, name, access, reason);
     }
   }
 
@@ -302,9 +302,11 @@ export class Hub {
   }
 
   /** The frame for what this connection may not (or no longer) watch: the same for a refused subscribe and a revocation. */
-  #refuse(state: ConnState, name: string, access: LostAccess): void {
+  #refuse(state: ConnState, name: string, access: LostAccess, reason?: RevocationReason): void {
     const { code, error } = SubscribeRefusals[access];
-    this.#sendError(state, code, error, name);
+    if (reason === undefined) this.#sendError(state, code, error, name);
+    // Why the access ended (removed by the host, left), for the page to say so: only a revocation knows it.
+    else this.#send(state, serverMessage({ type: 'error', code, error, room: name, reason }, this.#o.clock.now()));
   }
 
   #unsubscribe(state: ConnState, name: string): void {

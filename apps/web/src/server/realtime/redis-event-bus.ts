@@ -1,4 +1,4 @@
-import { ServerEvent, isRoomEvent } from '@repo/protocol';
+import { RevocationReason, ServerEvent, isRoomEvent } from '@repo/protocol';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -56,7 +56,7 @@ const UNGUARDED: PublishGuard = { current: () => undefined, refused: (token) => 
 
 /** A revocation on the wire: event `~revoke` on the topic it ends, with this payload. */
 const REVOCATION_EVENT = '~revoke';
-const WireRevocation = z.object({ u: z.string().nullable(), a: z.enum(['denied', 'closed']) });
+const WireRevocation = z.object({ u: z.string().nullable(), a: z.enum(['denied', 'closed']), r: RevocationReason.optional() });
 type WireRevocation = z.infer<typeof WireRevocation>;
 
 /**
@@ -155,7 +155,7 @@ export class RedisEventBus implements EventBus {
    */
   async revoke(revocation: Revocation): Promise<void> {
     if (isSideTopic(revocation.topic)) throw new Error(`topic ${revocation.topic} is reserved for the cluster's own messages`);
-    const wire: WireRevocation = { u: revocation.userId, a: revocation.access };
+    const wire: WireRevocation = { u: revocation.userId, a: revocation.access, ...(revocation.reason ? { r: revocation.reason } : {}) };
     await this.#emit(revocation.topic, REVOCATION_EVENT, wire, false);
   }
 
@@ -235,7 +235,7 @@ export class RedisEventBus implements EventBus {
         this.#log.error({ topic: message.t }, 'unreadable revocation on the event bus ignored');
         return;
       }
-      const revocation: Revocation = { topic: message.t, userId: wire.data.u, access: wire.data.a };
+      const revocation: Revocation = { topic: message.t, userId: wire.data.u, access: wire.data.a, ...(wire.data.r ? { reason: wire.data.r } : {}) };
       for (const handler of this.#revocationHandlers) this.#safely(() => handler(revocation));
       return;
     }

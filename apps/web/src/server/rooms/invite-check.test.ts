@@ -41,9 +41,9 @@ type Claims = Parameters<InviteTokens['issue']>[0];
 const claimsOf = (r: Room, kind: 'player' | 'spectator' = 'player'): Claims => ({ roomId: r.id, guildId: r.guildId, channelId: r.channelId, roleId: r.roleId, creatorId: r.creatorId, kind });
 const tokenFor = async (claims: Claims, at = now) => (await invites.issue(claims, at)).token;
 
-async function refusal(token: string, at = now): Promise<{ status: number; reason: string | undefined }> {
+async function refusal(token: string, at = now, viewerId?: string, over = deps): Promise<{ status: number; reason: string | undefined }> {
   try {
-    await openInvite(token, deps, at);
+    await openInvite(token, over, at, viewerId);
   } catch (error) {
     if (error instanceof AppError) return { status: error.status, reason: error.options.reason };
     throw error;
@@ -94,5 +94,34 @@ describe('openInvite', () => {
     expect(await refusal((await new WsTokens(SECRET).issue('400000000000000001', now)).token)).toEqual(invalid);
     expect(await refusal(`${token}${'A'.repeat(INVITE_TOKEN_MAX_LENGTH + 1 - token.length)}`)).toEqual(invalid);
     expect(await refusal('not-a-token')).toEqual(invalid);
+  });
+
+  it('refuses by the host’s controls in order: replaced (410) before removed (403) before locked (403); the seated pass a lock', async () => {
+    const host = '400000000000000001';
+    const [p1, s1, gone, stranger] = ['500000000000000001', '500000000000000002', '500000000000000003', '500000000000000004'];
+    const controlled: Room = { ...room(3), players: [host, p1], spectators: [s1], locked: true, linkGeneration: 2, barred: [gone] };
+    const own = new MemoryRoomStore(() => now);
+    await own.insert(controlled);
+    const over = { invites, store: own, guildId: GUILD };
+    const link = (gen: number | undefined, kind: 'player' | 'spectator' = 'player') => tokenFor({ ...claimsOf(controlled, kind), ...(gen === undefined ? {} : { gen }) });
+    const replaced = { status: 410, reason: 'invite_replaced' };
+    // Any earlier generation, a link made before generations existed (0), and one no room had yet.
+    for (const gen of [0, 1, undefined, 3]) expect(await refusal(await link(gen), now, gone, over)).toEqual(replaced);
+    expect(await refusal(await link(1, 'spectator'), now, p1, over)).toEqual(replaced);
+    // Current generation: the removed user is told so, before the lock; anyone else meets the lock.
+    expect(await refusal(await link(2), now, gone, over)).toEqual({ status: 403, reason: 'removed' });
+    expect(await refusal(await link(2, 'spectator'), now, gone, over)).toEqual({ status: 403, reason: 'removed' });
+    const locked = { status: 403, reason: 'room_locked' };
+    expect(await refusal(await link(2), now, stranger, over)).toEqual(locked);
+    expect(await refusal(await link(2, 'spectator'), now, undefined, over)).toEqual(locked);
+    // A spectator's player link would seat them anew: locked. Their spectator link, and any link of a player's, only opens.
+    expect(await refusal(await link(2), now, s1, over)).toEqual(locked);
+    expect((await openInvite(await link(2, 'spectator'), over, now, s1)).room.id).toBe(controlled.id);
+    expect((await openInvite(await link(2), over, now, p1)).room.id).toBe(controlled.id);
+    expect((await openInvite(await link(2, 'spectator'), over, now, host)).room.id).toBe(controlled.id);
+    // Unlocked: the current generation opens for anyone not barred.
+    await own.update(controlled.id, { locked: false });
+    expect((await openInvite(await link(2), over, now, stranger)).room.id).toBe(controlled.id);
+    expect(await refusal(await link(2), now, gone, over)).toEqual({ status: 403, reason: 'removed' });
   });
 });

@@ -59,13 +59,24 @@ describe('InviteTokens', () => {
         .setExpirationTime(Math.floor(now / 1000) + 60)
         .setJti('00000000-0000-4000-8000-000000000000')
         .sign(await importHmacKey(SECRET, label));
-    expect(await tokens.verify(await build('invite-token', 'spell-rooms', 'invite'), now)).toMatchObject({ ok: true, claims });
+    // Made before link generations existed: generation 0, which a room has until its host makes new links.
+    expect(await tokens.verify(await build('invite-token', 'spell-rooms', 'invite'), now)).toMatchObject({ ok: true, claims: { ...claims, gen: 0 } });
     for (const [label, iss, aud] of [
       ['ws-token', 'spell-rooms', 'invite'],
       ['invite-token', 'spell-rooms-x', 'invite'],
       ['invite-token', 'spell-rooms', 'ws'],
     ] as const) {
       expect(await tokens.verify(await build(label, iss, aud), now)).toEqual({ ok: false, reason: 'invalid' });
+    }
+  });
+
+  it('carries the link generation it was made in; one that is not a whole number ≥ 0 is no invite', async () => {
+    const made = await tokens.issue({ ...claims, gen: 7 }, now);
+    expect(await tokens.verify(made.token, now)).toMatchObject({ ok: true, claims: { gen: 7 } });
+    expect(await tokens.verify((await tokens.issue(claims, now)).token, now)).toMatchObject({ ok: true, claims: { gen: 0 } });
+    for (const gen of [-1, 1.5, '2', null]) {
+      const forged = await tokens.issue({ ...claims, gen } as unknown as Omit<InviteClaims, 'iat' | 'exp' | 'jti'>, now);
+      expect(await tokens.verify(forged.token, now)).toEqual({ ok: false, reason: 'invalid' });
     }
   });
 });

@@ -22,6 +22,12 @@ export const InviteClaims = z.object({
   roleId: z.string(),
   creatorId: z.string(),
   kind: z.enum(['player', 'spectator']),
+  /**
+   * The room's link generation the link was made in (RoomService.rotateLinks counts it up). Links
+   * made before generations existed carry none and are generation 0, so they keep working until
+   * the host first makes new links.
+   */
+  gen: z.number().int().nonnegative().default(0),
   iat: z.number(),
   exp: z.number(),
   jti: z.string(),
@@ -37,7 +43,7 @@ export class InviteTokens {
   }
 
   async issue(
-    claims: Omit<InviteClaims, 'iat' | 'exp' | 'jti'>,
+    claims: Omit<z.input<typeof InviteClaims>, 'iat' | 'exp' | 'jti'>,
     now: number,
   ): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);

@@ -13,6 +13,21 @@ import type { RoomService } from './room-service.ts';
 export const CreateRoomBody = z.object({ name: z.unknown() });
 export const RedeemBody = z.object({ token: z.string().min(1).max(INVITE_TOKEN_MAX_LENGTH) });
 
+/** `PATCH /api/rooms/:id`: a new name, the lock, or both (nothing else). */
+export const PatchRoomBody = z
+  .strictObject({ name: z.unknown().optional(), locked: z.boolean().optional() })
+  .refine((body) => body.name !== undefined || body.locked !== undefined, { message: 'Send a name, locked, or both.' });
+export type PatchRoomBody = z.infer<typeof PatchRoomBody>;
+
+/** `PUT /api/rooms/:id/host`. */
+export const HandOverBody = z.strictObject({ userId: z.string().regex(/^\d{17,20}$/, 'not a user id') });
+
+/** A user id in a path (`/people/:userId`): anything that is not a snowflake is nobody in the room. */
+export function parsePersonId(value: string): string {
+  if (!/^\d{17,20}$/.test(value)) throw new AppError('not_found', 'This person is not in the room.', { reason: 'not_in_room' });
+  return value;
+}
+
 export function parseRoomId(value: string): string {
   const parsed = RoomId.safeParse(value);
   if (!parsed.success) throw new AppError('not_found', 'There is no such room.');
@@ -41,6 +56,20 @@ export async function roomInvites(rooms: RoomService, session: Session, roomId: 
     inviteUrl: await rooms.inviteUrl(room, 'player'),
     spectatorUrl: room.creatorId === session.userId ? await rooms.inviteUrl(room, 'spectator') : null,
   };
+}
+
+/**
+ * The host renames and/or locks the room. The rename goes first: it is the step Discord may refuse
+ * (its rename limit), and then nothing has changed.
+ */
+export async function patchRoom(rooms: RoomService, session: Session, roomId: string, body: PatchRoomBody) {
+  let room = body.name !== undefined ? await rooms.rename(session, roomId, body.name) : null;
+  if (body.locked !== undefined) room = await rooms.setLocked(session, roomId, body.locked);
+  return { room: roomInfo(room!) };
+}
+
+export async function handOver(rooms: RoomService, session: Session, roomId: string, userId: string) {
+  return { room: roomInfo(await rooms.handOver(session, roomId, userId)) };
 }
 
 export async function redeemInvite(rooms: RoomService, session: Session, token: string) {

@@ -1,10 +1,10 @@
-import { type DiscordRestClient, type DiscordGuildMember, GUILD_MEMBERS_PAGE_MAX, type PermissionOverwriteInput, resourceLimitOf } from '@repo/discord-rest';
+import { DiscordApiError, DiscordErrorCodes, type DiscordRestClient, type DiscordGuildMember, GUILD_MEMBERS_PAGE_MAX, type PermissionOverwriteInput, resourceLimitOf } from '@repo/discord-rest';
 import { ROOM_PLAYER_LIMIT } from '@repo/protocol';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import type { Logger } from 'pino';
 import { RoomCapacityError } from './guild-capacity.ts';
 import type { GuildInventory } from './guild-inventory.ts';
-import { type GuildListing, type OverwriteChange, hostOverwrite, roomRoleName } from './room-in-discord.ts';
+import { type GuildListing, type OverwriteChange, barOverwrite, hostOverwrite, roomRoleName } from './room-in-discord.ts';
 import type { RoomPlacement } from './room-placement.ts';
 
 /** Discord's side of a room: a role and a private voice channel, made together or not at all. */
@@ -139,6 +139,46 @@ export class RoomDiscord {
 
   move(userId: string, channelId: string): Promise<void> {
     return this.#rest.moveMember(this.#guildId, userId, channelId);
+  }
+
+  // ---- host controls (issue 19): each step is idempotent, so a retry after a failure finishes the job ----
+
+  /** The voice channel's name (Discord: twice per 10 minutes per channel; a 429 past that, see room-host-controls.ts). */
+  async renameChannel(channelId: string, name: string): Promise<void> {
+    await this.#rest.editChannel(channelId, { name }, { auditLogReason: 'Spell Rooms: the host renamed the room' });
+  }
+
+  /** The room's lock and link generation, in its role's name (room-in-discord.ts). */
+  async writeRoleState(roomId: string, roleId: string, state: { linkGeneration: number; locked: boolean }): Promise<void> {
+    await this.#rest.editRoleName(this.#guildId, roleId, roomRoleName(roomId, state), { auditLogReason: 'Spell Rooms: room locked, unlocked or its links made new' });
+  }
+
+  /** A player's seat given back or taken: the role goes (already gone counts as done). */
+  async removePlayer(userId: string, roleId: string, why: 'left' | 'removed'): Promise<void> {
+    const auditLogReason = why === 'left' ? 'Spell Rooms: left the room' : 'Spell Rooms: removed by the room host';
+    await this.#rest.removeMemberRole(this.#guildId, userId, roleId, { alreadyGoneIsSuccess: true, auditLogReason });
+  }
+
+  /** Out of voice (Discord: PATCH member `{channel_id: null}`); someone who already left voice (40032) is done. */
+  async disconnect(userId: string): Promise<void> {
+    try {
+      await this.#rest.moveMember(this.#guildId, userId, null);
+    } catch (error) {
+      if (error instanceof DiscordApiError && error.code === DiscordErrorCodes.TargetUserIsNotConnectedToVoice) return;
+      throw error;
+    }
+  }
+
+  /** A removed user cannot see the room's channel nor join its voice by hand, whatever role they hold. */
+  async bar(channelId: string, userId: string): Promise<void> {
+    await this.#rest.editChannelPermission(channelId, barOverwrite(userId), { auditLogReason: 'Spell Rooms: removed by the room host' });
+  }
+
+  /** The bars go when the host makes new links (a bar already gone counts as done). */
+  async unbar(channelId: string, userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) {
+      await this.#rest.deleteChannelPermission(channelId, userId, { alreadyGoneIsSuccess: true, auditLogReason: 'Spell Rooms: the room host made new links' });
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { RoomDeletedReason, RoomListing, VoiceMember } from '@repo/protocol';
+import type { RevocationReason, RoomDeletedReason, RoomListing, VoiceMember } from '@repo/protocol';
 import { type EventBus, userTopic } from '../realtime/event-bus.ts';
 import { type Room, type RoomView, roomInfo } from './room.ts';
 import type { RoomViews } from './room-views.ts';
@@ -52,8 +52,8 @@ export class RoomEvents {
   }
 
   /** Ends a user's live view of a room on every instance: their tabs get the answer a subscribe would get now. */
-  async revoke(roomId: string, userId: string): Promise<void> {
-    await this.bus.revoke({ topic: roomTopic(roomId), userId, access: 'denied' });
+  async revoke(roomId: string, userId: string, reason?: RevocationReason): Promise<void> {
+    await this.bus.revoke({ topic: roomTopic(roomId), userId, access: 'denied', ...(reason ? { reason } : {}) });
   }
 
   /** Everyone who has the room in their lobby list gets their fresh list. */

@@ -19,6 +19,7 @@ import { type Room, membershipOf, roomInfo } from './room.ts';
 import { type CreatedRoom, RoomCreation, parseRoomName } from './room-creation.ts';
 import type { RoomDiscord } from './room-discord.ts';
 import { RoomEvents, roomTopic } from './room-events.ts';
+import { NOT_HOST_MESSAGE, RoomHostControls } from './room-host-controls.ts';
 import type { RoomRestore } from './room-restore.ts';
 import { RoomSeating } from './room-seating.ts';
 import { RoomClosedError, RoomExistsError, type RoomStore } from './room-store.ts';
@@ -69,6 +70,7 @@ export class RoomService {
   readonly #events: RoomEvents;
   readonly #creation: RoomCreation;
   readonly #seating: RoomSeating;
+  readonly #host: RoomHostControls;
   /** Per-room single flight for close. */
   readonly #closing = new Map<string, Promise<void>>();
 
@@ -81,6 +83,8 @@ export class RoomService {
     const { store, discord, guildId, clock, log } = options;
     this.#creation = new RoomCreation({ store, discord, events: this.#events, guildId, clock, log, withLinks: (room) => this.#withLinks(room) });
     this.#seating = new RoomSeating(store, discord, this.#events, log);
+    const [roomFor, closeFor] = [(id: string, userId: string) => this.getForMember(id, userId), (id: string, why: RoomDeletedReason) => this.closeFor(id, why)];
+    this.#host = new RoomHostControls({ store, discord, events: this.#events, voice: options.voice, log, roomFor, closeFor });
   }
 
   get guildId(): string {
@@ -107,7 +111,7 @@ export class RoomService {
 
   async inviteUrl(room: Room, kind: InviteKind): Promise<string> {
     const { token } = await this.#o.invites.issue(
-      { roomId: room.id, guildId: room.guildId, channelId: room.channelId, roleId: room.roleId, creatorId: room.creatorId, kind },
+      { roomId: room.id, guildId: room.guildId, channelId: room.channelId, roleId: room.roleId, creatorId: room.creatorId, kind, gen: room.linkGeneration },
       this.#o.clock.now(),
     );
     return new URL(`/invite/${token}`, this.#o.publicUrl).toString();
@@ -115,7 +119,7 @@ export class RoomService {
 
   /** Redeems an invite (R-ROOM3), verified on every use (room-seating.ts). */
   async redeem(session: Session, token: string): Promise<Room> {
-    const target = await this.openInvite(token);
+    const target = await this.openInvite(token, session.userId);
     try {
       return await this.#seating.redeem(session, target);
     } catch (error) {
@@ -123,10 +127,38 @@ export class RoomService {
     }
   }
 
-  /** The invite's room, checked as redeem checks it (invite-check.ts); changes nothing (the invite page's preview). */
-  async openInvite(token: string): Promise<InviteTarget> {
+  /** The invite's room, checked as redeem checks it (invite-check.ts) for `viewerId` when signed in; changes nothing (the invite page's preview). */
+  async openInvite(token: string, viewerId?: string): Promise<InviteTarget> {
     await this.#restored();
-    return openInvite(token, { invites: this.#o.invites, store: this.#store, guildId: this.#o.guildId }, this.#o.clock.now());
+    return openInvite(token, { invites: this.#o.invites, store: this.#store, guildId: this.#o.guildId }, this.#o.clock.now(), viewerId);
+  }
+
+  // ---- host controls and leaving (room-host-controls.ts) ----------------------------------------
+
+  rename(session: Session, roomId: string, name: unknown): Promise<Room> {
+    return this.#host.rename(session, roomId, name);
+  }
+
+  setLocked(session: Session, roomId: string, locked: boolean): Promise<Room> {
+    return this.#host.setLocked(session, roomId, locked);
+  }
+
+  /** New player and spectator links; every earlier one answers 410 `invite_replaced`. */
+  async rotateLinks(session: Session, roomId: string): Promise<{ inviteUrl: string; spectatorUrl: string }> {
+    const room = await this.#host.rotateLinks(session, roomId);
+    return { inviteUrl: await this.inviteUrl(room, 'player'), spectatorUrl: await this.inviteUrl(room, 'spectator') };
+  }
+
+  remove(session: Session, roomId: string, userId: string): Promise<void> {
+    return this.#host.remove(session, roomId, userId);
+  }
+
+  leave(session: Session, roomId: string): Promise<void> {
+    return this.#host.leave(session, roomId);
+  }
+
+  handOver(session: Session, roomId: string, userId: string): Promise<Room> {
+    return this.#host.handOver(session, roomId, userId);
   }
 
   // ---- read -------------------------------------------------------------------------------------
@@ -282,7 +314,7 @@ export class RoomService {
       if (await this.#store.closedAt(roomId)) return;
       throw new AppError('not_found', 'There is no such room.');
     }
-    if (room.creatorId !== session.userId) throw new AppError('forbidden', 'Only the room’s creator can close it.');
+    if (room.creatorId !== session.userId) throw new AppError('forbidden', NOT_HOST_MESSAGE, { reason: 'not_host' });
     await this.closeFor(roomId, 'closed');
   }
 
@@ -314,17 +346,10 @@ export class RoomService {
     if (room) await this.closeFor(room.id, 'channel_deleted');
   }
 
-  /** Someone left the guild: they are no longer a player or spectator anywhere. */
+  /** Someone left the guild: out of every room; a host's rooms pass on or close (room-host-controls.ts). */
   async onMemberRemoved(userId: string): Promise<void> {
     await this.#o.restore?.whenReady();
-    for (const room of await this.#store.listForUser(userId)) {
-      if (room.creatorId === userId) continue;
-      await this.#store.removeParticipant(room.id, userId);
-      // Before the update goes out: nothing of the room published from here on reaches them.
-      await this.#events.revoke(room.id, userId);
-      const updated = await this.#store.get(room.id);
-      if (updated) await this.#events.updated(updated);
-    }
+    await this.#host.onMemberRemoved(userId);
   }
 
   // ---- the start-up read-back (reconcile.ts) ----------------------------------------------------

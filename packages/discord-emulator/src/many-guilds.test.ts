@@ -149,6 +149,15 @@ describe('REST with several guilds', () => {
     expect((await api('PUT', `/guilds/${e.guildIds[99]}/members/${erin}`, { access_token })).status).toBe(204);
   });
 
+  it('a guild too full for an Admin role refuses guild-membership with manageGuild whole: 409, nobody added', async () => {
+    const { e, control } = await start({ limits: { rolesPerGuild: 2 } });
+    const res = await control('POST', 'guild-membership', { guildId: e.guildId, userId: 'heidi', member: true, manageGuild: true });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toContain('Maximum number of guild roles reached (2)');
+    expect(e.state.isMember(e.guildId, e.users.heidi.id)).toBe(false);
+    expect(e.state.roles(e.guildId)).toHaveLength(2);
+  });
+
   it('GET /users/@me/guilds lists the user\'s servers with permissions as a string; without the guilds scope 401', async () => {
     const { e, api } = await start({ guilds: 3 });
     const asUser = async (user: string, scopes: string) => {

@@ -60,6 +60,10 @@ export function controlPanelHtml(): string {
       <h2 id="voice-h">Voice channels</h2>
       <div class="channels" id="channels"><p class="empty">Loading…</p></div>
     </section>
+    <section aria-labelledby="guilds-h">
+      <h2 id="guilds-h">Guilds</h2>
+      <div id="guilds"></div>
+    </section>
     <section aria-labelledby="join-h">
       <h2 id="join-h">Put a user in a voice channel</h2>
       <form class="row" id="join-form">
@@ -173,8 +177,7 @@ function isHidden(channel, guildId) {
 }
 
 function render(s) {
-  const guild = s.guilds[0];
-  $('guild-name').textContent = guild.name;
+  $('guild-name').textContent = s.guilds.length > 1 ? s.guilds.length + ' guilds' : s.guilds[0].name;
   $('gw-connections').textContent = s.gateway.connections;
   $('gw-sessions').textContent = s.gateway.sessions.length;
   $('ratelimits').textContent = s.rateLimitHits.length;
@@ -184,16 +187,17 @@ function render(s) {
     Math.round(ssl.reset_after / 1000) + ' s. Invalid requests (401/403/429) of the bot: ' + inv.count + ' of ' + inv.limit +
     (inv.banned ? ' — BANNED for ' + Math.round(inv.resetAfterMs / 1000) + ' s' : '') + '.';
   $('outage-left').textContent = s.gateway.outageRemainingMs > 0 ? 'Gateway down for ' + Math.ceil(s.gateway.outageRemainingMs / 1000) + ' s more' : '';
-  const voice = guild.channels.filter((c) => c.type === 2 || c.type === 13).sort((a, b) => a.position - b.position);
+  const many = s.guilds.length > 1;
+  const voice = s.guilds.flatMap((g) => g.channels.filter((c) => c.type === 2 || c.type === 13).sort((a, b) => a.position - b.position).map((c) => ({ ...c, guild: g })));
   const byChannel = new Map(voice.map((c) => [c.id, []]));
-  for (const vs of guild.voiceStates) byChannel.get(vs.channel_id)?.push(vs);
+  for (const g of s.guilds) for (const vs of g.voiceStates) byChannel.get(vs.channel_id)?.push(vs);
 
   const list = $('channels');
   list.replaceChildren();
   if (voice.length === 0) list.append(el('p', { className: 'empty', textContent: 'No voice channels.' }));
   for (const ch of voice) {
-    const title = el('h3', {}, el('span', { textContent: ch.name }));
-    if (isHidden(ch, guild.id)) title.append(el('span', { className: 'badge hidden', textContent: 'hidden' }));
+    const title = el('h3', {}, el('span', { textContent: (many ? ch.guild.name + ' · ' : '') + ch.name }));
+    if (isHidden(ch, ch.guild.id)) title.append(el('span', { className: 'badge hidden', textContent: 'hidden' }));
     if (ch.user_limit) title.append(el('span', { className: 'badge', textContent: byChannel.get(ch.id).length + '/' + ch.user_limit }));
     const card = el('div', { className: 'channel' }, title);
     const people = byChannel.get(ch.id);
@@ -221,7 +225,20 @@ function render(s) {
   const testUsers = new Set(s.testUsers);
   const pickable = [...s.users.filter((u) => testUsers.has(u.username)), ...s.users.filter((u) => !testUsers.has(u.username)).slice(0, 50)];
   fillSelect($('join-user'), pickable.map((u) => [u.username, (u.global_name || u.username) + ' (' + u.username + ')']));
-  fillSelect($('join-channel'), voice.map((c) => [c.id, c.name]));
+  fillSelect($('join-channel'), voice.map((c) => [c.id, (many ? c.guild.name + ' · ' : '') + c.name]));
+
+  const guilds = $('guilds');
+  guilds.replaceChildren();
+  for (const g of s.guilds) {
+    const row = el('div', { className: 'row' }, el('span', { textContent: g.name }), el('code', { textContent: g.id }));
+    if (!g.botMember) row.append(el('span', { className: 'badge hidden', textContent: 'bot removed' }));
+    if (!g.available) row.append(el('span', { className: 'badge hidden', textContent: 'unavailable' }));
+    row.append(
+      el('button', { className: 'small', textContent: g.botMember ? 'Remove bot' : 'Add bot', onclick: () => call('POST', 'bot-membership', { guildId: g.id, member: !g.botMember }) }),
+      el('button', { className: 'small', textContent: g.available ? 'Outage' : 'End outage', onclick: () => call('POST', 'guild-availability', { guildId: g.id, available: !g.available }) }),
+    );
+    guilds.append(row);
+  }
 
   const creds = $('creds');
   creds.replaceChildren();

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { EmulatorApiError } from '../errors.ts';
 import { ADMIN_ROLE_NAME, ADMIN_ROLE_PERMISSIONS } from '../seed.ts';
 import type { EmulatorState } from '../state.ts';
 import type { botMembershipSchema, guildAvailabilitySchema, guildMembershipSchema } from './control-schemas.ts';
@@ -54,22 +55,31 @@ export function applyGuildMembership(state: EmulatorState, cmd: z.output<typeof 
     if (changed) state.removeMember(cmd.guildId, user.id);
     return { changed, member: null };
   }
+  // The role first: a guild too full for it refuses the whole command before anything changed.
+  const existing = state.roles(cmd.guildId).find((r) => r.name === ADMIN_ROLE_NAME);
+  const admin = cmd.manageGuild && !existing ? createAdminRole(state, cmd.guildId) : existing;
   let changed = false;
   if (!state.isMember(cmd.guildId, user.id)) {
     state.addMember(cmd.guildId, user.id);
     changed = true;
   }
-  if (cmd.manageGuild !== undefined) {
-    const roles = state.member(cmd.guildId, user.id).roles;
-    const admin = state.roles(cmd.guildId).find((r) => r.name === ADMIN_ROLE_NAME);
-    if (cmd.manageGuild && !(admin && roles.includes(admin.id))) {
-      const role = admin ?? state.createRole(cmd.guildId, { name: ADMIN_ROLE_NAME, permissions: ADMIN_ROLE_PERMISSIONS });
-      state.updateMember(cmd.guildId, user.id, { roles: [...roles, role.id] });
-      changed = true;
-    } else if (!cmd.manageGuild && admin && roles.includes(admin.id)) {
-      state.updateMember(cmd.guildId, user.id, { roles: roles.filter((id) => id !== admin.id) });
-      changed = true;
-    }
+  const roles = state.member(cmd.guildId, user.id).roles;
+  if (cmd.manageGuild && admin && !roles.includes(admin.id)) {
+    state.updateMember(cmd.guildId, user.id, { roles: [...roles, admin.id] });
+    changed = true;
+  } else if (cmd.manageGuild === false && admin && roles.includes(admin.id)) {
+    state.updateMember(cmd.guildId, user.id, { roles: roles.filter((id) => id !== admin.id) });
+    changed = true;
   }
   return { changed, member: state.memberPayload(cmd.guildId, user.id) };
+}
+
+/** A full guild (the role limit) is the control API's 409, not a crash. */
+function createAdminRole(state: EmulatorState, guildId: string) {
+  try {
+    return state.createRole(guildId, { name: ADMIN_ROLE_NAME, permissions: ADMIN_ROLE_PERMISSIONS });
+  } catch (error) {
+    if (error instanceof EmulatorApiError) throw new ControlError(409, `cannot create the ${ADMIN_ROLE_NAME} role: ${error.message}`);
+    throw error;
+  }
 }

@@ -18,7 +18,25 @@ export const DISCORD_LIMITS = {
   /** Rate limits, "Invalid Request Limit aka Cloudflare bans": 10,000 401/403/429 answers per 10 minutes. */
   invalidRequests: 10_000,
   invalidRequestWindowMs: 10 * 60_000,
+  /**
+   * Modify Channel with a name or topic: 2 per channel per 10 minutes, a 429 past that
+   * (discord-api-docs issue #1900; PR #2760 was declined: "we do not typically document rate limits").
+   */
+  channelNameEdits: 2,
+  channelNameEditWindowMs: 10 * 60_000,
 } as const;
+
+/**
+ * The sliding window of one channel's name/topic edits: `times` are the accepted edits' times (ms),
+ * oldest first, kept to the last `limit`. Null when another edit may go now (and it is counted);
+ * otherwise the seconds until the oldest edit leaves the window (what Discord's 429 says).
+ */
+export function takeChannelNameEdit(times: number[], now: number, limit: number = DISCORD_LIMITS.channelNameEdits, windowMs: number = DISCORD_LIMITS.channelNameEditWindowMs): number | null {
+  while (times.length > 0 && times[0]! <= now - windowMs) times.shift();
+  if (times.length >= limit) return Math.max(0.001, (times[0]! + windowMs - now) / 1000);
+  times.push(now);
+  return null;
+}
 
 /** JSON error 30001 "Maximum number of guilds reached (100)": a user's servers; PUT /guilds/:id/members/:id (guilds.join) refuses the 101st. */
 export const MAX_GUILDS_PER_USER = 100;

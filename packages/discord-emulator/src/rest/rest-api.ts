@@ -145,7 +145,7 @@ export class RestApi {
         recommendedShards: this.#deps.recommendedShards,
         auditLogReason: headerValue(req, 'x-audit-log-reason'),
       });
-      send(result.status, result.body, headers);
+      send(result.status, result.body, result.headers ? { ...headers, ...result.headers } : headers);
     } catch (error) {
       if (error instanceof EmulatorApiError) {
         send(error.status, error.body(), headers);

@@ -33,10 +33,11 @@ export interface RouteContext<P extends string = string> {
   auditLogReason: string | undefined;
 }
 
-/** `body: undefined` means 204 No Content. */
+/** `body: undefined` means 204 No Content. `headers` join the bucket's (a route's own 429: Retry-After). */
 export interface RouteResponse {
   status: number;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Who may call a route: bot token only, bot or OAuth bearer, or anyone. */

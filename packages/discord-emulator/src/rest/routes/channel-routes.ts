@@ -1,5 +1,6 @@
 import { ChannelType, OverwriteType, type APIOverwrite } from 'discord-api-types/v10';
 import type { z } from 'zod';
+import { takeChannelNameEdit } from '../../discord-limits.ts';
 import { fieldError, unknownRole } from '../../errors.ts';
 import type { ModeledChannelType } from '../../payloads.ts';
 import type { ChannelPatch, EmulatorState } from '../../state.ts';
@@ -11,6 +12,22 @@ import { parseBody } from '../validation.ts';
 /** Guild channel listing/creation and the /channels/:id routes, with Discord's permission rules. */
 
 type OverwriteBody = z.output<typeof overwriteSchema>;
+
+/**
+ * Each channel's accepted name/topic edits (ms), by the channel's own record: a deleted channel's
+ * history goes with it, and a reset's fresh records start with none.
+ */
+const nameEdits = new WeakMap<object, number[]>();
+
+/** Discord's answer to a third name or topic edit within 10 minutes (discord-api-docs #1900): a per-route 429. */
+function nameEditLimited(retryAfterS: number) {
+  const seconds = Math.round(retryAfterS * 1000) / 1000;
+  return {
+    status: 429,
+    body: { message: 'You are being rate limited.', retry_after: seconds, global: false },
+    headers: { 'Retry-After': String(Math.ceil(seconds)), 'X-RateLimit-Scope': 'user' },
+  };
+}
 
 /** Text channel names are slugged by Discord ("Game Night" → "game-night"); voice names are kept. */
 function channelName(type: ChannelType, name: string): string {
@@ -106,6 +123,13 @@ export const channelRoutes = [
         requireChannelPermission(state, ch.id, Perm.ManageRoles);
         patch.overwrites = toOverwrites(state, ch.guildId, input.permission_overwrites);
         requireGrantableOverwrites(state, ch.guildId, patch.overwrites);
+      }
+      // Name and topic share one window per channel, counted whether or not the value changes; nothing is applied past it.
+      if (input.name !== undefined || input.topic !== undefined) {
+        const times = nameEdits.get(ch) ?? [];
+        nameEdits.set(ch, times);
+        const retryAfterS = takeChannelNameEdit(times, state.now());
+        if (retryAfterS !== null) return nameEditLimited(retryAfterS);
       }
       state.updateChannel(ch.id, patch);
       return { status: 200, body: state.channelPayload(ch.id) };

@@ -1,4 +1,4 @@
-import { type DiscordGatewayClient, GatewayState } from '@repo/discord-gateway';
+import { GatewayState, type ShardedGateway } from '@repo/discord-gateway';
 import type { Clock } from '@repo/platform';
 import type { CapacityStatus } from './rooms/guild-capacity.ts';
 
@@ -17,6 +17,11 @@ export interface Health {
     /** Discord has no session start (IDENTIFY) left for the bot: the client waits until then (ISO time). */
     identifyBlockedUntil?: string;
   };
+  /**
+   * The Gateway's shards: each one's holder (instance id, null: nobody holds it now) and the state
+   * its holder last reported (null when unknown). specs/sharding.md.
+   */
+  shards: ShardHealth[];
   connections: number;
   /** False while the rooms are read back from Discord after a start (room requests wait meanwhile). */
   roomsRestored: boolean;
@@ -33,10 +38,18 @@ export interface Health {
  * id (enough, with the bot token, to resume the bot's session), sequence numbers, latencies, uptime
  * and room counts are for operators: `Authorization: Bearer $METRICS_TOKEN`, as for /api/metrics.
  */
+export interface ShardHealth {
+  id: number;
+  state: string | null;
+  holder: string | null;
+}
+
 export interface PublicHealth {
   status: Health['status'];
   instanceId: string;
   gateway: { state: string; holder: boolean; identifyBlockedUntil?: string };
+  /** Which instance holds which shard: a reason an instance has no Gateway of its own, like `holder`. */
+  shards: ShardHealth[];
   connections: number;
   roomsRestored: boolean;
   redis?: Health['redis'];
@@ -53,6 +66,7 @@ export function publicHealth(health: Health): PublicHealth {
       // A reason the instance is not ready, like the state: public.
       ...(health.gateway.identifyBlockedUntil ? { identifyBlockedUntil: health.gateway.identifyBlockedUntil } : {}),
     },
+    shards: health.shards,
     connections: health.connections,
     // A reason the instance is not ready yet: public, so a load balancer routes around it.
     roomsRestored: health.roomsRestored,
@@ -75,9 +89,11 @@ export interface HealthSources {
   instanceId: string;
   startedAt: number;
   clock: Pick<Clock, 'now'>;
-  gateway: Pick<DiscordGatewayClient, 'status'>;
-  /** This instance holds the Gateway lease (always, without Redis). */
+  gateway: Pick<ShardedGateway, 'status'>;
+  /** This instance holds at least one shard's lease (every shard, always, without Redis). */
   isGatewayHolder(): boolean;
+  /** Every shard's holder and state (Redis: the leases and the holders' reports). */
+  shards(): Promise<ShardHealth[]>;
   /** Redis when the instance runs with it (REDIS_URL), null otherwise. */
   redis: { ping(): Promise<boolean> } | null;
   roomsRestored(): boolean;
@@ -108,6 +124,7 @@ export async function checkHealth(sources: HealthSources): Promise<{ ok: boolean
       reconnects: status.reconnectCount,
       ...(status.identifyBlockedUntil !== null ? { identifyBlockedUntil: new Date(status.identifyBlockedUntil).toISOString() } : {}),
     },
+    shards: await sources.shards().catch(() => []),
     connections: sources.connections(),
     roomsRestored,
     rooms: await sources.rooms(),

@@ -1,4 +1,4 @@
-import type { DiscordGatewayClient, GatewayDomainEvent } from '@repo/discord-gateway';
+import type { GatewayDomainEvent, ShardedGateway } from '@repo/discord-gateway';
 import type { DiscordRestHooks, RateLimitEvent, RequestEvent, RetryEvent } from '@repo/discord-rest';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HubStat } from './realtime/hub.ts';
@@ -9,7 +9,7 @@ export interface MetricSources {
   connections(): number;
   subscriptions(): number;
   rooms(): Promise<number>;
-  gateway: Pick<DiscordGatewayClient, 'status'>;
+  gateway: Pick<ShardedGateway, 'status'>;
   /** The Discord server's channels and roles, and how many more rooms fit. */
   capacity(): Promise<CapacityStatus>;
   /** Answers counted toward Discord's invalid-request limit over its 10-minute window. */

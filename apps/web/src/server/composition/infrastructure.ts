@@ -50,13 +50,14 @@ export const GATEWAY_STATUS_EVENT = 'gateway.status';
 /** One process, no REDIS_URL: every part in memory (nothing to connect). */
 export function memoryInfrastructure(clock: Clock): Infrastructure {
   const bus = new MemoryEventBus();
+  const instanceId = randomUUID();
   return {
     kind: 'memory',
-    instanceId: randomUUID(),
+    instanceId,
     bus,
     roomStore: new MemoryRoomStore(() => clock.now()),
     leader: new SingleInstanceLeader(),
-    gateway: new SingleInstanceOwnership({ publish: (status) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...status }) }),
+    gateway: new SingleInstanceOwnership({ publish: (status) => bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...status }) }, instanceId),
     refreshes: localRefreshCoordinator,
     revocations: new MemorySessionRevocations(() => clock.now()),
     siteUsers: new MemorySiteUsers(),

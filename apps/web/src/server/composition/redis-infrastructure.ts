@@ -84,7 +84,7 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
     guildSettings: new RedisGuildSettingsStore(redis, keys),
     redis: { ping: () => pingWithin(redis, clock, 1_000) },
     async close() {
-      await gateway.lease.stop();
+      await gateway.leases.stop();
       await bus.close();
       await channel.close();
       await closeRedis(subscriber);

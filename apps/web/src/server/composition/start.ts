@@ -1,6 +1,7 @@
 // The composition root: the one place that builds the object graph (wire.ts, with no I/O) and
 // starts it in numbered steps (this file). The memory-or-Redis parts it chooses between are in
 // infrastructure.ts and redis-infrastructure.ts; services.ts keeps one started graph per process.
+import { readGatewayBot, shardCountOf } from '@repo/discord-gateway';
 import { type Clock, systemClock } from '@repo/platform';
 import type { Logger } from 'pino';
 import type { AuthService } from '../auth/auth-service.ts';
@@ -73,10 +74,13 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
     const rest = createRestClient({ endpoint: discord.endpoint, config, log, rateLimits: infra.rateLimits, hooks: metrics.restHooks });
     stops.push(() => rest.close());
     const botUser = await rest.getBotUser();
+    // The Gateway's shards: DISCORD_SHARD_COUNT, or (auto) what Discord recommends for the bot.
+    const gatewayBot = await readGatewayBot({ token: discord.endpoint.botToken, restBaseUrl: discord.endpoint.apiUrl });
+    const shards = { count: shardCountOf(config.discordShardCount, gatewayBot), maxConcurrency: gatewayBot.session_start_limit.max_concurrency };
     const roomsCategoryId = await ensureRoomsCategory(rest, discord.endpoint.guildId, config.discord.roomsCategoryId, moduleLogger(log, 'Room'));
 
     // 3. The graph (wire.ts): built, not yet running.
-    const wired = wireServices({ config, clock, log, infra, discord: { endpoint: discord.endpoint, rest, botUserId: botUser.id, roomsCategoryId }, metrics, startedAt });
+    const wired = wireServices({ config, clock, log, infra, discord: { endpoint: discord.endpoint, rest, botUserId: botUser.id, roomsCategoryId }, shards, metrics, startedAt });
     stops.push(() => wired.hub.closeAll());
 
     // 3b. The home server is known before the Gateway says so (its name from REST), and its stored

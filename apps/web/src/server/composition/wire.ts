@@ -1,4 +1,4 @@
-import { DiscordGatewayClient } from '@repo/discord-gateway';
+import { ShardedGateway } from '@repo/discord-gateway';
 import type { DiscordRestClient } from '@repo/discord-rest';
 import type { Clock } from '@repo/platform';
 import type { Logger } from 'pino';
@@ -40,6 +40,8 @@ export interface WiringInput {
   infra: Infrastructure;
   /** Step 2: where Discord is, the bot token's REST client, the bot and the first rooms category. */
   discord: { endpoint: DiscordEndpoint; rest: DiscordRestClient; botUserId: string; roomsCategoryId: string };
+  /** Step 2: the Gateway's shard count (DISCORD_SHARD_COUNT, or GET /gateway/bot's) and identify concurrency. */
+  shards: { count: number; maxConcurrency: number };
   /** Built before the REST client, which reports to it. */
   metrics: Metrics;
   /** When this process started (health's uptime). */
@@ -50,8 +52,8 @@ export interface WiringInput {
 export interface Wired {
   auth: AuthService;
   wsTokens: WsTokens;
-  gateway: DiscordGatewayClient;
-  /** Step 5: takes the Gateway lease, or stands by for it. */
+  gateway: ShardedGateway;
+  /** Step 5: takes this instance's share of the shards' leases, or stands by for them. */
   gatewayRunner: GatewayLeaseRunner;
   rooms: RoomService;
   /** The servers the bot is in, their settings and who may do what there (guilds/). */
@@ -94,22 +96,24 @@ export function wireServices(input: WiringInput): Wired {
   });
   const wsTokens = new WsTokens(config.sessionSecret);
 
-  // The Discord Gateway, and what this instance knows of it: the lease holder's voice state and
-  // status, and the door its events pass (only the holder's go through, fenced).
-  const gateway = new DiscordGatewayClient({
+  // The Discord Gateway (its shards, specs/sharding.md), and what this instance knows of it: the
+  // holders' voice state and status, and the door events pass (only a shard's holder's, fenced).
+  const identifyThrottle = infra.gateway.identifyThrottle(input.shards.maxConcurrency);
+  const gateway = new ShardedGateway({
     token: endpoint.botToken,
     guildIds: endpoint.guildId,
     restBaseUrl: endpoint.apiUrl,
     logger: log,
     sessionStore: infra.gateway.sessions,
+    shardCount: input.shards.count,
+    ...(identifyThrottle ? { identifyThrottle } : {}),
   });
   const attached = infra.gateway.attach(gateway);
   const gatewayRunner = new GatewayLeaseRunner({
-    lease: infra.gateway.lease,
+    leases: infra.gateway.leases,
     gateway,
-    startOptions: () => attached.startOptions(),
+    startOptions: (shardId) => attached.startOptions(shardId),
     keepSessionOnStop: infra.kind === 'redis',
-    guildId: endpoint.guildId,
     log: moduleLogger(log, 'Gateway Init'),
   });
 
@@ -241,7 +245,8 @@ export function wireServices(input: WiringInput): Wired {
       startedAt: input.startedAt,
       clock,
       gateway,
-      isGatewayHolder: () => infra.gateway.lease.isHolder(),
+      isGatewayHolder: () => infra.gateway.leases.heldShards().length > 0,
+      shards: () => infra.gateway.leases.holders(),
       redis: infra.redis,
       roomsRestored: () => restore.ready,
       connections: () => hub.connectionCount,

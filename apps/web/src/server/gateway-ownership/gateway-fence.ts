@@ -5,7 +5,7 @@ import type { PublishGuard } from '../realtime/redis-event-bus.ts';
  * What a publish caused by a Gateway event carries to Redis, so the publish script can refuse it
  * there (R-SCALE2):
  *
- * - `token`: the lease's fencing token when the event was received. A holder that lost the lease
+ * - `token`: the fencing token of the event's shard's lease when the event was received. A holder that lost the lease
  *   (paused, partitioned) may still have events in flight; Redis compares the token with the
  *   current lease and drops the publish if they differ. Stale holders cannot publish, whatever
  *   their clocks say.
@@ -17,6 +17,8 @@ import type { PublishGuard } from '../realtime/redis-event-bus.ts';
  */
 export interface GatewayFence {
   token: number;
+  /** The shard whose lease issued the token: Redis checks that shard's lease and replay marker. */
+  shardId: number;
   /** Null for publishes that are fenced but not part of the dispatch stream (status, voice resets). */
   sessionId: string | null;
   sequence: number;

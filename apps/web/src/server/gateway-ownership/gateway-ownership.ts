@@ -3,21 +3,26 @@
 // (SingleInstanceOwnership, below); with REDIS_URL a lease picks the holder, a fence makes Redis
 // refuse a former holder's writes, and the resume state and voice state live in Redis so that a
 // successor RESUMEs where the holder stopped (redis-gateway-ownership.ts). specs/scale-out.md.
-import type { DiscordGatewayClient, GatewayDomainEvent, GatewayStartOptions, SessionInfoStore, VoiceStateView } from '@repo/discord-gateway';
+import type { GatewayDomainEvent, GatewayStartOptions, IdentifyThrottle, SessionInfoStore, ShardedGateway, VoiceStateView } from '@repo/discord-gateway';
 import { MemorySessionInfoStore } from '@repo/discord-gateway';
-import { AlwaysHolderLease, type GatewayLease } from './gateway-lease.ts';
+import { AllShardsLeases, type ShardLeases } from './gateway-lease.ts';
 import { type GatewayStatusChannel, type GatewayStatusView, localGatewayStatus } from './gateway-status.ts';
 
 export interface GatewayOwnership {
-  /** Who holds the Gateway connection (the lease runner starts and stops the client with it). */
-  readonly lease: GatewayLease;
-  /** The Gateway resume state (session id, sequence, resume URL), for the Gateway client. */
+  /** Who holds which Gateway shard (the lease runner starts and stops each shard with its lease). */
+  readonly leases: ShardLeases;
+  /** The Gateway resume state per shard (session id, sequence, resume URL), for the Gateway client. */
   readonly sessions: SessionInfoStore;
+  /**
+   * Discord's identify concurrency across every process that may identify a shard of the bot
+   * (`shard_id % max_concurrency` buckets); undefined: the Gateway's own, in this process.
+   */
+  identifyThrottle(maxConcurrency: number): IdentifyThrottle | undefined;
   /**
    * Takes the Gateway client in, once, right after it is built (it needs `sessions`): what the rest
    * of the app reads of the Gateway comes back, so nothing can route an event before this ran.
    */
-  attach(gateway: DiscordGatewayClient): AttachedGateway;
+  attach(gateway: ShardedGateway): AttachedGateway;
 }
 
 export interface AttachedGateway {
@@ -30,7 +35,7 @@ export interface AttachedGateway {
   readonly status: GatewayStatusView;
   /**
    * Hands one Gateway event to `handle` (the router), or drops it. One process: always handles.
-   * Several: only the lease holder, inside the event's fence (see GatewayEventGate).
+   * Several: only the holder of the event's shard, inside the event's fence (see GatewayEventGate).
    */
   route(event: GatewayDomainEvent, handle: () => Promise<void>): void;
   /**
@@ -38,20 +43,26 @@ export interface AttachedGateway {
    * cache). Several: as a takeover, seeded with what the previous holder published, so the
    * RESUME's replay continues from it (R-SCALE2).
    */
-  startOptions(): Promise<GatewayStartOptions>;
+  startOptions(shardId: number): Promise<GatewayStartOptions>;
 }
 
 /** One process (R-SCALE1): it always holds the Gateway, and its client's cache is the truth. */
 export class SingleInstanceOwnership implements GatewayOwnership {
-  readonly lease = new AlwaysHolderLease();
+  readonly leases: AllShardsLeases;
   readonly sessions = new MemorySessionInfoStore();
   readonly #status: Pick<GatewayStatusChannel, 'publish'>;
 
-  constructor(status: Pick<GatewayStatusChannel, 'publish'>) {
+  constructor(status: Pick<GatewayStatusChannel, 'publish'>, instanceId: string) {
     this.#status = status;
+    this.leases = new AllShardsLeases(instanceId);
   }
 
-  attach(gateway: DiscordGatewayClient): AttachedGateway {
+  identifyThrottle(): undefined {
+    return undefined;
+  }
+
+  attach(gateway: ShardedGateway): AttachedGateway {
+    gateway.onShardState((change) => void this.leases.reportState(change.shardId, change.state));
     return {
       voice: gateway.cache,
       status: localGatewayStatus(gateway, this.#status),

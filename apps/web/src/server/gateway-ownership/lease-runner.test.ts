@@ -1,11 +1,11 @@
-import { type DiscordGatewayClient as Client, DiscordGatewayClient, GatewayState, MemorySessionInfoStore } from '@repo/discord-gateway';
+import { GatewayState, MemorySessionInfoStore, ShardedGateway } from '@repo/discord-gateway';
 import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
 import { systemClock } from '@repo/platform';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
 import { GatewayLeaseRunner } from './lease-runner.ts';
-import { RedisGatewayLease } from './redis-gateway-lease.ts';
+import { RedisShardLeases } from './shard-balancer.ts';
 
 const available = await redisAvailable();
 
@@ -42,26 +42,27 @@ describe.runIf(available)('GatewayLeaseRunner (real Redis, emulator Gateway)', (
   });
 
   function runner() {
-    const lease = new RedisGatewayLease({
+    const leases = new RedisShardLeases({
       redis,
       keys: space.keys,
       instanceId: 'runner-test',
       clock: systemClock,
       log: silentLog,
       tuning: { ttlMs: 1_500, renewEveryMs: 150, safetyMarginMs: 300, pollMaxMs: 100, commandTimeoutMs: 500 },
+      balance: { balanceEveryMs: 100, instanceTtlMs: 1_500 },
     });
-    const gateway: Client = new DiscordGatewayClient({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl, logger: silentLog, sessionStore: new MemorySessionInfoStore() });
+    const lease = { isHolder: () => leases.isHolder(0) };
+    const gateway = new ShardedGateway({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl, logger: silentLog, sessionStore: new MemorySessionInfoStore(), shardCount: 1 });
     /** The client's state each time the runner read the start options (right before it starts it). */
     const statesAtStart: string[] = [];
     const run = new GatewayLeaseRunner({
-      lease,
+      leases,
       gateway,
       startOptions: async () => {
         statesAtStart.push(gateway.status().state);
         return {};
       },
       keepSessionOnStop: true,
-      guildId: emulator.guildId,
       log: silentLog,
     });
     stops.push(() => run.stop());
@@ -78,7 +79,7 @@ describe.runIf(available)('GatewayLeaseRunner (real Redis, emulator Gateway)', (
     expect(emulator.gateway.stats()).toMatchObject({ identifies: 1, resumes: 0 });
 
     // Another instance holds the lease now (briefly): the next renewal finds it gone.
-    await redis.set(space.keys.gatewayLease, 'another-instance|999999', 'PX', 600);
+    await redis.set(space.keys.gatewayLease(0), 'another-instance|999999', 'PX', 600);
     await until(() => states.includes(GatewayState.Disconnected), 'the disconnect on losing the lease');
     expect(lease.isHolder()).toBe(false);
 
@@ -95,7 +96,7 @@ describe.runIf(available)('GatewayLeaseRunner (real Redis, emulator Gateway)', (
     await until(() => gateway.status().state === GatewayState.Connected, 'the connection');
     let leaseHeldAtDisconnect: string | null = null;
     gateway.on('gateway.state', (change) => {
-      if (change.state === GatewayState.Disconnected) void redis.get(space.keys.gatewayLease).then((value) => (leaseHeldAtDisconnect = value));
+      if (change.state === GatewayState.Disconnected) void redis.get(space.keys.gatewayLease(0)).then((value) => (leaseHeldAtDisconnect = value));
     });
 
     await run.stop();
@@ -104,6 +105,6 @@ describe.runIf(available)('GatewayLeaseRunner (real Redis, emulator Gateway)', (
     // The lease was still ours when the connection went (the resume state is written under it)…
     expect(leaseHeldAtDisconnect).toMatch(/^runner-test\|\d+$/);
     // …and is free now: a successor takes it at once instead of waiting for the TTL.
-    expect(await redis.get(space.keys.gatewayLease)).toBeNull();
+    expect(await redis.get(space.keys.gatewayLease(0))).toBeNull();
   });
 });

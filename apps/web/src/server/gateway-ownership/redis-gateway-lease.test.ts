@@ -95,7 +95,7 @@ describe.runIf(available)('RedisGatewayLease (real Redis)', () => {
     await waitFor(() => a.lease.isHolder());
     let handled = Number.POSITIVE_INFINITY;
     const info = (sequence: number): SessionInfo => ({ sessionId: 's1', sequence, resumeURL: 'wss://resume', shardId: 0, shardCount: 1 });
-    const sessions = (lease: RedisGatewayLease, redis: typeof a.redis) => new RedisSessionInfoStore({ redis, keys: space.keys, lease, handledThrough: () => handled, log: silentLog });
+    const sessions = (lease: RedisGatewayLease, redis: typeof a.redis) => new RedisSessionInfoStore({ redis, keys: space.keys, leases: { fencingToken: () => lease.fencingToken() }, handledThrough: () => handled, log: silentLog });
     const mine = sessions(a.lease, a.redis);
     await mine.set(0, info(10));
     handled = 14; // events of dispatch 15 are still being published
@@ -103,7 +103,7 @@ describe.runIf(available)('RedisGatewayLease (real Redis)', () => {
     const b = await candidate('b');
     const reader = sessions(b.lease, b.redis);
     expect(await reader.get(0)).toEqual(info(14));
-    expect(reader.loadedSessionId).toBe('s1');
+    expect(reader.loadedSessionId(0)).toBe('s1');
     // Not the holder: refused, nothing written.
     await expect(reader.set(0, info(99))).rejects.toBeInstanceOf(StaleGatewayHolderError);
     expect((await reader.get(0))?.sequence).toBe(14);

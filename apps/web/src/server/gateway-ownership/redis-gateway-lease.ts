@@ -45,6 +45,13 @@ export interface RedisGatewayLeaseOptions {
   clock: Clock;
   log: Logger;
   tuning?: Partial<GatewayLeaseTuning>;
+  /** The Gateway shard this lease is for (default 0): each shard has its own lease and tokens. */
+  shardId?: number;
+  /**
+   * Asked before each acquisition attempt (the balancer's fair share, shard-balancer.ts): returns a
+   * function to call once the attempt is over, or null to stay a standby for now. Default: always try.
+   */
+  reserve?: () => (() => void) | null;
 }
 
 /**
@@ -67,10 +74,16 @@ export class RedisGatewayLease implements GatewayLease {
   #timer: (() => void) | undefined;
   #watchdog: (() => void) | undefined;
   #stopped = false;
+  readonly #leaseKey: string;
 
   constructor(options: RedisGatewayLeaseOptions) {
     this.#o = options;
     this.#t = { ...GatewayLeaseDefaults, ...options.tuning };
+    this.#leaseKey = options.keys.gatewayLease(options.shardId ?? 0);
+  }
+
+  get shardId(): number {
+    return this.#o.shardId ?? 0;
   }
 
   get tuning(): Readonly<GatewayLeaseTuning> {
@@ -100,12 +113,31 @@ export class RedisGatewayLease implements GatewayLease {
     this.#token = null;
     if (token !== null) {
       try {
-        await this.#o.redis.eval(RELEASE_LUA, 1, this.#o.keys.gatewayLease, this.#value(token));
+        await this.#o.redis.eval(RELEASE_LUA, 1, this.#leaseKey, this.#value(token));
         this.#o.log.info({ fencingToken: token }, 'released the Gateway lease');
       } catch (error) {
         this.#o.log.warn({ err: error }, 'could not release the Gateway lease; it lapses on its own');
       }
     }
+  }
+
+  /**
+   * Hands the lease over on purpose (the balancer gives up a surplus shard): releases it now, without
+   * onLost (the caller has already stopped the shard and flushed its resume state), and stays a
+   * standby that competes again when `reserve` allows.
+   */
+  async release(): Promise<void> {
+    const token = this.#token;
+    if (token === null) return;
+    this.#token = null;
+    this.#watchdog?.();
+    try {
+      await this.#o.redis.eval(RELEASE_LUA, 1, this.#leaseKey, this.#value(token));
+      this.#o.log.info({ shardId: this.shardId, fencingToken: token }, 'handed the shard lease over');
+    } catch (error) {
+      this.#o.log.warn({ err: error, shardId: this.shardId }, 'could not release the shard lease; it lapses on its own');
+    }
+    this.#schedule(() => this.#tryAcquire(), this.#t.pollMaxMs);
   }
 
   #value(token: number): string {
@@ -120,11 +152,24 @@ export class RedisGatewayLease implements GatewayLease {
 
   async #tryAcquire(): Promise<void> {
     if (this.#stopped) return;
+    const done = this.#o.reserve ? this.#o.reserve() : () => undefined;
+    if (!done) {
+      this.#schedule(() => this.#tryAcquire(), this.#t.pollMaxMs);
+      return;
+    }
+    try {
+      await this.#attempt();
+    } finally {
+      done();
+    }
+  }
+
+  async #attempt(): Promise<void> {
     const sentAt = this.#o.clock.now();
     let reply: [number, number];
     try {
       reply = (await this.#command(
-        this.#o.redis.eval(ACQUIRE_LUA, 2, this.#o.keys.gatewayLease, this.#o.keys.gatewayFence, this.#o.instanceId, String(this.#t.ttlMs)),
+        this.#o.redis.eval(ACQUIRE_LUA, 2, this.#leaseKey, this.#o.keys.gatewayFence, this.#o.instanceId, String(this.#t.ttlMs)),
       )) as [number, number];
     } catch (error) {
       this.#o.log.debug({ err: error }, 'Gateway lease: acquisition attempt failed');
@@ -133,7 +178,7 @@ export class RedisGatewayLease implements GatewayLease {
     }
     if (this.#stopped) {
       // Stopped while the attempt was in flight: give back what we may just have taken.
-      if (reply[0] === 1) await this.#o.redis.eval(RELEASE_LUA, 1, this.#o.keys.gatewayLease, this.#value(reply[1])).catch(() => undefined);
+      if (reply[0] === 1) await this.#o.redis.eval(RELEASE_LUA, 1, this.#leaseKey, this.#value(reply[1])).catch(() => undefined);
       return;
     }
     if (reply[0] !== 1) {
@@ -145,7 +190,7 @@ export class RedisGatewayLease implements GatewayLease {
     const token = reply[1];
     this.#token = token;
     this.#extendValidity(sentAt);
-    this.#o.log.info({ fencingToken: token, instanceId: this.#o.instanceId }, 'took the Gateway lease');
+    this.#o.log.info({ shardId: this.shardId, fencingToken: token, instanceId: this.#o.instanceId }, 'took the Gateway lease');
     this.#schedule(() => this.#renew(), this.#t.renewEveryMs);
     this.#handlers?.onAcquired(token);
   }
@@ -156,7 +201,7 @@ export class RedisGatewayLease implements GatewayLease {
     const sentAt = this.#o.clock.now();
     let renewed: number;
     try {
-      renewed = (await this.#command(this.#o.redis.eval(RENEW_LUA, 1, this.#o.keys.gatewayLease, this.#value(token), String(this.#t.ttlMs)))) as number;
+      renewed = (await this.#command(this.#o.redis.eval(RENEW_LUA, 1, this.#leaseKey, this.#value(token), String(this.#t.ttlMs)))) as number;
     } catch (error) {
       // Not lost yet: the watchdog decides when the lease can no longer be trusted.
       this.#o.log.warn({ err: error, fencingToken: token }, 'Gateway lease: renewal failed; retrying');
@@ -201,9 +246,9 @@ export class RedisGatewayLease implements GatewayLease {
     if (token === null) return;
     this.#token = null;
     this.#watchdog?.();
-    this.#o.log.warn({ fencingToken: token, reason }, 'lost the Gateway lease');
+    this.#o.log.warn({ shardId: this.shardId, fencingToken: token, reason }, 'lost the Gateway lease');
     // If Redis still shows it as ours (the renewal was merely late), hand it over now.
-    void this.#o.redis.eval(RELEASE_LUA, 1, this.#o.keys.gatewayLease, this.#value(token)).catch(() => undefined);
+    void this.#o.redis.eval(RELEASE_LUA, 1, this.#leaseKey, this.#value(token)).catch(() => undefined);
     this.#handlers?.onLost();
     this.#schedule(() => this.#tryAcquire(), this.#t.pollMaxMs);
   }

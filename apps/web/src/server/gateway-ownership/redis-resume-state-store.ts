@@ -3,7 +3,7 @@ import type { SessionInfo, SessionInfoStore } from '@repo/discord-gateway';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { StaleGatewayHolderError } from './gateway-fence.ts';
-import type { GatewayLease } from './gateway-lease.ts';
+import type { ShardLeases } from './gateway-lease.ts';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 
 // Only the current lease holder may change the stored session: a stale holder that wakes up must
@@ -19,12 +19,12 @@ return 1
 export interface RedisSessionInfoStoreOptions {
   redis: Redis;
   keys: RedisKeys;
-  lease: GatewayLease;
+  leases: Pick<ShardLeases, 'fencingToken'>;
   /**
-   * The highest dispatch sequence whose events have all been published (Infinity when none is in
-   * flight). The stored sequence never goes past it, see set().
+   * Per shard, the highest dispatch sequence whose events have all been published (Infinity when
+   * none is in flight). The stored sequence never goes past it, see set().
    */
-  handledThrough(): number;
+  handledThrough(shardId: number): number;
   log: Logger;
 }
 
@@ -42,21 +42,21 @@ export interface RedisSessionInfoStoreOptions {
  */
 export class RedisSessionInfoStore implements SessionInfoStore {
   readonly #o: RedisSessionInfoStoreOptions;
-  /** The session this process read from Redis (what it resumes before its own READY names one). */
-  #loadedSessionId: string | null = null;
+  /** Per shard, the session this process read from Redis (what it resumes before its own READY names one). */
+  readonly #loadedSessionIds = new Map<number, string | null>();
 
   constructor(options: RedisSessionInfoStoreOptions) {
     this.#o = options;
   }
 
-  get loadedSessionId(): string | null {
-    return this.#loadedSessionId;
+  loadedSessionId(shardId: number): string | null {
+    return this.#loadedSessionIds.get(shardId) ?? null;
   }
 
   async get(shardId: number): Promise<SessionInfo | null> {
     const raw = await this.#o.redis.get(this.#o.keys.gatewaySession(shardId));
     const info = raw ? (JSON.parse(raw) as SessionInfo) : null;
-    this.#loadedSessionId = info?.sessionId ?? null;
+    this.#loadedSessionIds.set(shardId, info?.sessionId ?? null);
     if (info) this.#o.log.info({ shardId, sessionId: info.sessionId, sequence: info.sequence }, 'loaded the Gateway session from Redis: resuming it');
     return info;
   }
@@ -66,14 +66,14 @@ export class RedisSessionInfoStore implements SessionInfoStore {
     // sequence, and before that dispatch's events are emitted (the library awaits once in
     // between). One macrotask later they have been emitted and counted as in flight.
     await nextMacrotask();
-    const token = this.#o.lease.fencingToken();
+    const token = this.#o.leases.fencingToken(shardId);
     if (token === null) throw new StaleGatewayHolderError(null);
     let stored: SessionInfo | null = null;
     if (info) {
-      const handled = this.#o.handledThrough();
+      const handled = this.#o.handledThrough(shardId);
       stored = { ...info, sequence: Math.min(info.sequence, handled) };
     }
-    const ok = await this.#o.redis.eval(SET_LUA, 2, this.#o.keys.gatewayLease, this.#o.keys.gatewaySession(shardId), String(token), stored ? JSON.stringify(stored) : '');
+    const ok = await this.#o.redis.eval(SET_LUA, 2, this.#o.keys.gatewayLease(shardId), this.#o.keys.gatewaySession(shardId), String(token), stored ? JSON.stringify(stored) : '');
     if (ok !== 1) throw new StaleGatewayHolderError(token);
   }
 }

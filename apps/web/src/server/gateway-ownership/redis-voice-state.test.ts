@@ -34,7 +34,7 @@ function member(userId: string, channelId: string, selfMute = false): CachedVoic
 }
 /** Hash order is Redis's: compare members by user id. */
 const sortedSeed = (seed: Map<string, CachedVoiceState[]> | null) => seed && new Map([...seed].map(([g, ms]) => [g, [...ms].sort((x, y) => x.userId.localeCompare(y.userId))] as const));
-const meta = (sequence: number) => ({ sequence, receivedAt: 0, source: 'dispatch' as const });
+const meta = (sequence: number) => ({ sequence, receivedAt: 0, source: 'dispatch' as const, shardId: 0 });
 const joined = (m: CachedVoiceState, sequence: number): GatewayDomainEvent => ({ type: 'voice.joined', ...m, ...meta(sequence) });
 const left = (userId: string, from: string, sequence: number): GatewayDomainEvent => ({ type: 'voice.left', guildId, channelId: null, previousChannelId: from, userId, ...meta(sequence) });
 
@@ -54,8 +54,8 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
   it('a standby sees each change, and a snapshot taken after a room event includes its voice change', async () => {
     const holder = await instance('holder');
     const standby = await instance('standby');
-    await holder.redis.set(space.keys.gatewayLease, 'holder|3');
-    const fence = (sequence: number) => ({ token: 3, sessionId: 's', sequence, index: 0, publishes: 0 });
+    await holder.redis.set(space.keys.gatewayLease(0), 'holder|3');
+    const fence = (sequence: number) => ({ token: 3, shardId: 0, sessionId: 's', sequence, index: 0, publishes: 0 });
     const room = roomTopic('voiceroom1');
 
     for (let s = 1; s <= 30; s++) {
@@ -81,7 +81,7 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     expect(late.view.voiceStateOf(guildId, 'u0')).toEqual(standby.view.voiceStateOf(guildId, 'u0'));
 
     // A full copy (after a re-seed) replaces everything.
-    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's', [member('u9', 'c2')]));
+    await runFenced({ token: 3, shardId: 0, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's', [member('u9', 'c2')]));
     await standby.bus.currentSeq(room);
     expect(standby.view.voiceStates(guildId).size).toBe(1);
     expect(standby.view.channelOf(guildId, 'u9')).toBe('c2');
@@ -89,7 +89,7 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
 
   it('seeds a takeover only from a copy made for the stored Gateway session', async () => {
     const holder = await instance('holder');
-    await holder.redis.set(space.keys.gatewayLease, 'holder|3');
+    await holder.redis.set(space.keys.gatewayLease(0), 'holder|3');
     const copy = [member('u1', 'c1'), member('u2', 'c1', true)];
     const storeSession = (sessionId: string) => holder.redis.set(space.keys.gatewaySession(0), JSON.stringify({ sessionId, sequence: 40, shardCount: 1, shardId: 0, resumeURL: 'ws://x' }));
 
@@ -97,13 +97,13 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     expect(await holder.writer.takeoverSeed(0)).toBeNull();
     // The holder died between its READY (session stored) and its first full copy.
     await storeSession('s-new');
-    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-old', copy));
+    await runFenced({ token: 3, shardId: 0, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-old', copy));
     expect(await holder.writer.takeoverSeed(0)).toBeNull();
 
-    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', copy));
+    await runFenced({ token: 3, shardId: 0, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', copy));
     // Changes after the copy (voice write, then the room event, as the gate does) are part of what the successor starts from.
     const room = roomTopic('voiceroom1');
-    await runFenced({ token: 3, sessionId: 's-new', sequence: 41, index: 0, publishes: 0 }, async () => {
+    await runFenced({ token: 3, shardId: 0, sessionId: 's-new', sequence: 41, index: 0, publishes: 0 }, async () => {
       await holder.writer.record(left('u1', 'c1', 41));
       await holder.bus.publish(room, 'voice.left', { roomId: 'voiceroom1', userId: 'u1' });
     });
@@ -113,18 +113,18 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
 
     // The holder died between a change's voice write and its room event: the seed is the state
     // before that write, so the successor derives the change again and its room event goes out.
-    const fence43 = { token: 3, sessionId: 's-new', sequence: 43, index: 0, publishes: 0 };
+    const fence43 = { token: 3, shardId: 0, sessionId: 's-new', sequence: 43, index: 0, publishes: 0 };
     await runFenced(fence43, () => holder.writer.record(joined(member('u3', 'c1'), 43))!);
     expect(await holder.writer.takeoverSeed(0)).toEqual(new Map([[guildId, [member('u2', 'c1', true)]]]));
     await runFenced(fence43, () => holder.bus.publish(room, 'voice.joined', { roomId: 'voiceroom1', member: voiceMember('u3') }));
     expect(sortedSeed(await holder.writer.takeoverSeed(0))).toEqual(new Map([[guildId, [member('u2', 'c1', true), member('u3', 'c1')]]]));
     // Same for a change of someone already in voice: the seed has them as they were.
-    const fence44 = { token: 3, sessionId: 's-new', sequence: 44, index: 0, publishes: 0 };
+    const fence44 = { token: 3, shardId: 0, sessionId: 's-new', sequence: 44, index: 0, publishes: 0 };
     await runFenced(fence44, () => holder.writer.record({ type: 'voice.updated', ...member('u2', 'c1', false), changed: ['selfMute'], ...meta(44) })!);
     expect(sortedSeed(await holder.writer.takeoverSeed(0))).toEqual(new Map([[guildId, [member('u2', 'c1', true), member('u3', 'c1')]]]));
 
     // Nobody in voice is a snapshot too: the guild is seeded, empty.
-    await runFenced({ token: 3, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', []));
+    await runFenced({ token: 3, shardId: 0, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's-new', []));
     expect(await holder.writer.takeoverSeed(0)).toEqual(new Map([[guildId, []]]));
   });
 
@@ -132,8 +132,8 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     const holder = await instance('holder');
     const log = recordingLogger();
     const standby = await instance('standby', log);
-    await holder.redis.set(space.keys.gatewayLease, 'holder|3');
-    const fence = (sequence: number) => ({ token: 3, sessionId: 's', sequence, index: 0, publishes: 0 });
+    await holder.redis.set(space.keys.gatewayLease(0), 'holder|3');
+    const fence = (sequence: number) => ({ token: 3, shardId: 0, sessionId: 's', sequence, index: 0, publishes: 0 });
     const barrier = () => standby.bus.currentSeq(roomTopic('voiceroom1'));
     const dropped = () => log.lines.filter((l) => l.level === 'error' && l.msg === 'malformed voice state message on the event bus ignored').length;
 
@@ -165,8 +165,8 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
 
   it('refuses the writes of a holder whose lease is gone', async () => {
     const holder = await instance('holder');
-    await holder.redis.set(space.keys.gatewayLease, 'other|8');
-    await expect(runFenced({ token: 7, sessionId: 's', sequence: 1, index: 0, publishes: 0 }, () => holder.writer.record(joined(member('u1', 'c1'), 1)))).rejects.toBeInstanceOf(
+    await holder.redis.set(space.keys.gatewayLease(0), 'other|8');
+    await expect(runFenced({ token: 7, shardId: 0, sessionId: 's', sequence: 1, index: 0, publishes: 0 }, () => holder.writer.record(joined(member('u1', 'c1'), 1)))).rejects.toBeInstanceOf(
       StaleGatewayHolderError,
     );
     expect(await holder.redis.hlen(space.keys.voice)).toBe(0);

@@ -39,7 +39,13 @@ if op == 'set' or op == 'del' then
   end
   if op == 'set' then redis.call('HSET', KEYS[6], ARGV[11], ARGV[12]) else redis.call('HDEL', KEYS[6], ARGV[11]) end
 else
-  redis.call('DEL', KEYS[6], KEYS[8])
+  -- A copy replaces one guild's entries only: other guilds (other shards) keep theirs.
+  local all = redis.call('HGETALL', KEYS[6])
+  for i = 1, #all, 2 do
+    local ok, member = pcall(cjson.decode, all[i + 1])
+    if not ok or type(member) ~= 'table' or member.guildId == ARGV[12] then redis.call('HDEL', KEYS[6], all[i]) end
+  end
+  redis.call('DEL', KEYS[8])
   for i = 13, #ARGV, 2 do redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
   if ARGV[11] == '' then redis.call('HDEL', KEYS[7], ARGV[12]) else redis.call('HSET', KEYS[7], ARGV[12], ARGV[11]) end
 end
@@ -166,8 +172,8 @@ export class RedisVoiceStateWriter {
       this.keys.gatewaySession(shardId),
       this.keys.voiceSession,
       this.keys.voice,
-      this.keys.gatewayMarker,
-      this.keys.voiceUndo,
+      this.keys.gatewayMarker(shardId),
+      this.keys.voiceUndo(shardId),
     )) as [string, string[], string[], string, string];
     if (!session) return null;
     let sessionId: unknown;
@@ -210,12 +216,12 @@ export class RedisVoiceStateWriter {
       8,
       this.keys.busPosition,
       this.keys.busLog,
-      this.keys.gatewayLease,
-      this.keys.gatewayMarker,
+      this.keys.gatewayLease(fence?.shardId ?? 0),
+      this.keys.gatewayMarker(fence?.shardId ?? 0),
       this.keys.gatewayFenced,
       this.keys.voice,
       this.keys.voiceSession,
-      this.keys.voiceUndo,
+      this.keys.voiceUndo(fence?.shardId ?? 0),
       this.keys.busChannel,
       this.sharded ? '1' : '0',
       ...fenceArgs(fence, publishNumber),

@@ -108,9 +108,9 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
 
   it('refuses publishes from a stale Gateway holder and drops replays of what was already published', async () => {
     const a = await instance('a');
-    await a.redis.set(space.keys.gatewayLease, 'instance-2|7');
+    await a.redis.set(space.keys.gatewayLease(0), 'instance-2|7');
     const room = roomTopic('fencedroom');
-    const fence = (token: number, sequence: number, index = 0, sessionId = 'sess-1') => ({ token, sessionId, sequence, index, publishes: 0 });
+    const fence = (token: number, sequence: number, index = 0, sessionId = 'sess-1') => ({ token, shardId: 0, sessionId, sequence, index, publishes: 0 });
 
     await expect(runFenced(fence(6, 10), () => a.bus.publish(room, 'voice.joined', joined('fencedroom', 'stale')))).rejects.toBeInstanceOf(StaleGatewayHolderError);
     expect(Number(await a.redis.get(space.keys.gatewayFenced))).toBe(1);

@@ -32,6 +32,8 @@ export type RedisBusTuning = { -readonly [K in keyof typeof RedisBusDefaults]: n
  */
 export interface PublishClaim {
   token: number;
+  /** The Gateway shard whose lease the token belongs to (each shard has its own lease and replay marker). */
+  shardId: number;
   sessionId: string | null;
   sequence: number;
   index: number;
@@ -171,8 +173,8 @@ export class RedisEventBus implements EventBus {
         7,
         keys.busPosition,
         keys.busLog,
-        keys.gatewayLease,
-        keys.gatewayMarker,
+        keys.gatewayLease(claim?.shardId ?? 0),
+        keys.gatewayMarker(claim?.shardId ?? 0),
         keys.gatewayFenced,
         numbered ? keys.seq(topic) : keys.busPosition,
         keys.retained(topic),

@@ -62,21 +62,34 @@ export class RedisKeys {
     return `${this.#base}voice:session`;
   }
 
-  /** `<marker of the last voice write>\n<user id>\n<the member it replaced, or empty>`: lets a takeover undo a write whose room events never went out. */
-  get voiceUndo(): string {
-    return `${this.#base}voice:undo`;
+  /** Per shard: `<marker of the shard's last voice write>\n<user id>\n<the member it replaced, or empty>`: lets a takeover undo a write whose room events never went out. */
+  voiceUndo(shardId: number): string {
+    return `${this.#base}voice:undo:${shardId}`;
   }
 
   // ---- gateway ----------------------------------------------------------------------------------
-  get gatewayLease(): string {
-    return `${this.#base}gw:lease`;
+  /** The shard's lease: `<instance>|<fencing token>` (specs/sharding.md). */
+  gatewayLease(shardId: number): string {
+    return `${this.#base}gw:lease:${shardId}`;
   }
   get gatewayFence(): string {
     return `${this.#base}gw:fence`;
   }
-  /** `sessionId|sequence|index|publish` of the last Gateway-driven publish: replays at or below it are dropped. */
-  get gatewayMarker(): string {
-    return `${this.#base}gw:marker`;
+  /** Per shard: `sessionId|sequence|index|publish` of its last Gateway-driven publish: replays at or below it are dropped. */
+  gatewayMarker(shardId: number): string {
+    return `${this.#base}gw:marker:${shardId}`;
+  }
+  /** Live instances: a sorted set, instance id → when its heartbeat lapses (Redis time, ms). */
+  get gatewayInstances(): string {
+    return `${this.#base}gw:instances`;
+  }
+  /** Shard id → its state as its holder last reported it (health, the cluster's Gateway status). */
+  get gatewayShardStates(): string {
+    return `${this.#base}gw:shard-states`;
+  }
+  /** One IDENTIFY per identify-concurrency bucket per 5 s, across instances (`shard_id % max_concurrency`). */
+  gatewayIdentify(bucket: number): string {
+    return `${this.#base}gw:identify:${bucket}`;
   }
   /** How many publishes a stale holder attempted (fencing rejections), for operators and tests. */
   get gatewayFenced(): string {

@@ -174,6 +174,22 @@ describe('REST with several guilds', () => {
     expect((await asUser('erin', 'identify guilds')).body.map((g: { id: string }) => g.id)).toEqual([e.guildId]);
     expect(await asUser('dave', 'identify')).toMatchObject({ status: 401, body: { message: '401: Unauthorized', code: 0 } });
   });
+
+  it('GET /users/@me/guilds pages by id with limit (1–200), after and before, and adds counts on with_counts', async () => {
+    const { e, api } = await start({ guilds: 4 });
+    const { access_token } = await oauthLogin(e, 'alice', 'guilds');
+    const list = (q: string) => api('GET', `/users/@me/guilds${q}`, undefined, { Authorization: `Bearer ${access_token}` });
+    const ids = (r: { body: Array<{ id: string }> }) => r.body.map((g) => g.id);
+    const [g1, g2, g3, g4] = e.guildIds;
+    expect(ids(await list('?limit=2'))).toEqual([g1, g2]);
+    expect(ids(await list(`?after=${g2}`))).toEqual([g3, g4]);
+    expect(ids(await list(`?before=${g3}&limit=1`))).toEqual([g2]);
+    expect(ids(await list('?limit=200'))).toEqual(e.guildIds);
+    for (const bad of ['?limit=0', '?limit=201', '?after=abc']) expect((await list(bad)).body, bad).toMatchObject({ code: 50035 });
+    const [counted] = (await list('?with_counts=true&limit=1')).body;
+    expect(counted).toMatchObject({ id: g1, approximate_member_count: e.state.guild(g1 ?? '').members.size, approximate_presence_count: 0 });
+    expect((await list('?limit=1')).body[0]).not.toHaveProperty('approximate_member_count');
+  });
 });
 
 describe('control API: guilds', () => {

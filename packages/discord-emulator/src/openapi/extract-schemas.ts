@@ -23,6 +23,7 @@ const ROOT_SCHEMAS = [
   'VoiceStateResponse',
   'UserResponse',
   'UserPIIResponse',
+  'MyGuildResponse',
   'OAuth2GetAuthorizationResponse',
   'ErrorResponse',
   'RatelimitedResponse',

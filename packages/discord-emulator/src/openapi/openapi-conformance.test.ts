@@ -57,6 +57,15 @@ describe("the emulator's answers validate against Discord's OpenAPI schemas", ()
     await conforms('OAuth2GetAuthorizationResponse', 'GET', '/oauth2/@me', undefined, { Authorization: `Bearer ${access_token}` });
   });
 
+  it("the current user's guilds, with and without counts", async () => {
+    const { access_token } = await oauthLogin(emu, 'dave', 'identify guilds');
+    for (const path of ['/users/@me/guilds', '/users/@me/guilds?with_counts=true']) {
+      const res = await api('GET', path, undefined, { Authorization: `Bearer ${access_token}` });
+      expect(res.body).toHaveLength(1);
+      for (const guild of res.body) expect(schemaProblems('MyGuildResponse', guild)).toEqual([]);
+    }
+  });
+
   it('guild, with and without counts', async () => {
     await conforms('GuildResponse', 'GET', `/guilds/${emu.guildId}`);
     await conforms('GuildWithCountsResponse', 'GET', `/guilds/${emu.guildId}?with_counts=true`);

@@ -89,3 +89,11 @@ export const listMembersQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(1),
   after: snowflake.or(z.literal('0')).default('0'),
 });
+
+/** GET /users/@me/guilds: `limit` 1–200 (default 200), `before` / `after` a guild id, `with_counts`. */
+export const listMyGuildsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(200),
+  before: snowflake.optional(),
+  after: snowflake.or(z.literal('0')).optional(),
+  with_counts: z.enum(['true', 'false']).optional(),
+});

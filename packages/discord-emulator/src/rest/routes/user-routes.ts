@@ -6,9 +6,16 @@ import type {
   RESTGetAPIOAuth2CurrentAuthorizationResult,
 } from 'discord-api-types/v10';
 import { unauthorized } from '../../errors.ts';
-import { ALL_PERMISSIONS } from '../../permissions.ts';
 import type { EmulatorState } from '../../state.ts';
 import { route, type RequestAuth } from '../route-table.ts';
+import { listMyGuildsQuery } from '../schemas.ts';
+import { parseBody } from '../validation.ts';
+
+/** Numeric order of decimal snowflakes: shorter is smaller, then lexical. */
+function compareIds(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** The current user (bot or OAuth user), other users, the current user's guilds and the application. */
 
@@ -85,12 +92,16 @@ export const userRoutes = [
     method: 'GET',
     path: '/users/@me/guilds',
     auth: 'bot-or-bearer',
-    handle: ({ state, auth }) => {
+    handle: ({ state, auth, query }) => {
       if (!hasScope(auth, 'guilds')) throw unauthorized();
+      const { limit, before, after, with_counts } = parseBody(listMyGuildsQuery, Object.fromEntries(query));
       const userId = currentUserId(state, auth);
       const guilds: RESTAPIPartialCurrentUserGuild[] = [];
-      for (const guildId of state.guildIds()) {
-        if (!state.isMember(guildId, userId)) continue;
+      // Discord pages by guild id: ascending, after `after` / before `before`, at most `limit`.
+      const ids = state.guildIds().filter((id) => state.isMember(id, userId)).sort(compareIds);
+      const page = ids.filter((id) => (after === undefined || compareIds(id, after) > 0) && (before === undefined || compareIds(id, before) < 0));
+      const chosen = after === undefined && before !== undefined ? page.slice(-limit) : page.slice(0, limit);
+      for (const guildId of chosen) {
         const g = state.guild(guildId);
         const perms = state.memberPermissions(guildId, userId);
         guilds.push({
@@ -99,8 +110,9 @@ export const userRoutes = [
           icon: null,
           banner: null,
           owner: g.ownerId === userId,
-          permissions: (perms === ALL_PERMISSIONS ? ALL_PERMISSIONS : perms).toString(),
+          permissions: perms.toString(),
           features: [],
+          ...(with_counts === 'true' ? { approximate_member_count: g.members.size, approximate_presence_count: 0 } : {}),
         });
       }
       return { status: 200, body: guilds };

@@ -60,14 +60,19 @@ export interface DiscordState {
 /** Discord's numbers and the default reserve, as config.ts sets them. */
 export const DEFAULT_CAPACITY: CapacityLimits = { channelsPerCategory: 50, channelsPerGuild: 500, rolesPerGuild: 250, reserveChannels: 5, reserveRoles: 5 };
 
-export async function roomsHarness(options: EmulatorOptions = {}, app: { capacity?: Partial<CapacityLimits> } = {}): Promise<RoomsHarness> {
-  // Discord-like rate limits would only make these tests wait; the REST package proves we obey them.
-  const emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', ...options });
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export async function roomsHarness(
+  options: EmulatorOptions = {},
+  /** `discordOnRoomClock`: the emulator and the REST client run on the room clock too (Discord's own time windows, moved by the test). */
+  app: { capacity?: Partial<CapacityLimits>; discordOnRoomClock?: boolean } = {},
+): Promise<RoomsHarness> {
   // Room time starts well after Discord's (real time): a room the emulator just made is not "younger
   // than the start", which the read-back's grace for half-made rooms would leave alone.
   const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
-  const rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
+  const onRoomClock = app.discordOnRoomClock === true;
+  // Discord-like rate limits would only make these tests wait; the REST package proves we obey them.
+  const emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', ...(onRoomClock ? { now: () => clock.now() } : {}), ...options });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000, ...(onRoomClock ? { clock } : {}) });
   const gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: emulator.guildId, restBaseUrl: emulator.apiUrl });
   await gateway.start();
   const botUserId = (await rest.getBotUser()).id;

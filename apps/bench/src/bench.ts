@@ -152,6 +152,7 @@ async function main(): Promise<void> {
   results.worstOtherCpuPct = worstOtherCpu;
   results.emulatorResourceLimits = opts.emulatorLimits;
   table.print();
+  console.log(`Node: the app and the references on ${(results.machine as { serverNode: string }).serverNode}, the bench on ${process.version}\n`);
   // No run with the limits lifted may pass for a measurement of something a real guild can hold.
   if (opts.emulatorLimits === 'off') console.log(`${LIMITS_OFF_NOTE}\n`);
   if (worstOtherCpu > 15) {

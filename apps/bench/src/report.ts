@@ -31,10 +31,11 @@ const HEADER: Required<Row> = {
 const COLUMNS: Column[] = ['app', 'ref', 'ratio', 'floor', 'floorRatio', 'peer', 'peerRatio'];
 
 export class Table {
-  readonly #sections: Array<{ title: string; rows: Row[] }> = [];
+  readonly #sections: Array<{ title: string; rows: Row[]; notes: string[] }> = [];
 
-  section(title: string, rows: Row[]): void {
-    this.#sections.push({ title, rows });
+  /** `notes`: lines printed under the section's rows (too long for a cell). */
+  section(title: string, rows: Row[], notes: string[] = []): void {
+    this.#sections.push({ title, rows, notes });
   }
 
   /** One column per reference that any row has (a run without the same-job references prints as before). */
@@ -49,6 +50,7 @@ export class Table {
       console.log(`\n${s.title}`);
       console.log(line(HEADER));
       for (const r of s.rows) console.log(line(r));
+      for (const n of s.notes) console.log(`  ${n}`);
     }
     console.log('');
   }

@@ -210,6 +210,24 @@ describe.runIf(available).each([{ sharded: true }, { sharded: false }])('RedisEv
     await expect(a.bus.publish(room, '~revoke', { u: 'u2', a: 'denied' })).rejects.toThrow(/reserved/);
   });
 
+  it('carries why access ended (removed by the host, left) to every instance, and no reason when there was none', async () => {
+    const a = await instance('a');
+    const b = await instance('b');
+    const room = roomTopic('reasonroom');
+    await a.bus.revoke({ topic: room, userId: 'u1', access: 'denied', reason: 'removed' });
+    await b.bus.revoke({ topic: room, userId: 'u2', access: 'denied', reason: 'left' });
+    await a.bus.revoke({ topic: room, userId: 'u3', access: 'denied' });
+    for (const node of [a, b]) {
+      await waitFor(() => node.revocations.length === 3, 'the three revocations');
+      expect(node.revocations).toEqual([
+        { topic: room, userId: 'u1', access: 'denied', reason: 'removed' },
+        { topic: room, userId: 'u2', access: 'denied', reason: 'left' },
+        { topic: room, userId: 'u3', access: 'denied' },
+      ]);
+      expect('reason' in node.revocations[2]!).toBe(false);
+    }
+  });
+
   it('delivers a revocation missed while disconnected from the log, in order', async () => {
     const a = await instance('a');
     const b = await instance('b');

@@ -101,7 +101,8 @@ export function wireServices(input: WiringInput): Wired {
   const identifyThrottle = infra.gateway.identifyThrottle(input.shards.maxConcurrency);
   const gateway = new ShardedGateway({
     token: endpoint.botToken,
-    guildIds: endpoint.guildId,
+    // Every guild the bot is in: each shard gets its own guilds' dispatches (rooms live in any of them).
+    guildIds: [],
     restBaseUrl: endpoint.apiUrl,
     logger: log,
     sessionStore: infra.gateway.sessions,

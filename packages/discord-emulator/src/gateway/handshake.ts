@@ -31,9 +31,9 @@ export function authorizeIdentify(
 }
 
 /**
- * READY (always s=1), then one GUILD_CREATE per guild of the session's shard, as Discord sends
- * them right after READY for a bot whose guilds are all available. The session must already be
- * attached to its socket.
+ * READY (always s=1) listing the bot's guilds of the session's shard, then one GUILD_CREATE per
+ * available one, as Discord sends them right after READY; a guild in an outage gets its
+ * GUILD_CREATE when it returns. The session must already be attached to its socket.
  */
 export function sendInitialDispatches(
   session: GatewaySession,

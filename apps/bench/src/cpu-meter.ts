@@ -68,7 +68,8 @@ export class CpuMeter {
       ownTicks += ticks;
       processPct[name] = (processPct[name] ?? 0) + pct(ticks);
     }
-    for (const name of Object.keys(processPct)) processPct[name] = Math.round(processPct[name]!);
+    // One decimal: at 10 ms ticks over a 5–30 s phase, a tenth of a percent is what the reading holds.
+    for (const name of Object.keys(processPct)) processPct[name] = Math.round(processPct[name]! * 10) / 10;
     const allBusy = to.busy.reduce((a, b, i) => a + b - (from.busy[i] ?? 0), 0);
     return { seconds, coreBusyPct: coreBusyPct.map(Math.round), processPct, otherPct: Math.max(0, Math.round(pct(allBusy - ownTicks))) };
   }

@@ -97,6 +97,12 @@ function cells(runs: Partial<Record<Target, TargetRun>>, pick: (r: TargetRun) =>
   return { app: text(appPhase), ref, ratio: refRatio, floor, floorRatio, peer, peerRatio };
 }
 
+/** The server's CPU time per driven event, in µs (from /proc ticks of 10 ms over the phase). */
+function cpuPerEventUs(p: PhaseResult): number {
+  const pct = p.cpu?.processPct[p.target];
+  return pct === undefined ? NaN : (pct / 100) * (1e6 / p.achievedRate);
+}
+
 function cpuText(p: PhaseResult | null): string {
   if (!p?.cpu) return 'n/a';
   return `${p.cpu.processPct[p.target] ?? NaN} % (others ${p.cpu.otherPct} %)`;
@@ -126,6 +132,7 @@ function report(ctx: ScenarioContext, runs: Partial<Record<Target, TargetRun>>):
   ctx.table.section(`rooms: ${num(connections)} connections in rooms of 4, ${num(opts.rate)} voice changes/s to random rooms, ${opts.duration} s`, [
     { metric: `idle system: 1 room, ${QUIET_RATE} events/s, p99`, ...cells(runs, quiet, (p) => ms(p?.latency.p99), (p) => p.latency.p99), target: '≤ 10 ms' },
     { metric: 'server CPU (other processes)', ...cells(runs, load, cpuText) },
+    { metric: 'server CPU per event (load phase)', ...cells(runs, load, (p) => (p ? `${num(cpuPerEventUs(p))} µs` : 'n/a'), cpuPerEventUs) },
     { metric: 'client side CPU (bench + workers)', ...cells(runs, load, client) },
     { metric: 'client-side GC, longest pause', ...cells(runs, load, (p) => ms(p?.clientGcMaxPauseMs)) },
     { metric: 'events/s achieved', ...cells(runs, load, (p) => num(p?.achievedRate)) },

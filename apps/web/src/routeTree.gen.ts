@@ -12,7 +12,6 @@ import { Route as rootRouteImport } from './routes/__root'
 import { Route as IndexRouteImport } from './routes/index'
 import { Route as ApiHealthRouteImport } from './routes/api/health'
 import { Route as ApiMeRouteImport } from './routes/api/me'
-import { Route as ApiGuildsGuildIdSettingsRouteImport } from './routes/api/guilds/$guildId/settings'
 import { Route as ApiMetricsRouteImport } from './routes/api/metrics'
 import { Route as ApiWsTokenRouteImport } from './routes/api/ws-token'
 import { Route as AuthFailedRouteImport } from './routes/auth/failed'
@@ -23,13 +22,15 @@ import { Route as ApiInvitesRedeemRouteImport } from './routes/api/invites/redee
 import { Route as ApiRoomsIndexRouteImport } from './routes/api/rooms/index'
 import { Route as AuthDiscordCallbackRouteImport } from './routes/auth/discord/callback'
 import { Route as AuthDiscordLoginRouteImport } from './routes/auth/discord/login'
+import { Route as ServersGuildIdSettingsRouteImport } from './routes/servers/$guildId/settings'
+import { Route as ApiGuildsGuildIdSettingsRouteImport } from './routes/api/guilds/$guildId/settings'
 import { Route as ApiRoomsRoomIdIndexRouteImport } from './routes/api/rooms/$roomId/index'
-import { Route as ApiRoomsRoomIdInvitesRouteImport } from './routes/api/rooms/$roomId/invites'
 import { Route as ApiRoomsRoomIdHostRouteImport } from './routes/api/rooms/$roomId/host'
+import { Route as ApiRoomsRoomIdInvitesRouteImport } from './routes/api/rooms/$roomId/invites'
 import { Route as ApiRoomsRoomIdLeaveRouteImport } from './routes/api/rooms/$roomId/leave'
 import { Route as ApiRoomsRoomIdLinksRouteImport } from './routes/api/rooms/$roomId/links'
-import { Route as ApiRoomsRoomIdPeopleUserIdRouteImport } from './routes/api/rooms/$roomId/people/$userId'
 import { Route as ApiRoomsRoomIdVoiceRouteImport } from './routes/api/rooms/$roomId/voice'
+import { Route as ApiRoomsRoomIdPeopleUserIdRouteImport } from './routes/api/rooms/$roomId/people/$userId'
 
 const IndexRoute = IndexRouteImport.update({
   id: '/',
@@ -41,12 +42,6 @@ const ApiHealthRoute = ApiHealthRouteImport.update({
   path: '/api/health',
   getParentRoute: () => rootRouteImport,
 } as any)
-const ApiGuildsGuildIdSettingsRoute =
-  ApiGuildsGuildIdSettingsRouteImport.update({
-    id: '/api/guilds/$guildId/settings',
-    path: '/api/guilds/$guildId/settings',
-    getParentRoute: () => rootRouteImport,
-  } as any)
 const ApiMeRoute = ApiMeRouteImport.update({
   id: '/api/me',
   path: '/api/me',
@@ -102,19 +97,30 @@ const AuthDiscordLoginRoute = AuthDiscordLoginRouteImport.update({
   path: '/auth/discord/login',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ServersGuildIdSettingsRoute = ServersGuildIdSettingsRouteImport.update({
+  id: '/servers/$guildId/settings',
+  path: '/servers/$guildId/settings',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiGuildsGuildIdSettingsRoute =
+  ApiGuildsGuildIdSettingsRouteImport.update({
+    id: '/api/guilds/$guildId/settings',
+    path: '/api/guilds/$guildId/settings',
+    getParentRoute: () => rootRouteImport,
+  } as any)
 const ApiRoomsRoomIdIndexRoute = ApiRoomsRoomIdIndexRouteImport.update({
   id: '/api/rooms/$roomId/',
   path: '/api/rooms/$roomId/',
   getParentRoute: () => rootRouteImport,
 } as any)
-const ApiRoomsRoomIdInvitesRoute = ApiRoomsRoomIdInvitesRouteImport.update({
-  id: '/api/rooms/$roomId/invites',
-  path: '/api/rooms/$roomId/invites',
-  getParentRoute: () => rootRouteImport,
-} as any)
 const ApiRoomsRoomIdHostRoute = ApiRoomsRoomIdHostRouteImport.update({
   id: '/api/rooms/$roomId/host',
   path: '/api/rooms/$roomId/host',
+  getParentRoute: () => rootRouteImport,
+} as any)
+const ApiRoomsRoomIdInvitesRoute = ApiRoomsRoomIdInvitesRouteImport.update({
+  id: '/api/rooms/$roomId/invites',
+  path: '/api/rooms/$roomId/invites',
   getParentRoute: () => rootRouteImport,
 } as any)
 const ApiRoomsRoomIdLeaveRoute = ApiRoomsRoomIdLeaveRouteImport.update({
@@ -127,22 +133,22 @@ const ApiRoomsRoomIdLinksRoute = ApiRoomsRoomIdLinksRouteImport.update({
   path: '/api/rooms/$roomId/links',
   getParentRoute: () => rootRouteImport,
 } as any)
-const ApiRoomsRoomIdPeopleUserIdRoute = ApiRoomsRoomIdPeopleUserIdRouteImport.update({
-  id: '/api/rooms/$roomId/people/$userId',
-  path: '/api/rooms/$roomId/people/$userId',
-  getParentRoute: () => rootRouteImport,
-} as any)
 const ApiRoomsRoomIdVoiceRoute = ApiRoomsRoomIdVoiceRouteImport.update({
   id: '/api/rooms/$roomId/voice',
   path: '/api/rooms/$roomId/voice',
   getParentRoute: () => rootRouteImport,
 } as any)
+const ApiRoomsRoomIdPeopleUserIdRoute =
+  ApiRoomsRoomIdPeopleUserIdRouteImport.update({
+    id: '/api/rooms/$roomId/people/$userId',
+    path: '/api/rooms/$roomId/people/$userId',
+    getParentRoute: () => rootRouteImport,
+  } as any)
 
 export interface FileRoutesByFullPath {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
-  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
@@ -152,20 +158,21 @@ export interface FileRoutesByFullPath {
   '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
+  '/servers/$guildId/settings': typeof ServersGuildIdSettingsRoute
   '/api/rooms/': typeof ApiRoomsIndexRoute
-  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
   '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
   '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
-  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
 }
 export interface FileRoutesByTo {
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
-  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
@@ -175,21 +182,22 @@ export interface FileRoutesByTo {
   '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
+  '/servers/$guildId/settings': typeof ServersGuildIdSettingsRoute
   '/api/rooms': typeof ApiRoomsIndexRoute
-  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
   '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
   '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
-  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId': typeof ApiRoomsRoomIdIndexRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
 }
 export interface FileRoutesById {
   __root__: typeof rootRouteImport
   '/': typeof IndexRoute
   '/api/health': typeof ApiHealthRoute
   '/api/me': typeof ApiMeRoute
-  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/metrics': typeof ApiMetricsRoute
   '/api/ws-token': typeof ApiWsTokenRoute
   '/auth/failed': typeof AuthFailedRoute
@@ -199,14 +207,16 @@ export interface FileRoutesById {
   '/api/invites/redeem': typeof ApiInvitesRedeemRoute
   '/auth/discord/callback': typeof AuthDiscordCallbackRoute
   '/auth/discord/login': typeof AuthDiscordLoginRoute
+  '/servers/$guildId/settings': typeof ServersGuildIdSettingsRoute
   '/api/rooms/': typeof ApiRoomsIndexRoute
-  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
+  '/api/guilds/$guildId/settings': typeof ApiGuildsGuildIdSettingsRoute
   '/api/rooms/$roomId/host': typeof ApiRoomsRoomIdHostRoute
+  '/api/rooms/$roomId/invites': typeof ApiRoomsRoomIdInvitesRoute
   '/api/rooms/$roomId/leave': typeof ApiRoomsRoomIdLeaveRoute
   '/api/rooms/$roomId/links': typeof ApiRoomsRoomIdLinksRoute
-  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
   '/api/rooms/$roomId/voice': typeof ApiRoomsRoomIdVoiceRoute
   '/api/rooms/$roomId/': typeof ApiRoomsRoomIdIndexRoute
+  '/api/rooms/$roomId/people/$userId': typeof ApiRoomsRoomIdPeopleUserIdRoute
 }
 export interface FileRouteTypes {
   fileRoutesByFullPath: FileRoutesByFullPath
@@ -214,7 +224,6 @@ export interface FileRouteTypes {
     | '/'
     | '/api/health'
     | '/api/me'
-    | '/api/guilds/$guildId/settings'
     | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
@@ -224,20 +233,21 @@ export interface FileRouteTypes {
     | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
+    | '/servers/$guildId/settings'
     | '/api/rooms/'
-    | '/api/rooms/$roomId/invites'
+    | '/api/guilds/$guildId/settings'
     | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/invites'
     | '/api/rooms/$roomId/leave'
     | '/api/rooms/$roomId/links'
-    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId/'
+    | '/api/rooms/$roomId/people/$userId'
   fileRoutesByTo: FileRoutesByTo
   to:
     | '/'
     | '/api/health'
     | '/api/me'
-    | '/api/guilds/$guildId/settings'
     | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
@@ -247,20 +257,21 @@ export interface FileRouteTypes {
     | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
+    | '/servers/$guildId/settings'
     | '/api/rooms'
-    | '/api/rooms/$roomId/invites'
+    | '/api/guilds/$guildId/settings'
     | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/invites'
     | '/api/rooms/$roomId/leave'
     | '/api/rooms/$roomId/links'
-    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId'
+    | '/api/rooms/$roomId/people/$userId'
   id:
     | '__root__'
     | '/'
     | '/api/health'
     | '/api/me'
-    | '/api/guilds/$guildId/settings'
     | '/api/metrics'
     | '/api/ws-token'
     | '/auth/failed'
@@ -270,21 +281,22 @@ export interface FileRouteTypes {
     | '/api/invites/redeem'
     | '/auth/discord/callback'
     | '/auth/discord/login'
+    | '/servers/$guildId/settings'
     | '/api/rooms/'
-    | '/api/rooms/$roomId/invites'
+    | '/api/guilds/$guildId/settings'
     | '/api/rooms/$roomId/host'
+    | '/api/rooms/$roomId/invites'
     | '/api/rooms/$roomId/leave'
     | '/api/rooms/$roomId/links'
-    | '/api/rooms/$roomId/people/$userId'
     | '/api/rooms/$roomId/voice'
     | '/api/rooms/$roomId/'
+    | '/api/rooms/$roomId/people/$userId'
   fileRoutesById: FileRoutesById
 }
 export interface RootRouteChildren {
   IndexRoute: typeof IndexRoute
   ApiHealthRoute: typeof ApiHealthRoute
   ApiMeRoute: typeof ApiMeRoute
-  ApiGuildsGuildIdSettingsRoute: typeof ApiGuildsGuildIdSettingsRoute
   ApiMetricsRoute: typeof ApiMetricsRoute
   ApiWsTokenRoute: typeof ApiWsTokenRoute
   AuthFailedRoute: typeof AuthFailedRoute
@@ -294,14 +306,16 @@ export interface RootRouteChildren {
   ApiInvitesRedeemRoute: typeof ApiInvitesRedeemRoute
   AuthDiscordCallbackRoute: typeof AuthDiscordCallbackRoute
   AuthDiscordLoginRoute: typeof AuthDiscordLoginRoute
+  ServersGuildIdSettingsRoute: typeof ServersGuildIdSettingsRoute
   ApiRoomsIndexRoute: typeof ApiRoomsIndexRoute
-  ApiRoomsRoomIdInvitesRoute: typeof ApiRoomsRoomIdInvitesRoute
+  ApiGuildsGuildIdSettingsRoute: typeof ApiGuildsGuildIdSettingsRoute
   ApiRoomsRoomIdHostRoute: typeof ApiRoomsRoomIdHostRoute
+  ApiRoomsRoomIdInvitesRoute: typeof ApiRoomsRoomIdInvitesRoute
   ApiRoomsRoomIdLeaveRoute: typeof ApiRoomsRoomIdLeaveRoute
   ApiRoomsRoomIdLinksRoute: typeof ApiRoomsRoomIdLinksRoute
-  ApiRoomsRoomIdPeopleUserIdRoute: typeof ApiRoomsRoomIdPeopleUserIdRoute
   ApiRoomsRoomIdVoiceRoute: typeof ApiRoomsRoomIdVoiceRoute
   ApiRoomsRoomIdIndexRoute: typeof ApiRoomsRoomIdIndexRoute
+  ApiRoomsRoomIdPeopleUserIdRoute: typeof ApiRoomsRoomIdPeopleUserIdRoute
 }
 
 declare module '@tanstack/react-router' {
@@ -325,13 +339,6 @@ declare module '@tanstack/react-router' {
       path: '/api/me'
       fullPath: '/api/me'
       preLoaderRoute: typeof ApiMeRouteImport
-      parentRoute: typeof rootRouteImport
-    }
-    '/api/guilds/$guildId/settings': {
-      id: '/api/guilds/$guildId/settings'
-      path: '/api/guilds/$guildId/settings'
-      fullPath: '/api/guilds/$guildId/settings'
-      preLoaderRoute: typeof ApiGuildsGuildIdSettingsRouteImport
       parentRoute: typeof rootRouteImport
     }
     '/api/metrics': {
@@ -404,6 +411,20 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof AuthDiscordLoginRouteImport
       parentRoute: typeof rootRouteImport
     }
+    '/servers/$guildId/settings': {
+      id: '/servers/$guildId/settings'
+      path: '/servers/$guildId/settings'
+      fullPath: '/servers/$guildId/settings'
+      preLoaderRoute: typeof ServersGuildIdSettingsRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/guilds/$guildId/settings': {
+      id: '/api/guilds/$guildId/settings'
+      path: '/api/guilds/$guildId/settings'
+      fullPath: '/api/guilds/$guildId/settings'
+      preLoaderRoute: typeof ApiGuildsGuildIdSettingsRouteImport
+      parentRoute: typeof rootRouteImport
+    }
     '/api/rooms/$roomId/': {
       id: '/api/rooms/$roomId/'
       path: '/api/rooms/$roomId'
@@ -411,18 +432,18 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof ApiRoomsRoomIdIndexRouteImport
       parentRoute: typeof rootRouteImport
     }
-    '/api/rooms/$roomId/invites': {
-      id: '/api/rooms/$roomId/invites'
-      path: '/api/rooms/$roomId/invites'
-      fullPath: '/api/rooms/$roomId/invites'
-      preLoaderRoute: typeof ApiRoomsRoomIdInvitesRouteImport
-      parentRoute: typeof rootRouteImport
-    }
     '/api/rooms/$roomId/host': {
       id: '/api/rooms/$roomId/host'
       path: '/api/rooms/$roomId/host'
       fullPath: '/api/rooms/$roomId/host'
       preLoaderRoute: typeof ApiRoomsRoomIdHostRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/invites': {
+      id: '/api/rooms/$roomId/invites'
+      path: '/api/rooms/$roomId/invites'
+      fullPath: '/api/rooms/$roomId/invites'
+      preLoaderRoute: typeof ApiRoomsRoomIdInvitesRouteImport
       parentRoute: typeof rootRouteImport
     }
     '/api/rooms/$roomId/leave': {
@@ -439,18 +460,18 @@ declare module '@tanstack/react-router' {
       preLoaderRoute: typeof ApiRoomsRoomIdLinksRouteImport
       parentRoute: typeof rootRouteImport
     }
-    '/api/rooms/$roomId/people/$userId': {
-      id: '/api/rooms/$roomId/people/$userId'
-      path: '/api/rooms/$roomId/people/$userId'
-      fullPath: '/api/rooms/$roomId/people/$userId'
-      preLoaderRoute: typeof ApiRoomsRoomIdPeopleUserIdRouteImport
-      parentRoute: typeof rootRouteImport
-    }
     '/api/rooms/$roomId/voice': {
       id: '/api/rooms/$roomId/voice'
       path: '/api/rooms/$roomId/voice'
       fullPath: '/api/rooms/$roomId/voice'
       preLoaderRoute: typeof ApiRoomsRoomIdVoiceRouteImport
+      parentRoute: typeof rootRouteImport
+    }
+    '/api/rooms/$roomId/people/$userId': {
+      id: '/api/rooms/$roomId/people/$userId'
+      path: '/api/rooms/$roomId/people/$userId'
+      fullPath: '/api/rooms/$roomId/people/$userId'
+      preLoaderRoute: typeof ApiRoomsRoomIdPeopleUserIdRouteImport
       parentRoute: typeof rootRouteImport
     }
   }
@@ -460,7 +481,6 @@ const rootRouteChildren: RootRouteChildren = {
   IndexRoute: IndexRoute,
   ApiHealthRoute: ApiHealthRoute,
   ApiMeRoute: ApiMeRoute,
-  ApiGuildsGuildIdSettingsRoute: ApiGuildsGuildIdSettingsRoute,
   ApiMetricsRoute: ApiMetricsRoute,
   ApiWsTokenRoute: ApiWsTokenRoute,
   AuthFailedRoute: AuthFailedRoute,
@@ -470,14 +490,16 @@ const rootRouteChildren: RootRouteChildren = {
   ApiInvitesRedeemRoute: ApiInvitesRedeemRoute,
   AuthDiscordCallbackRoute: AuthDiscordCallbackRoute,
   AuthDiscordLoginRoute: AuthDiscordLoginRoute,
+  ServersGuildIdSettingsRoute: ServersGuildIdSettingsRoute,
   ApiRoomsIndexRoute: ApiRoomsIndexRoute,
-  ApiRoomsRoomIdInvitesRoute: ApiRoomsRoomIdInvitesRoute,
+  ApiGuildsGuildIdSettingsRoute: ApiGuildsGuildIdSettingsRoute,
   ApiRoomsRoomIdHostRoute: ApiRoomsRoomIdHostRoute,
+  ApiRoomsRoomIdInvitesRoute: ApiRoomsRoomIdInvitesRoute,
   ApiRoomsRoomIdLeaveRoute: ApiRoomsRoomIdLeaveRoute,
   ApiRoomsRoomIdLinksRoute: ApiRoomsRoomIdLinksRoute,
-  ApiRoomsRoomIdPeopleUserIdRoute: ApiRoomsRoomIdPeopleUserIdRoute,
   ApiRoomsRoomIdVoiceRoute: ApiRoomsRoomIdVoiceRoute,
   ApiRoomsRoomIdIndexRoute: ApiRoomsRoomIdIndexRoute,
+  ApiRoomsRoomIdPeopleUserIdRoute: ApiRoomsRoomIdPeopleUserIdRoute,
 }
 export const routeTree = rootRouteImport
   ._addFileChildren(rootRouteChildren)

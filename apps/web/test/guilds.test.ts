@@ -190,9 +190,26 @@ describe('the servers /api/me lists', () => {
     const made = await place.discord.create('guildtest02', 'In guild two', emulator.users.alice.id);
     expect(emulator.state.channelPayload(made.channelId)).toMatchObject({ guild_id: g2 });
     expect((await places.capacityOf(g2)).roomsAvailable).toBe(before2 - 1);
+    // "N of M rooms free": the room counts as in use, so M stays the same.
+    expect((await places.capacityOf(g2)).roomsInUse).toBe(1);
     expect((await places.capacityOf(g3)).roomsAvailable).toBe(before3);
+    expect((await places.capacityOf(g3)).roomsInUse).toBe(0);
     await place.discord.destroy({ roleId: made.roleId, channelId: made.channelId });
     expect((await places.capacityOf(g2)).roomsAvailable).toBe(before2);
+    expect((await places.capacityOf(g2)).roomsInUse).toBe(0);
+  });
+});
+
+describe('the settings page and the lobby’s headings', () => {
+  it('lists the server’s categories for an admin only, and every known server’s name', async () => {
+    const lounge = emulator.state.createChannel(g2, { name: 'Board games', type: 4 });
+    const page = await guilds.settingsPage(emulator.users.dave.id, g2);
+    expect(page.categories).toContainEqual({ id: lounge.id, name: 'Board games' });
+    expect(page.categories.every((c) => emulator.state.channelPayload(c.id).type === 4)).toBe(true);
+    expect((await refusal(guilds.settingsPage(emulator.users.alice.id, g2))).status).toBe(403);
+    const names = await guilds.names();
+    expect(Object.keys(names)).toEqual([g1, g2, g3]);
+    expect(names[g2]).toBe((await rest.getGuild(g2)).name);
   });
 });
 

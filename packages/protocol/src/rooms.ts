@@ -114,6 +114,8 @@ export const RoomListing = z.object({
   id: RoomId,
   name: z.string(),
   creatorId: z.string(),
+  /** The Discord server the room is in: the lobby groups rooms by server (issue 17). */
+  guildId: z.string(),
   players: z.number().int(),
   playerLimit: z.number().int(),
   inVoice: z.number().int(),

@@ -70,7 +70,8 @@ const NewLinks = z.object({ inviteUrl: z.string(), spectatorUrl: z.string() });
 const roomPath = (roomId: string, rest = '') => `/api/rooms/${encodeURIComponent(roomId)}${rest}`;
 
 export const api = {
-  createRoom: (name: string) => callApi('POST', '/api/rooms', CreatedRoom, { name }),
+  /** In `guildId`'s server, or the home server when none is given (issue 17). */
+  createRoom: (name: string, guildId?: string) => callApi('POST', '/api/rooms', CreatedRoom, guildId === undefined ? { name } : { name, guildId }),
   redeemInvite: (token: string) => callApi('POST', '/api/invites/redeem', RedeemedInvite, { token }),
   joinVoice: (roomId: string) => callApi('POST', roomPath(roomId, '/voice'), VoiceAction, {}),
   closeRoom: (roomId: string) => callApi('DELETE', roomPath(roomId), null),

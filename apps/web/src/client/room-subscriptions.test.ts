@@ -176,7 +176,7 @@ describe('RealtimeClient: rooms, lobby and Discord status', () => {
 
   it('keeps the lobby from live events; an HTTP fetch overtaken by an event is dropped', async () => {
     const s = await connect(h);
-    const listing = (name: string) => ({ id: 'room000001', name, creatorId: 'alice', players: 1, playerLimit: 4, inVoice: 0, role: 'creator' as const });
+    const listing = (name: string) => ({ id: 'room000001', name, creatorId: 'alice', guildId: '100000000000000001', players: 1, playerLimit: 4, inVoice: 0, role: 'creator' as const });
     expect(h.client.lobby()).toBeNull();
     const before = h.client.lobby()?.version ?? 0;
     s.frame({ type: 'event', event: 'lobby.rooms', payload: { rooms: [listing('from the socket')] } });

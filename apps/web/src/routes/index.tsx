@@ -1,11 +1,13 @@
 import { type RoomDeletedReason, type RoomListing, RoomDeletedReason as RoomDeletedReasonSchema } from '@repo/protocol';
 import { Link, createFileRoute, getRouteApi } from '@tanstack/react-router';
 import { ConnectionStatus } from '../components/connection-status.tsx';
+import { groupRoomsByServer } from '../client/servers.ts';
 import { CreateRoomForm } from '../components/create-room-form.tsx';
 import { EyeIcon, CrownIcon } from '../components/icons.tsx';
+import { YourServers } from '../components/your-servers.tsx';
 import { badge, buttonPrimary, card } from '../components/styles.ts';
 import { useLobbyRooms, useRealtime } from '../hooks/realtime.tsx';
-import { getLobbyInfo, getMyRooms } from '../server/lobby.functions.ts';
+import { type LobbyServers, getLobbyInfo, getMyRooms } from '../server/lobby.functions.ts';
 
 interface LobbySearch {
   /** Set when the room the user was in was closed: the lobby says so. */
@@ -60,7 +62,7 @@ function LobbyPage() {
         </p>
       </section>
 
-      {user ? <SignedInLobby initialRooms={info.rooms} /> : <SignedOutLobby />}
+      {user ? <SignedInLobby initialRooms={info.rooms} servers={info.servers} /> : <SignedOutLobby />}
 
       <ServerStatus online={info.online} discord={info.discord} emulatorUrl={info.emulatorUrl} signedIn={user !== null} />
 
@@ -85,11 +87,13 @@ function SignedOutLobby() {
   );
 }
 
-function SignedInLobby({ initialRooms }: { initialRooms: RoomListing[] | null }) {
+function SignedInLobby({ initialRooms, servers }: { initialRooms: RoomListing[] | null; servers: LobbyServers | null }) {
   const rooms = useLobbyRooms(initialRooms, () => getMyRooms()) ?? [];
+  const groups = groupRoomsByServer(rooms, servers?.guilds ?? [], servers?.names ?? {});
   return (
+    <>
     <div className="grid gap-5 md:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
-      <CreateRoomForm />
+      <CreateRoomForm servers={servers?.guilds ?? null} />
       <section aria-labelledby="my-rooms-heading" className={`${card} flex flex-col gap-3 p-5`}>
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h2 id="my-rooms-heading" className="text-lg font-semibold">
@@ -100,14 +104,23 @@ function SignedInLobby({ initialRooms }: { initialRooms: RoomListing[] | null })
         {rooms.length === 0 ? (
           <p className="text-sm text-zinc-400">No rooms yet. Create one, or open an invite link a friend sent you.</p>
         ) : (
-          <ul aria-label="Your rooms" className="flex flex-col gap-2">
-            {rooms.map((room) => (
-              <RoomRow key={room.id} room={room} />
-            ))}
-          </ul>
+          groups.map((group) => (
+            <section key={group.guildId} aria-labelledby={`server-${group.guildId}-heading`} className="flex flex-col gap-2">
+              <h3 id={`server-${group.guildId}-heading`} className="text-sm font-semibold text-zinc-300">
+                {group.name}
+              </h3>
+              <ul aria-label={`Your rooms in ${group.name}`} className="flex flex-col gap-2">
+                {group.rooms.map((room) => (
+                  <RoomRow key={room.id} room={room} />
+                ))}
+              </ul>
+            </section>
+          ))
         )}
       </section>
     </div>
+    {servers ? <YourServers servers={servers.guilds} addToDiscordUrl={servers.addToDiscordUrl} /> : null}
+    </>
   );
 }
 

@@ -1,19 +1,38 @@
 import type { RoomListing } from '@repo/protocol';
 import { createServerFn } from '@tanstack/react-start';
 import { optionalSession } from './auth/request-session.ts';
+import { addToDiscordUrl } from './guilds/bot-install.ts';
+import type { UserGuild } from './guilds/guild-service.ts';
 import { getServices } from './services.ts';
 
-/** What the lobby shows: this server's status, and the signed-in user's rooms (null when signed out). */
+/** The servers part of the lobby (issue 17): where the user may make rooms, every server's name, the install link. */
+export interface LobbyServers {
+  /** The servers the user may make rooms in (home first), each with its capacity. */
+  guilds: UserGuild[];
+  /** Every server the bot is in, by id: the headings over the user's rooms. */
+  names: Record<string, string>;
+  addToDiscordUrl: string;
+}
+
+/** What the lobby shows: this server's status, and the signed-in user's rooms and servers (null when signed out). */
 export const getLobbyInfo = createServerFn({ method: 'GET' }).handler(async () => {
   const services = await getServices();
   const session = await optionalSession(services.auth);
   const rooms: RoomListing[] | null = session ? await services.rooms.listForUser(session.userId) : null;
+  const servers: LobbyServers | null = session
+    ? {
+        guilds: await services.guilds.listForUser(session.userId),
+        names: await services.guilds.names(),
+        addToDiscordUrl: addToDiscordUrl(services.discord.clientId, `${new URL(services.discord.apiUrl).origin}/oauth2/authorize`),
+      }
+    : null;
   return {
     instanceId: services.instanceId,
     online: services.hub.connectionCount,
     discord: services.discord.kind,
     emulatorUrl: services.discord.emulatorUrl ?? null,
     rooms,
+    servers,
   };
 });
 

@@ -17,6 +17,8 @@ export interface GuildPlace {
   discord: RoomDiscord;
 }
 
+export type GuildCapacityStatus = CapacityStatus & { roomsInUse: number };
+
 export interface GuildPlacesOptions {
   rest: DiscordRestClient;
   gateway: GuildInventoryView;
@@ -62,8 +64,13 @@ export class GuildPlaces {
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   }
 
-  async capacityOf(guildId: string): Promise<CapacityStatus> {
-    return (await this.get(guildId)).placement.status();
+  /** What fits, and how many room channels the server's managed categories hold now ("N of M rooms free"). */
+  async capacityOf(guildId: string): Promise<GuildCapacityStatus> {
+    const place = await this.get(guildId);
+    const status = await place.placement.status();
+    const view = await place.inventory.current();
+    const roomsInUse = place.placement.managedCategories(view).reduce((sum, category) => sum + view.channelsUnder(category.id), 0);
+    return { ...status, roomsInUse };
   }
 
   /** Settings changed: the reserve applies from the next room on; a new category from the next build. */

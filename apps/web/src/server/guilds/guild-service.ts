@@ -1,8 +1,8 @@
 import type { DiscordRestClient } from '@repo/discord-rest';
 import type { Logger } from 'pino';
 import { AppError, validationError } from '../errors.ts';
-import type { CapacityStatus } from '../rooms/guild-capacity.ts';
 import type { GuildAccess } from './guild-access.ts';
+import type { GuildCapacityStatus } from './guild-places.ts';
 import type { GuildRegistry, KnownGuild } from './guild-registry.ts';
 import { type GuildSettings, type GuildSettingsStore, GuildSettingsUpdateSchema, applyUpdate, settingsWithDefaults } from './guild-settings.ts';
 
@@ -16,8 +16,14 @@ export interface UserGuild {
   roomsEnabled: boolean;
   /** The user may open the server's settings page. */
   canManage: boolean;
-  /** How many more rooms fit there (null: not known right now, e.g. Discord did not answer). */
-  capacity: { roomsAvailable: number } | null;
+  /** How many more rooms fit there, and how many are open (null: not known right now, e.g. Discord did not answer). */
+  capacity: { roomsAvailable: number; roomsInUse: number } | null;
+}
+
+/** A category an admin may choose for rooms on the settings page. */
+export interface GuildCategory {
+  id: string;
+  name: string;
 }
 
 export interface GuildServiceOptions {
@@ -29,7 +35,7 @@ export interface GuildServiceOptions {
   /** Defaults for a server nobody has set up, and Discord's limits a reserve must leave room under. */
   defaults: { reserveChannels: number; reserveRoles: number; homeCategoryId: string | undefined; channelsPerGuild: number; rolesPerGuild: number };
   /** How many more rooms fit in a guild (per-guild placement). */
-  capacityOf(guildId: string): Promise<CapacityStatus>;
+  capacityOf(guildId: string): Promise<GuildCapacityStatus>;
   /** After a change is stored: the reserve and category apply from the next room on. */
   onSettingsChanged?(guildId: string, settings: GuildSettings): Promise<void>;
   log: Logger;
@@ -61,6 +67,22 @@ export class GuildService {
     const guild = await this.#known(guildId, 'not_found');
     await this.#assertAdmin(guildId, userId);
     return { guild, settings: await this.settingsOf(guildId) };
+  }
+
+  /** The settings page: what settingsFor answers, plus the server's categories to choose from. */
+  async settingsPage(userId: string, guildId: string): Promise<{ guild: KnownGuild; settings: GuildSettings; categories: GuildCategory[] }> {
+    const { guild, settings } = await this.settingsFor(userId, guildId);
+    const channels = await this.#o.rest.getGuildChannels(guildId);
+    const categories = channels
+      .filter((c) => c.type === CATEGORY)
+      .map((c) => ({ id: c.id, name: c.name ?? c.id }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { guild, settings, categories };
+  }
+
+  /** Every known server's name by id (the lobby's headings over rooms, whatever the user's own list holds). */
+  async names(): Promise<Record<string, string>> {
+    return Object.fromEntries((await this.#o.registry.list()).map((g) => [g.id, g.name]));
   }
 
   /** PUT /api/guilds/:id/settings: validated whole (400 names each field), admins only; nothing changes on a refusal. */
@@ -129,9 +151,10 @@ export class GuildService {
     return out;
   }
 
-  async #capacity(guildId: string): Promise<{ roomsAvailable: number } | null> {
+  async #capacity(guildId: string): Promise<{ roomsAvailable: number; roomsInUse: number } | null> {
     try {
-      return { roomsAvailable: (await this.#o.capacityOf(guildId)).roomsAvailable };
+      const { roomsAvailable, roomsInUse } = await this.#o.capacityOf(guildId);
+      return { roomsAvailable, roomsInUse };
     } catch (error) {
       this.#o.log.warn({ err: error, guildId }, 'could not count a server’s capacity');
       return null;

@@ -72,6 +72,7 @@ export class RoomViews {
         id: room.id,
         name: room.name,
         creatorId: room.creatorId,
+        guildId: room.guildId,
         players: room.players.length,
         playerLimit: ROOM_PLAYER_LIMIT,
         inVoice: this.voice.membersIn(room.guildId, room.channelId).size,

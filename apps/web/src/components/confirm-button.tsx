@@ -90,7 +90,15 @@ export function ConfirmButton<T>({
           <button type="button" className={buttonSecondary} onClick={close}>
             Cancel
           </button>
-          <button type="button" className={danger ? buttonDanger : buttonPrimary} onClick={() => void confirm()} disabled={pending} aria-busy={pending} data-autofocus>
+          {/* aria-disabled, not disabled: a disabled button would drop the focus it has (Enter pressed it). */}
+          <button
+            type="button"
+            className={danger ? buttonDanger : buttonPrimary}
+            onClick={() => void confirm()}
+            aria-disabled={pending}
+            aria-busy={pending}
+            data-autofocus
+          >
             {pending ? pendingLabel : confirmLabel}
           </button>
         </div>

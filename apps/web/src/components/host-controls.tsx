@@ -128,7 +128,7 @@ function RenameRoom({ roomId, roomName }: { roomId: string; roomName: string }) 
             <button type="button" className={buttonSecondary} onClick={close}>
               Cancel
             </button>
-            <button type="submit" className={buttonPrimary} disabled={pending} aria-busy={pending}>
+            <button type="submit" className={buttonPrimary} aria-disabled={pending} aria-busy={pending}>
               {pending ? 'Renaming…' : 'Rename'}
             </button>
           </div>
@@ -145,6 +145,7 @@ function RenameRoom({ roomId, roomName }: { roomId: string; roomName: string }) 
 function LockToggle({ roomId, locked }: { roomId: string; locked: boolean }) {
   const hydrated = useHydrated();
   const [pending, setPending] = useState(false);
+  const inFlight = useRef(false);
   const [error, setError] = useState<string | null>(null);
   // The server's answer, shown until the room.updated event says the same (or something newer).
   const [answered, setAnswered] = useState<boolean | null>(null);
@@ -152,10 +153,12 @@ function LockToggle({ roomId, locked }: { roomId: string; locked: boolean }) {
   const shown = answered ?? locked;
 
   async function toggle() {
-    if (pending) return;
+    if (inFlight.current) return;
+    inFlight.current = true;
     setPending(true);
     setError(null);
     const result = await api.setRoomLocked(roomId, !shown);
+    inFlight.current = false;
     setPending(false);
     if (!result.ok) {
       setError(result.error.message);
@@ -166,7 +169,16 @@ function LockToggle({ roomId, locked }: { roomId: string; locked: boolean }) {
 
   return (
     <>
-      <button type="button" className={buttonSecondary} aria-pressed={shown} onClick={() => void toggle()} disabled={!hydrated || pending} aria-busy={pending}>
+      {/* aria-disabled while pending, not disabled: the button keeps the focus a keyboard press gave it. */}
+      <button
+        type="button"
+        className={buttonSecondary}
+        aria-pressed={shown}
+        onClick={() => void toggle()}
+        disabled={!hydrated}
+        aria-disabled={pending}
+        aria-busy={pending}
+      >
         {shown ? <UnlockIcon className="size-4" /> : <LockIcon className="size-4" />}
         {shown ? 'Unlock room' : 'Lock room'}
       </button>

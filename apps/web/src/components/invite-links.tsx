@@ -4,7 +4,18 @@ import { CopyIcon } from './icons.tsx';
 import { buttonSecondary, card } from './styles.ts';
 
 /** The room's invite links: shown as text (selectable, works without a clipboard) and copyable. */
-export function InviteLinks({ inviteUrl, spectatorUrl, notice }: { inviteUrl: string; spectatorUrl: string | null; notice?: string | null }) {
+export function InviteLinks({
+  inviteUrl,
+  spectatorUrl,
+  notice,
+  refresh,
+}: {
+  inviteUrl: string;
+  spectatorUrl: string | null;
+  notice?: string | null;
+  /** Asks the server for the current links (the host may have made new ones): what a copy copies. */
+  refresh?: () => Promise<{ inviteUrl: string; spectatorUrl: string | null } | null>;
+}) {
   return (
     <section aria-labelledby="invite-heading" className={`${card} flex flex-col gap-4 p-4 sm:p-5`}>
       <div>
@@ -16,21 +27,29 @@ export function InviteLinks({ inviteUrl, spectatorUrl, notice }: { inviteUrl: st
           {notice ?? ''}
         </p>
       </div>
-      <LinkField label="Invite link" value={inviteUrl} copyLabel="Copy invite link" />
-      {spectatorUrl ? <LinkField label="Spectator link" value={spectatorUrl} copyLabel="Copy spectator link" /> : null}
+      <LinkField label="Invite link" value={inviteUrl} copyLabel="Copy invite link" current={refresh ? async () => (await refresh())?.inviteUrl : undefined} />
+      {spectatorUrl ? (
+        <LinkField
+          label="Spectator link"
+          value={spectatorUrl}
+          copyLabel="Copy spectator link"
+          current={refresh ? async () => (await refresh())?.spectatorUrl ?? undefined : undefined}
+        />
+      ) : null}
     </section>
   );
 }
 
-function LinkField({ label, value, copyLabel }: { label: string; value: string; copyLabel: string }) {
+function LinkField({ label, value, copyLabel, current }: { label: string; value: string; copyLabel: string; current?: () => Promise<string | undefined> }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const hydrated = useHydrated();
   const [message, setMessage] = useState('');
 
   async function copy() {
+    const text = (await current?.().catch(() => undefined)) ?? value;
     try {
-      await navigator.clipboard.writeText(value);
+      await navigator.clipboard.writeText(text);
       setMessage('Copied');
     } catch {
       // No clipboard (insecure origin, denied permission): select the text so Ctrl+C works.

@@ -1,6 +1,6 @@
 /** Shared class lists for controls, so every button and badge looks and focuses the same. */
 const base =
-  'inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-60';
+  'inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition-colors disabled:cursor-not-allowed disabled:opacity-60 aria-disabled:cursor-not-allowed aria-disabled:opacity-60';
 
 export const buttonPrimary = `${base} bg-blurple text-white hover:bg-blurple-dark`;
 export const buttonSecondary = `${base} border border-zinc-700 bg-zinc-900 text-zinc-100 hover:bg-zinc-800`;

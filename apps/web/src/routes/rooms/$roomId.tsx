@@ -99,7 +99,7 @@ function Room({ data }: { data: RoomData }) {
   const { reset: resetVoiceJoin } = voice;
   // A join outcome ("moved", "open in Discord") is about the last attempt; entering or leaving voice supersedes it.
   useEffect(() => resetVoiceJoin(), [inVoice, resetVoiceJoin]);
-  const { invites, notice, showNewLinks } = useInviteLinks(roomId, data.invites, view, role === 'host' || role === 'player');
+  const { invites, notice, showNewLinks, refresh: refreshInvites } = useInviteLinks(roomId, data.invites, view, role === 'host' || role === 'player');
 
   // The room is gone (closed by its host, idle, or its channel deleted in Discord): back to the lobby with a notice.
   useEffect(() => {
@@ -188,7 +188,7 @@ function Room({ data }: { data: RoomData }) {
           ) : null}
           {invites ? (
             <div className="order-4 md:order-none">
-              <InviteLinks inviteUrl={invites.inviteUrl} spectatorUrl={invites.spectatorUrl} notice={notice} />
+              <InviteLinks inviteUrl={invites.inviteUrl} spectatorUrl={invites.spectatorUrl} notice={notice} refresh={refreshInvites} />
             </div>
           ) : null}
           <div className="order-5 md:order-none">
@@ -236,9 +236,24 @@ function useInviteLinks(roomId: string, initial: RoomLinks | null, view: RoomRep
       current = false;
     };
   }, [roomId, room, mayInvite]);
+  // Back to a tab that was hidden: the host may have made new links meanwhile.
+  useEffect(() => {
+    if (!mayInvite) return;
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refresh();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  });
+  async function refresh(): Promise<RoomLinks | null> {
+    const result = await api.invites(roomId);
+    if (!result.ok) return null;
+    setInvites(result.data);
+    return result.data;
+  }
   function showNewLinks(links: RoomLinks) {
     setInvites(links);
     setNotice('New links made. The old ones no longer work.');
   }
-  return { invites: mayInvite ? invites : null, notice, showNewLinks };
+  return { invites: mayInvite ? invites : null, notice, showNewLinks, refresh };
 }

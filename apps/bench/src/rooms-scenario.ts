@@ -113,7 +113,7 @@ function report(ctx: ScenarioContext, runs: Partial<Record<Target, TargetRun>>):
   const quiet = (r: TargetRun) => r.quiet;
   const load = (r: TargetRun) => r.load;
   const at90 = (r: TargetRun) => r.at90;
-  const client = (p: PhaseResult | null) => (p?.cpu ? `${(p.cpu.processPct.bench ?? 0) + (p.cpu.processPct.workers ?? 0)} %` : 'n/a');
+  const client = (p: PhaseResult | null) => (p?.cpu ? `${((p.cpu.processPct.bench ?? 0) + (p.cpu.processPct.workers ?? 0)).toFixed(1)} %` : 'n/a');
   const connections = runs.app?.load.connections ?? 0;
   const memoryRows: Row[] = runs.floor?.memory || runs.peer?.memory
     ? [
@@ -188,7 +188,7 @@ async function findMax(ctx: ScenarioContext, fleet: Fleet, source: EventSource, 
     ctx.log(
       `max search (${source.target}): ${Math.round(rate)} events/s → p99 ${r.latency.p99.toFixed(1)} ms, lost ${r.lost}, ${ok ? 'pass' : 'fail'}` +
         ` client GC ≤ ${r.clientGcMaxPauseMs.toFixed(0)} ms` +
-        (r.cpu ? ` (server ${r.cpu.processPct[source.target]} %, bench+workers ${(r.cpu.processPct.bench ?? 0) + (r.cpu.processPct.workers ?? 0)} %, others ${r.cpu.otherPct} %)` : ''),
+        (r.cpu ? ` (server ${r.cpu.processPct[source.target]} %, bench+workers ${((r.cpu.processPct.bench ?? 0) + (r.cpu.processPct.workers ?? 0)).toFixed(1)} %, others ${r.cpu.otherPct} %)` : ''),
     );
     if (ok && rate > out.best) {
       out.best = rate;

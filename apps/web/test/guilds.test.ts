@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../src/server/errors.ts';
 import { GuildAccess } from '../src/server/guilds/guild-access.ts';
+import { GuildOutages } from '../src/server/guilds/guild-outages.ts';
 import { GuildEvents } from '../src/server/guilds/guild-events.ts';
 import { GuildPlaces } from '../src/server/guilds/guild-places.ts';
 import { MemoryGuildRegistry } from '../src/server/guilds/guild-registry.ts';
@@ -33,6 +34,9 @@ let ownerId: string;
 const live = new MemoryGuildRegistry();
 const returned: string[] = [];
 const removed: string[] = [];
+/** What browsers were told: each published outage list, and each return, in order. */
+const told: string[] = [];
+const outages = new GuildOutages();
 
 async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -65,7 +69,8 @@ beforeAll(async () => {
   const events = new GuildEvents({
     registry: live,
     places: { forget: () => undefined },
-    onReturned: async (id) => void returned.push(id),
+    onReturned: async (id) => void (returned.push(id), told.push(`read back ${id}`)),
+    outages: { list: outages, publish: async (ids) => void told.push(`outages [${ids.join()}]`) },
     onRemoved: async (id) => void removed.push(id),
     log,
   });
@@ -224,9 +229,16 @@ describe('the registry from the Gateway (GUILD_CREATE / GUILD_DELETE)', () => {
     await until(async () => (await live.get(g2))?.available === false, 'guild 2 unavailable');
     expect((await live.get(g2))?.name).not.toBe('');
     expect(returned).toEqual([]);
+    await until(async () => told.length === 1, 'the outage published');
+    expect(told).toEqual([`outages [${g2}]`]);
+    expect(outages.list()).toEqual([g2]);
     emulator.state.setGuildAvailability(g2, true);
     await until(async () => (await live.get(g2))?.available === true, 'guild 2 back');
     expect(returned).toEqual([g2]);
+    // Read back before the banner is lifted: what browsers resync to is already Discord's.
+    await until(async () => told.length === 3, 'the return published');
+    expect(told).toEqual([`outages [${g2}]`, `read back ${g2}`, 'outages []']);
+    expect(outages.list()).toEqual([]);
   });
 
   it('the bot removed from a server forgets only that server; re-added, it is known again', async () => {

@@ -71,7 +71,8 @@ export const RoomSnapshot = z.object({
 });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 
-export const RoomDeletedReason = z.enum(['closed', 'idle', 'channel_deleted']);
+/** Why a room closed; `bot_removed`: the bot was removed from the room's Discord server (issue 17). */
+export const RoomDeletedReason = z.enum(['closed', 'idle', 'channel_deleted', 'bot_removed']);
 export type RoomDeletedReason = z.infer<typeof RoomDeletedReason>;
 
 const roomEvent = { roomId: RoomId, seq: z.number().int().positive() };
@@ -106,6 +107,12 @@ export const GatewayStatusPayload = z.object({
   /** False while the server's own Discord connection is down: what the page shows may be stale. */
   live: z.boolean(),
   state: z.string(),
+  /**
+   * The Discord servers in an outage right now (GUILD_DELETE unavailable: true, issue 17): rooms in
+   * them show the delayed banner until the server is back and read back. Absent: unchanged since the
+   * last status that carried it (a shard's state change does not repeat it).
+   */
+  unavailableGuilds: z.array(z.string()).optional(),
 });
 export type GatewayStatusPayload = z.infer<typeof GatewayStatusPayload>;
 

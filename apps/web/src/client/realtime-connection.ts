@@ -324,8 +324,12 @@ export class RealtimeConnection {
     const parsed = GatewayStatusPayload.safeParse(payload);
     if (!parsed.success) return;
     const wasDown = this.#state.gateway?.live === false;
-    this.#setState({ gateway: parsed.data });
-    if (wasDown && parsed.data.live) {
+    // A status without the outage list (a shard's state change) keeps the last one (issue 17).
+    const before = this.#state.gateway?.unavailableGuilds ?? [];
+    const unavailableGuilds = parsed.data.unavailableGuilds ?? before;
+    this.#setState({ gateway: parsed.data.unavailableGuilds !== undefined || before.length === 0 ? parsed.data : { ...parsed.data, unavailableGuilds } });
+    const serverBack = before.some((id) => !unavailableGuilds.includes(id));
+    if ((wasDown && parsed.data.live) || serverBack) {
       // Discord is back (R-RT9): what we show may have missed changes.
       this.#setState({ resyncs: this.#state.resyncs + 1 });
       this.#events.stale();

@@ -35,6 +35,7 @@ const CLOSED_NOTICES: Record<RoomDeletedReason, string> = {
   closed: 'was closed by its host.',
   idle: 'was closed after an hour with nobody in it.',
   channel_deleted: 'was closed because its voice channel was deleted in Discord.',
+  bot_removed: 'was closed because Spell Rooms was removed from its Discord server.',
 };
 
 function LobbyPage() {

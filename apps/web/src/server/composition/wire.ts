@@ -12,12 +12,14 @@ import type { DiscordEndpoint } from '../discord/discord-endpoint.ts';
 import { GatewayLeaseRunner } from '../gateway-ownership/lease-runner.ts';
 import { GuildAccess } from '../guilds/guild-access.ts';
 import { GuildEvents } from '../guilds/guild-events.ts';
+import { GuildOutages } from '../guilds/guild-outages.ts';
 import { GuildPlaces } from '../guilds/guild-places.ts';
 import { GuildService } from '../guilds/guild-service.ts';
 import { settingsWithDefaults } from '../guilds/guild-settings.ts';
 import type { HealthSources } from '../health.ts';
 import { moduleLogger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { ALL_TOPIC } from '../realtime/event-bus.ts';
 import { Hub } from '../realtime/hub.ts';
 import { CleanupJob } from '../rooms/cleanup-job.ts';
 import { GatewayRouter } from '../rooms/gateway-router.ts';
@@ -29,7 +31,7 @@ import { RoomPlacement } from '../rooms/room-placement.ts';
 import { roomTopic } from '../rooms/room-events.ts';
 import { RoomRestore } from '../rooms/room-restore.ts';
 import { RoomService } from '../rooms/room-service.ts';
-import type { Infrastructure } from './infrastructure.ts';
+import { GATEWAY_STATUS_EVENT, type Infrastructure } from './infrastructure.ts';
 
 /** What the graph is built from: configuration, and what steps 1 and 2 of the start brought back. */
 export interface WiringInput {
@@ -194,6 +196,7 @@ export function wireServices(input: WiringInput): Wired {
   });
 
   // Browsers: the hub holds the sockets and delivers what the bus carries.
+  const outages = new GuildOutages();
   const hub = new Hub({
     log: moduleLogger(log, 'WS'),
     clock,
@@ -202,19 +205,29 @@ export function wireServices(input: WiringInput): Wired {
     streamTopic: roomTopic,
     viewAccess: (roomId, userId) => rooms.viewAccess(roomId, userId),
     snapshot: (roomId) => rooms.snapshot(roomId),
-    gatewayStatus: () => attached.status.current(),
+    // With the servers in an outage (issue 17): their rooms' pages show the delayed banner.
+    gatewayStatus: () => ({ ...attached.status.current(), unavailableGuilds: outages.list() }),
     onViewersChanged: (roomId, _viewers, arrived) => {
       if (arrived) void cleanup.noteActivity(roomId);
     },
     onStat: (stat) => metrics.hub(stat),
   });
   infra.bus.subscribe((message) => hub.deliver(message));
+  // Every instance repeats the outage list a holder published to browsers that connect later.
+  infra.bus.subscribe((message) => {
+    if (message.topic === ALL_TOPIC && message.event === GATEWAY_STATUS_EVENT && message.payload.unavailableGuilds) outages.replace(message.payload.unavailableGuilds);
+  });
   infra.bus.onRevocation((revocation) => hub.revoke(revocation));
 
   // Flow 1: Gateway events → (the holder's, fenced) → room events.
   const router = new GatewayRouter(rooms, cleanup, roomLog);
   // The guild lifecycle (GUILD_CREATE / GUILD_DELETE) → the registry of servers, through the same door.
-  const guildEvents = new GuildEvents({ registry: infra.guildRegistry, places, log: moduleLogger(log, 'Gateway') });
+  const guildEvents = new GuildEvents({
+    registry: infra.guildRegistry,
+    places,
+    outages: { list: outages, publish: (unavailableGuilds) => infra.bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...attached.status.current(), unavailableGuilds }) },
+    log: moduleLogger(log, 'Gateway'),
+  });
   gateway.on('*', (event) => {
     metrics.gatewayEvent(event);
     attached.route(event, () => (GuildEvents.handles(event) ? guildEvents.handle(event) : router.handle(event)));

@@ -1,11 +1,14 @@
 import type { GatewayDomainEvent } from '@repo/discord-gateway';
 import type { Logger } from 'pino';
+import type { GuildOutages } from './guild-outages.ts';
 import type { GuildPlaces } from './guild-places.ts';
 import type { GuildRegistry } from './guild-registry.ts';
 
 export interface GuildEventsOptions {
   registry: GuildRegistry;
   places: Pick<GuildPlaces, 'forget'>;
+  /** The servers in an outage, and how browsers are told (the Gateway status with the list). */
+  outages?: { list: GuildOutages; publish(unavailableGuilds: string[]): Promise<unknown> };
   /** The bot was removed from the server: its rooms close (RoomService, reason bot_removed). */
   onRemoved?(guildId: string): Promise<void>;
   /** A server's outage ended (GUILD_CREATE after GUILD_DELETE unavailable): its rooms are read back. */
@@ -46,22 +49,31 @@ export class GuildEvents {
         if (!before) log.info({ guildId: event.guildId, name: event.name }, 'the bot is in a server');
         else if (!before.available) {
           log.info({ guildId: event.guildId }, 'a server is available again');
+          // Read back first, then lift the banner: what browsers resync to is already true.
           await this.#o.onReturned?.(event.guildId);
         }
+        await this.#outage(event.guildId, false);
         return;
       }
       case 'guild.unavailable':
         log.warn({ guildId: event.guildId }, 'a server is unavailable (Discord outage): its rooms’ live updates are delayed');
         await registry.unavailable(event.guildId);
+        await this.#outage(event.guildId, true);
         return;
       case 'guild.removed':
         log.info({ guildId: event.guildId }, 'the bot was removed from a server: closing its rooms');
         await registry.removed(event.guildId);
         this.#o.places.forget(event.guildId);
         await this.#o.onRemoved?.(event.guildId);
+        await this.#outage(event.guildId, false);
         return;
       default:
         return;
     }
+  }
+
+  async #outage(guildId: string, unavailable: boolean): Promise<void> {
+    const outages = this.#o.outages;
+    if (outages?.list.set(guildId, unavailable)) await outages.publish(outages.list.list());
   }
 }

@@ -41,7 +41,7 @@ export class Table {
   /** One column per reference that any row has (a run without the same-job references prints as before). */
   print(): void {
     const rows = this.#sections.flatMap((s) => s.rows);
-    const shown = COLUMNS.filter((c) => c === 'app' || rows.some((r) => r[c] !== undefined));
+    const shown = COLUMNS.filter((c) => c === 'app' || rows.some((r) => r[c] !== undefined && r[c] !== ''));
     const all = rows.concat(HEADER);
     const metricWidth = Math.max(...all.map((r) => r.metric.length));
     const width = Object.fromEntries(shown.map((c) => [c, Math.max(...all.map((r) => (r[c] ?? '').length))]));

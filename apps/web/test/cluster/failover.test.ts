@@ -91,7 +91,7 @@ describe.runIf(available)('Gateway failover across instances', () => {
     expect(report.resumes).toBe(1);
     expect(report.identifies).toBe(0);
     expect(standby.logLines(/loaded the Gateway session from Redis/)).toHaveLength(1);
-    expect(standby.logLines(/taking the Gateway over from the voice state in Redis/)).toHaveLength(1);
+    expect(standby.logLines(/taking the shard over from the voice state in Redis/)).toHaveLength(1);
     // Nobody saw a state out of order. The tab that moved took a snapshot mid-stream; a snapshot may
     // already hold a change whose event comes later (re-applied, harmless: see specs), so only the
     // steady tab is held to "each change once".

@@ -27,6 +27,8 @@ export class VoiceTraffic {
     private readonly cluster: Cluster,
     private readonly channelId: string,
     private readonly users: string[],
+    /** The guild the channel is in (default: the emulator's first). */
+    private readonly guildId: string = cluster.emulator.guildId,
   ) {}
 
   /** User id of a seeded username. */
@@ -57,7 +59,7 @@ export class VoiceTraffic {
     const name = this.users[this.sent % this.users.length]!;
     const n = this.#steps.get(name) ?? 0;
     const { command, state } = CYCLE[n % CYCLE.length]!;
-    const body = { userId: name, force: true, ...command, ...(n % CYCLE.length === 0 ? { channelId: this.channelId } : {}) };
+    const body = { userId: name, force: true, guildId: this.guildId, ...command, ...(n % CYCLE.length === 0 ? { channelId: this.channelId } : {}) };
     try {
       await this.cluster.control('voice', body);
       this.#steps.set(name, n + 1);
@@ -73,7 +75,7 @@ export class VoiceTraffic {
   /** Who is in the channel and how, per the emulator: the truth. */
   async truth(): Promise<Record<string, string>> {
     const state = await this.cluster.emulatorState();
-    const guild = state.guilds.find((g) => g.id === this.cluster.emulator.guildId)!;
+    const guild = state.guilds.find((g) => g.id === this.guildId)!;
     return Object.fromEntries(
       guild.voiceStates
         .filter((v) => v.channel_id === this.channelId)

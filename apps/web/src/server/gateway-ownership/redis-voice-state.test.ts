@@ -87,6 +87,28 @@ describe.runIf(available)('voice state through Redis (real Redis)', () => {
     expect(standby.view.channelOf(guildId, 'u9')).toBe('c2');
   });
 
+  it('keeps guilds apart: one user in voice in two guilds (two shards), and a copy of one guild leaves the other alone', async () => {
+    const holder = await instance('holder');
+    const standby = await instance('standby');
+    await holder.redis.set(space.keys.gatewayLease(0), 'holder|3');
+    await holder.redis.set(space.keys.gatewayLease(1), 'holder|4');
+    const other = 'g2';
+    const inOther = { ...member('u1', 'c9'), guildId: other };
+    await runFenced({ token: 3, shardId: 0, sessionId: 's0', sequence: 1, index: 0, publishes: 0 }, () => holder.writer.record(joined(member('u1', 'c1'), 1)));
+    await runFenced({ token: 4, shardId: 1, sessionId: 's1', sequence: 1, index: 0, publishes: 0 }, () => holder.writer.record(joined(inOther, 1)));
+    // A stale token for shard 1 (shard 0's) is refused there.
+    await expect(runFenced({ token: 3, shardId: 1, sessionId: 's1', sequence: 2, index: 0, publishes: 0 }, () => holder.writer.record(left('u1', 'c9', 2)))).rejects.toThrow();
+    expect(await holder.redis.hlen(space.keys.voice)).toBe(2);
+    // Shard 0 copies its guild afresh (nobody in voice): guild g2's entry stays.
+    await runFenced({ token: 3, shardId: 0, sessionId: null, sequence: 0, index: 0, publishes: 0 }, () => holder.writer.replace(guildId, 's0', []));
+    expect(Object.keys(await holder.redis.hgetall(space.keys.voice))).toEqual([`${other}/u1`]);
+    const late = await instance('late');
+    expect(late.view.channelOf(other, 'u1')).toBe('c9');
+    expect(late.view.channelOf(guildId, 'u1')).toBeNull();
+    await standby.bus.currentSeq(roomTopic('any'));
+    expect(standby.view.channelOf(other, 'u1')).toBe('c9');
+  });
+
   it('seeds a takeover only from a copy made for the stored Gateway session', async () => {
     const holder = await instance('holder');
     await holder.redis.set(space.keys.gatewayLease(0), 'holder|3');

@@ -116,6 +116,14 @@ const VoiceOp = z.discriminatedUnion('op', [
   z.object({ op: z.literal('reset'), guildId: z.string(), sessionId: nullableString, members: z.array(StoredVoiceMember) }),
 ]) satisfies z.ZodType<VoiceOp>;
 
+/**
+ * A member's field in the `voice` hash: per guild, since one user (a bot, or the emulator's forced
+ * states) can be in voice in two guilds at once, each on its own shard.
+ */
+export function voiceField(guildId: string, userId: string): string {
+  return `${guildId}/${userId}`;
+}
+
 /** A domain event carries the member plus event metadata; the copy keeps the member only. */
 export function voiceMemberOf(source: CachedVoiceState): CachedVoiceState {
   const member = {} as Record<string, unknown>;
@@ -190,10 +198,10 @@ export class RedisVoiceStateWriter {
     // The previous holder's last publish was a voice write: it died before the room events of that
     // change went out. Seed with the state before it, so the replay derives that change again and
     // its room events go out (its voice write is dropped as a replay; the hash already has it).
-    const [at, userId, before] = undo.split('\n');
-    if (marker !== '' && at === marker && userId) {
+    const [at, field, before] = undo.split('\n');
+    if (marker !== '' && at === marker && field) {
       for (const members of seed.values()) {
-        const i = members.findIndex((m) => m.userId === userId);
+        const i = members.findIndex((m) => voiceField(m.guildId, m.userId) === field);
         if (i >= 0) members.splice(i, 1);
       }
       const previous = before ? parseVoiceMember(before) : null;
@@ -207,10 +215,10 @@ export class RedisVoiceStateWriter {
     const publishNumber = fence ? fence.publishes++ : 0;
     const args: string[] =
       op.op === 'set'
-        ? [op.member.userId, JSON.stringify(op.member)]
+        ? [voiceField(op.member.guildId, op.member.userId), JSON.stringify(op.member)]
         : op.op === 'del'
-          ? [op.userId]
-          : [op.sessionId ?? '', op.guildId, ...op.members.flatMap((m) => [m.userId, JSON.stringify(m)])];
+          ? [voiceField(op.guildId, op.userId)]
+          : [op.sessionId ?? '', op.guildId, ...op.members.flatMap((m) => [voiceField(m.guildId, m.userId), JSON.stringify(m)])];
     const verdict = (await this.redis.eval(
       VOICE_LUA,
       8,

@@ -52,7 +52,7 @@ export class RedisKeys {
   }
 
   // ---- voice ------------------------------------------------------------------------------------
-  /** user id → JSON CachedVoiceState: who is in voice where, as the Gateway holder last saw it. */
+  /** `<guild id>/<user id>` → JSON CachedVoiceState: who is in voice where, as the shards' holders last saw it. */
   get voice(): string {
     return `${this.#base}voice`;
   }

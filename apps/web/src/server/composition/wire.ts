@@ -13,6 +13,7 @@ import { GatewayLeaseRunner } from '../gateway-ownership/lease-runner.ts';
 import { GuildAccess } from '../guilds/guild-access.ts';
 import { GuildEvents } from '../guilds/guild-events.ts';
 import { GuildOutages } from '../guilds/guild-outages.ts';
+import { GuildRooms } from '../guilds/guild-rooms.ts';
 import { GuildPlaces } from '../guilds/guild-places.ts';
 import { GuildService } from '../guilds/guild-service.ts';
 import { settingsWithDefaults } from '../guilds/guild-settings.ts';
@@ -29,6 +30,7 @@ import { InviteTokens } from '../rooms/invite-token.ts';
 import { RoomDiscord } from '../rooms/room-discord.ts';
 import { RoomPlacement } from '../rooms/room-placement.ts';
 import { roomTopic } from '../rooms/room-events.ts';
+import { ReconcileDefaults } from '../rooms/reconcile.ts';
 import { RoomRestore } from '../rooms/room-restore.ts';
 import { RoomService } from '../rooms/room-service.ts';
 import { GATEWAY_STATUS_EVENT, type Infrastructure } from './infrastructure.ts';
@@ -173,6 +175,8 @@ export function wireServices(input: WiringInput): Wired {
     restore,
     store: infra.roomStore,
     discord: roomDiscord,
+    // Any server's Discord side (issue 17): built on its first room.
+    discordOf: (guildId) => places.get(guildId).then((place) => place.discord),
     voice: attached.voice,
     bus: infra.bus,
     invites: new InviteTokens(config.sessionSecret),
@@ -222,9 +226,22 @@ export function wireServices(input: WiringInput): Wired {
   // Flow 1: Gateway events → (the holder's, fenced) → room events.
   const router = new GatewayRouter(rooms, cleanup, roomLog);
   // The guild lifecycle (GUILD_CREATE / GUILD_DELETE) → the registry of servers, through the same door.
+  const guildRooms = new GuildRooms({
+    rooms,
+    places,
+    rest,
+    settingsOf: (guildId) => guilds.settingsOf(guildId),
+    clock,
+    log: roomLog,
+    halfMadeGraceMs: infra.kind === 'redis' ? ReconcileDefaults.halfMadeGraceMs : 0,
+  });
   const guildEvents = new GuildEvents({
     registry: infra.guildRegistry,
     places,
+    onRemoved: async (guildId) => void (await guildRooms.closeAll(guildId)),
+    onReturned: async (guildId) => void (await guildRooms.readBack(guildId)),
+    // The home server is read back at start (start.ts step 4); another one when the Gateway first shows it.
+    onJoined: async (guildId) => void (guildId === endpoint.guildId ? undefined : await restore.whenReady().then(() => guildRooms.readBack(guildId))),
     outages: { list: outages, publish: (unavailableGuilds) => infra.bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...attached.status.current(), unavailableGuilds }) },
     log: moduleLogger(log, 'Gateway'),
   });

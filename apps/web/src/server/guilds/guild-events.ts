@@ -13,6 +13,8 @@ export interface GuildEventsOptions {
   onRemoved?(guildId: string): Promise<void>;
   /** A server's outage ended (GUILD_CREATE after GUILD_DELETE unavailable): its rooms are read back. */
   onReturned?(guildId: string): Promise<void>;
+  /** A server this registry did not know (the bot added, or this process's first GUILD_CREATE for it). */
+  onJoined?(guildId: string): Promise<void>;
   log: Logger;
 }
 
@@ -46,8 +48,10 @@ export class GuildEvents {
       case 'guild.available': {
         const before = await registry.get(event.guildId);
         await registry.available({ id: event.guildId, name: event.name });
-        if (!before) log.info({ guildId: event.guildId, name: event.name }, 'the bot is in a server');
-        else if (!before.available) {
+        if (!before) {
+          log.info({ guildId: event.guildId, name: event.name }, 'the bot is in a server');
+          await this.#o.onJoined?.(event.guildId);
+        } else if (!before.available) {
           log.info({ guildId: event.guildId }, 'a server is available again');
           // Read back first, then lift the banner: what browsers resync to is already true.
           await this.#o.onReturned?.(event.guildId);

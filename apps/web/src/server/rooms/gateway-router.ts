@@ -36,7 +36,7 @@ export class GatewayRouter {
         await this.rooms.onChannelDeleted(event.channelId);
         return;
       case 'member.removed':
-        await this.rooms.onMemberRemoved(event.userId);
+        await this.rooms.onMemberRemoved(event.userId, event.guildId);
         return;
     }
   }

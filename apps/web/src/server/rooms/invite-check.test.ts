@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
-import { openInvite } from './invite-check.ts';
+import { type InviteCheckDeps, openInvite } from './invite-check.ts';
 import { INVITE_TOKEN_MAX_LENGTH, INVITE_TTL_SECONDS, InviteTokens } from './invite-token.ts';
 import type { Room } from './room.ts';
 import { MemoryRoomStore } from './room-store.ts';
@@ -41,7 +41,7 @@ type Claims = Parameters<InviteTokens['issue']>[0];
 const claimsOf = (r: Room, kind: 'player' | 'spectator' = 'player'): Claims => ({ roomId: r.id, guildId: r.guildId, channelId: r.channelId, roleId: r.roleId, creatorId: r.creatorId, kind });
 const tokenFor = async (claims: Claims, at = now) => (await invites.issue(claims, at)).token;
 
-async function refusal(token: string, at = now, viewerId?: string, over = deps): Promise<{ status: number; reason: string | undefined }> {
+async function refusal(token: string, at = now, viewerId?: string, over: InviteCheckDeps = deps): Promise<{ status: number; reason: string | undefined }> {
   try {
     await openInvite(token, over, at, viewerId);
   } catch (error) {
@@ -74,6 +74,20 @@ describe('openInvite', () => {
 
   it('refuses an invite for another Discord server with 400', async () => {
     expect(await refusal(await tokenFor({ ...claimsOf(a), guildId: '100000000000000002' }))).toEqual({ status: 400, reason: 'invite_invalid' });
+  });
+
+  it('with rooms in every server (no guildId), opens a link of any server whose room is in that server, and no other', async () => {
+    const anyServer = { invites, store };
+    const elsewhere: Room = { ...a, id: 'room000077', guildId: '100000000000000002', channelId: '300000000000000077', roleId: '200000000000000077' };
+    await store.insert(elsewhere);
+    try {
+      expect((await openInvite(await tokenFor(claimsOf(elsewhere)), anyServer, now)).room.guildId).toBe('100000000000000002');
+      expect((await openInvite(await tokenFor(claimsOf(a)), anyServer, now)).room.id).toBe(a.id);
+      // The right room under another server's id (a look-alike): no such room there.
+      expect(await refusal(await tokenFor({ ...claimsOf(a), guildId: '100000000000000002' }), now, undefined, anyServer)).toEqual({ status: 410, reason: 'room_closed' });
+    } finally {
+      await store.delete(elsewhere.id, now);
+    }
   });
 
   it('is valid until its 24 hours are up and expired from then on (410)', async () => {

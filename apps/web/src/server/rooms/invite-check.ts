@@ -23,7 +23,8 @@ export interface InviteTarget {
 export interface InviteCheckDeps {
   invites: InviteTokens;
   store: Pick<RoomStore, 'get'>;
-  guildId: string;
+  /** Only this server's links (400 otherwise). Without it any server's: the room's own server is checked below (issue 17). */
+  guildId?: string;
 }
 
 export const INVITE_REPLACED_MESSAGE = 'This link was replaced by the host. Ask them for the new one.';
@@ -39,7 +40,7 @@ export async function openInvite(token: string, deps: InviteCheckDeps, now: numb
     throw invalid();
   }
   const claims = verified.claims;
-  if (claims.guildId !== deps.guildId) throw new AppError('validation', 'This invite link is for another Discord server.', { reason: 'invite_invalid' });
+  if (deps.guildId !== undefined && claims.guildId !== deps.guildId) throw new AppError('validation', 'This invite link is for another Discord server.', { reason: 'invite_invalid' });
   const room = await deps.store.get(claims.roomId);
   if (!room || room.guildId !== claims.guildId || room.channelId !== claims.channelId || room.roleId !== claims.roleId) {
     throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });

@@ -17,6 +17,8 @@ export interface ReconcileOptions {
   /** The rooms part: reconcile reads rooms and changes them only through RoomService's named methods. */
   rooms: Pick<RoomService, 'list' | 'closeFor' | 'closeUnstored' | 'adopt' | 'guildId'>;
   discord: RoomDiscord;
+  /** The server read back, whose Discord side `discord` is (default: the home server, rooms.guildId); other servers' rooms are left alone. */
+  guildId?: string;
   clock: Clock;
   log: Logger;
   /**
@@ -61,7 +63,8 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
   // The store before Discord: a room closed between the two reads is then one the store still had
   // (closing it again is harmless), never one Discord showed and the store lacked, which would be
   // restored as a ghost (the store's tombstone refuses that insert too, with several instances).
-  const stored = await rooms.list();
+  const guildId = options.guildId ?? rooms.guildId;
+  const stored = (await rooms.list()).filter((room) => room.guildId === guildId);
   const listing = await discord.listGuild();
   const read = readRoomsFromDiscord(listing);
   const now = clock.now();
@@ -114,7 +117,7 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
         await attempt('take the room role from a player past the limit', { roomId: found.id, userId }, () => discord.removeExtraPlayer(userId, found.roleId));
       }
     }
-    const restored = await rooms.adopt(roomFrom(found, found.hostId, rooms.guildId, now), found.formerHosts);
+    const restored = await rooms.adopt(roomFrom(found, found.hostId, guildId, now), found.formerHosts);
     if (!restored) continue;
     result.restored.push(found.id);
     if (found.formerHosts.length > 0) result.newHosts.push(found.id);
@@ -157,7 +160,7 @@ export async function reconcileRooms(options: ReconcileOptions): Promise<Reconci
     });
   }
 
-  log.info({ ...result, storedBefore: stored.length, rooms: read.rooms.length }, 'rooms reconciled with Discord');
+  log.info({ ...result, guildId, storedBefore: stored.length, rooms: read.rooms.length }, 'rooms reconciled with Discord');
   return result;
 }
 

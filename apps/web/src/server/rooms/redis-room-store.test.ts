@@ -1,12 +1,13 @@
 import { describe } from 'vitest';
 import { RedisTestSpace, redisAvailable } from '../../../test/cluster/redis.ts';
 import { RedisRoomStore } from './redis-room-store.ts';
-import { roomStoreContract } from './room-store.contract.ts';
+import { type RoomStoreContractSubject, roomStoreContract } from './room-store.contract.ts';
+import { roomStoreControlsContract } from './room-store-controls.contract.ts';
 
 const available = await redisAvailable();
 
 describe.runIf(available)('RedisRoomStore (real Redis)', () => {
-  roomStoreContract({
+  const subject: RoomStoreContractSubject = {
     name: 'RedisRoomStore',
     shared: true,
     async open(now) {
@@ -17,5 +18,7 @@ describe.runIf(available)('RedisRoomStore (real Redis)', () => {
         close: () => space.cleanup(),
       };
     },
-  });
+  };
+  roomStoreContract(subject);
+  roomStoreControlsContract(subject);
 });

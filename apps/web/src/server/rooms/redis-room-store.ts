@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { Profile, Room } from './room.ts';
-import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomClosedError, RoomExistsError, type RoomPatch, type RoomStore, type SetHostResult, TOMBSTONE_TTL_MS } from './room-store.ts';
+import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomClosedError, RoomExistsError, type RoomPatch, type RoomStore, type SeatBy, type SetHostResult, TOMBSTONE_TTL_MS } from './room-store.ts';
 
 /*
  * Layout (all under the guild's hash tag, see redis-keys.ts):
@@ -14,6 +15,7 @@ import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits
  *   rooms:by-channel       hash: voice channel id → room id
  *   user-rooms:<userId>    set of the rooms a user created or joined
  *   closed:<id>            tombstone: when the room was closed (expires after a day)
+ *   room:<id>:control      the control lease: `<token>|<expires at, app clock>` (Redis's TTL only collects it)
  *
  * Every write is one Lua script, so a room and its indexes never disagree and a capacity check
  * and the seat it grants are one step (two instances cannot both sell the last seat).
@@ -67,19 +69,24 @@ return 1
 
 const ADD_PARTICIPANT_LUA = `
 -- KEYS: 1 room, 2 players, 3 spectators, 4 profiles, 5 user-rooms:<user>
--- ARGV: 1 room id, 2 user id, 3 kind, 4 profile JSON, 5 player limit, 6 viewer limit
+-- ARGV: 1 room id, 2 user id, 3 kind, 4 profile JSON, 5 player limit, 6 viewer limit, 7 the link's generation ('' = a seat given back)
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
-local user, kind = ARGV[2], ARGV[3]
+local user, kind, by_link = ARGV[2], ARGV[3], ARGV[7] ~= ''
+-- The host's controls, judged in the same step as the seat (RoomStore.addParticipant, SeatBy).
+local state = redis.call('HMGET', KEYS[1], 'linkGeneration', 'barred', 'locked')
+if by_link and tonumber(state[1] or '0') ~= tonumber(ARGV[7]) then return 'invite_replaced' end
+for _, barred in ipairs(cjson.decode(state[2] or '[]')) do if barred == user then return 'removed' end end
 local is_player = redis.call('LPOS', KEYS[2], user) ~= false
 local is_spectator = redis.call('LPOS', KEYS[3], user) ~= false
-if (kind == 'player' and is_player) or (kind == 'spectator' and is_spectator) then return 'already' end
+-- A player is already seated by either kind of link; a spectator only by a spectator link.
+if is_player or (kind == 'spectator' and is_spectator) then return 'already' end
+if by_link and state[3] == '1' then return 'room_locked' end
 local players = redis.call('LLEN', KEYS[2])
 local spectators = redis.call('LLEN', KEYS[3])
 if kind == 'player' and players >= tonumber(ARGV[5]) then return 'full' end
 -- A spectator who becomes a player moves lists; the viewer count does not grow.
 local was_spectator = kind == 'player' and is_spectator
 if not was_spectator and players + spectators >= tonumber(ARGV[6]) then return 'full' end
-if kind == 'spectator' and is_player then return 'already' end
 if was_spectator then redis.call('LREM', KEYS[3], 0, user) end
 redis.call('RPUSH', kind == 'player' and KEYS[2] or KEYS[3], user)
 redis.call('HSET', KEYS[4], user, ARGV[4])
@@ -145,6 +152,35 @@ for _, user in ipairs(room[3]) do redis.call('SREM', base .. 'user-rooms:' .. us
 return room
 `;
 
+const ACQUIRE_CONTROL_LUA = `
+-- KEYS: 1 lease; ARGV: 1 token, 2 now, 3 expires at, 4 Redis TTL (ms)
+local held = redis.call('GET', KEYS[1])
+if held then
+  local expires = tonumber(string.match(held, '|(%d+)$'))
+  if expires and expires > tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
+const RENEW_CONTROL_LUA = `
+-- KEYS: 1 lease; ARGV: 1 token, 2 expires at, 3 Redis TTL (ms)
+local held = redis.call('GET', KEYS[1])
+if not held or string.sub(held, 1, #ARGV[1] + 1) ~= ARGV[1] .. '|' then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+
+const RELEASE_CONTROL_LUA = `
+-- KEYS: 1 lease; ARGV: 1 token
+local held = redis.call('GET', KEYS[1])
+if held and string.sub(held, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
+/** Redis forgets a lease well after the app's clock has let it go (a lease is judged by the value, not the TTL). */
+const controlGcMs = (ttlMs: number) => 2 * ttlMs + 60_000;
+
 type RoomReply = [string[], string[], string[], string[]];
 
 /**
@@ -196,7 +232,7 @@ export class RedisRoomStore implements RoomStore {
     if (inserted === -1) throw new RoomClosedError(room.id);
   }
 
-  async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult> {
+  async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits, by: SeatBy): Promise<AddParticipantResult> {
     const k = this.keys;
     return (await this.redis.eval(
       ADD_PARTICIPANT_LUA,
@@ -212,6 +248,7 @@ export class RedisRoomStore implements RoomStore {
       JSON.stringify(profile),
       String(limits.players),
       String(limits.viewers),
+      by === 'given_back' ? '' : String(by.linkGeneration),
     )) as AddParticipantResult;
   }
 
@@ -247,6 +284,26 @@ export class RedisRoomStore implements RoomStore {
     if (raw === null) return null;
     const at = Number(raw);
     return at < this.now() - TOMBSTONE_TTL_MS ? null : at;
+  }
+
+  async acquireControl(id: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID();
+    const now = this.now();
+    const taken = await this.redis.eval(ACQUIRE_CONTROL_LUA, 1, this.#controlKey(id), token, String(now), String(now + ttlMs), String(controlGcMs(ttlMs)));
+    return taken === 1 ? token : null;
+  }
+
+  async renewControl(id: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW_CONTROL_LUA, 1, this.#controlKey(id), token, String(this.now() + ttlMs), String(controlGcMs(ttlMs)))) === 1;
+  }
+
+  async releaseControl(id: string, token: string): Promise<void> {
+    await this.redis.eval(RELEASE_CONTROL_LUA, 1, this.#controlKey(id), token);
+  }
+
+  /** Beside the room's own keys (same hash tag), not one of them: a lease outlives nothing but itself. */
+  #controlKey(id: string): string {
+    return `${this.keys.room(id)}:control`;
   }
 
   async #read(mode: 'all' | 'user' | 'channel' | 'id', arg: string): Promise<Room[]> {

@@ -10,7 +10,8 @@ import type { RoomService } from './room-service.ts';
  * The shapes of the rooms JSON API (documented in specs/rooms-api.md), shared by the /api routes
  * and the server functions the pages use: one service, two thin doors.
  */
-export const CreateRoomBody = z.object({ name: z.unknown() });
+/** `guildId`: the server to make the room in (default: the home server); GuildService checks it. */
+export const CreateRoomBody = z.object({ name: z.unknown(), guildId: z.string().max(32).optional() });
 export const RedeemBody = z.object({ token: z.string().min(1).max(INVITE_TOKEN_MAX_LENGTH) });
 
 /** `PATCH /api/rooms/:id`: a new name, the lock, or both (nothing else). */
@@ -34,8 +35,8 @@ export function parseRoomId(value: string): string {
   return parsed.data;
 }
 
-export async function createRoom(rooms: RoomService, session: Session, name: unknown) {
-  const created = await rooms.create(session, name);
+export async function createRoom(rooms: RoomService, session: Session, name: unknown, guildId?: string) {
+  const created = await rooms.create(session, name, guildId);
   return { room: roomInfo(created.room), inviteUrl: created.inviteUrl, spectatorUrl: created.spectatorUrl };
 }
 

@@ -7,7 +7,7 @@ import type { Session } from '../auth/session.ts';
 import { AppError, validationError } from '../errors.ts';
 import { ROOMS_FULL_MESSAGE, ROOMS_FULL_RETRY_AFTER_SECONDS, RoomCapacityError } from './guild-capacity.ts';
 import { type Profile, type Room } from './room.ts';
-import type { RoomDiscord, RoomResources } from './room-discord.ts';
+import type { RoomDiscord, RoomDiscordOf, RoomResources } from './room-discord.ts';
 import type { RoomEvents } from './room-events.ts';
 import { snowflakeTime } from './room-in-discord.ts';
 import { RoomExistsError, type RoomStore } from './room-store.ts';
@@ -45,9 +45,9 @@ export function profileOf(session: Session): Profile {
 
 export interface RoomCreationOptions {
   store: RoomStore;
-  discord: RoomDiscord;
+  /** Each server's Discord side: a room is made in the server asked for (issue 17). */
+  discordOf: RoomDiscordOf;
   events: RoomEvents;
-  guildId: string;
   clock: Clock;
   log: Logger;
   /** The room with its invite and spectator links. */
@@ -69,11 +69,11 @@ export class RoomCreation {
     this.#o = options;
   }
 
-  async create(session: Session, name: string): Promise<CreatedRoom> {
+  async create(session: Session, name: string, guildId: string): Promise<CreatedRoom> {
     // One create at a time per user: the open-rooms limit check and the double-click check below
     // both need to see the previous create's result.
     const previous = this.#creating.get(session.userId) ?? Promise.resolve(undefined);
-    const run = previous.catch(() => undefined).then(() => this.#createOrReuse(session, name));
+    const run = previous.catch(() => undefined).then(() => this.#createOrReuse(session, name, guildId));
     this.#creating.set(session.userId, run);
     try {
       return await run;
@@ -82,32 +82,33 @@ export class RoomCreation {
     }
   }
 
-  async #createOrReuse(session: Session, name: string): Promise<CreatedRoom> {
+  async #createOrReuse(session: Session, name: string, guildId: string): Promise<CreatedRoom> {
     const now = this.#o.clock.now();
     for (const [k, v] of this.#recent) if (now - v.at > CREATE_DEDUPE_WINDOW_MS) this.#recent.delete(k);
-    const key = `${session.userId}\n${name}`;
+    const key = `${session.userId}\n${guildId}\n${name}`;
     const recent = this.#recent.get(key);
     if (recent) {
       const room = await this.#o.store.get(recent.roomId);
       if (room) return this.#o.withLinks(room);
     }
-    const created = await this.#create(session, name);
+    const created = await this.#create(session, name, guildId);
     this.#recent.set(key, { roomId: created.room.id, at: this.#o.clock.now() });
     return created;
   }
 
-  async #create(session: Session, name: string): Promise<CreatedRoom> {
+  async #create(session: Session, name: string, guildId: string): Promise<CreatedRoom> {
     const open = (await this.#o.store.listForUser(session.userId)).filter((r) => r.creatorId === session.userId);
     if (open.length >= OPEN_ROOMS_PER_USER) {
       throw new AppError('conflict', `You already have ${OPEN_ROOMS_PER_USER} open rooms. Close one to create another.`);
     }
     const id = newRoomId();
-    const { roleId, channelId } = await this.#discordCreate(id, name, session.userId);
+    const discord = await this.#o.discordOf(guildId);
+    const { roleId, channelId } = await this.#discordCreate(discord, id, name, session.userId);
     const now = this.#o.clock.now();
     let room: Room = {
       id,
       name,
-      guildId: this.#o.guildId,
+      guildId,
       channelId,
       roleId,
       creatorId: session.userId,
@@ -129,7 +130,7 @@ export class RoomCreation {
       // last Discord call and this insert (REDIS_URL): then it is stored, and it is ours.
       const adopted = error instanceof RoomExistsError ? await this.#o.store.get(id) : null;
       if (adopted?.channelId === channelId && adopted.roleId === roleId) room = adopted;
-      else return this.#undoUnstored(error, roleId, channelId);
+      else return this.#undoUnstored(discord, error, roleId, channelId);
     }
     this.#o.log.info({ roomId: id, channelId, roleId, creatorId: session.userId }, 'room created');
     await this.#o.events.lobbies(room);
@@ -137,17 +138,17 @@ export class RoomCreation {
   }
 
   /** The room is not stored, so nothing would ever close it: Discord's side goes now. */
-  async #undoUnstored(error: unknown, roleId: string, channelId: string): Promise<never> {
-    await this.#o.discord.destroy({ roleId, channelId }).catch((undoError: unknown) => {
+  async #undoUnstored(discord: RoomDiscord, error: unknown, roleId: string, channelId: string): Promise<never> {
+    await discord.destroy({ roleId, channelId }).catch((undoError: unknown) => {
       this.#o.log.error({ err: undoError, roleId, channelId }, 'could not undo a room the store refused; it is left in Discord until the next start reconciles it');
     });
     throw error;
   }
 
   /** The Discord side; a server with no room left is a 503 the create form shows, never a 502. */
-  async #discordCreate(id: string, name: string, creatorId: string): Promise<RoomResources> {
+  async #discordCreate(discord: RoomDiscord, id: string, name: string, creatorId: string): Promise<RoomResources> {
     try {
-      return await this.#o.discord.create(id, name, creatorId);
+      return await discord.create(id, name, creatorId);
     } catch (error) {
       if (!(error instanceof RoomCapacityError)) throw error;
       this.#o.log.warn({ limit: error.limit, detail: error.message, creatorId }, 'room refused: the Discord server is full');

@@ -28,6 +28,9 @@ export function roomOverwrites(guildId: string, roleId: string, botUserId: strin
   ];
 }
 
+/** A server's RoomDiscord (issue 17: rooms live in any server the bot is in; GuildPlaces builds each on first use). */
+export type RoomDiscordOf = (guildId: string) => Promise<RoomDiscord>;
+
 export interface RoomDiscordOptions {
   rest: DiscordRestClient;
   guildId: string;

@@ -1,6 +1,7 @@
 import type { VoiceStateView } from '@repo/discord-gateway';
 import { DiscordRateLimitedError } from '@repo/discord-rest';
 import type { RoomDeletedReason } from '@repo/protocol';
+import type { Clock } from '@repo/platform';
 import type { Logger } from 'pino';
 import type { Session } from '../auth/session.ts';
 import { AppError } from '../errors.ts';
@@ -12,6 +13,20 @@ import { hostOverwrite } from './room-in-discord.ts';
 import type { RoomStore } from './room-store.ts';
 
 export const NOT_HOST_MESSAGE = 'Only the room’s host can do this.';
+export const CONFLICT_MESSAGE = 'Someone else changed this room at the same moment. Try again.';
+
+/**
+ * How long a control holds its room's lease without writing. Every write renews it, so this bounds
+ * one Discord call (15 s per attempt in discord-rest, and rate-limit waits under 30 s), not a whole
+ * control; an instance that dies holding it blocks the room's controls (409) this long at most.
+ */
+export const CONTROL_LEASE_MS = 60_000;
+/** GUILD_MEMBER_REMOVE has nobody to say "try again" to: it waits for a busy room this often, this long apart. */
+const MEMBER_GONE_ATTEMPTS = 5;
+const MEMBER_GONE_RETRY_MS = 1_000;
+
+/** Renews the control's lease before a write; throws 409 `conflict` when it was lost (nothing more may be written). */
+type Step = () => Promise<void>;
 
 /** Discord lets a channel's name (or topic) change twice per 10 minutes (discord-api-docs #1900, #2760). */
 export function renameLimitMessage(retryAfterSeconds: number): string {
@@ -24,6 +39,7 @@ export interface RoomHostControlsOptions {
   discord: RoomDiscord;
   events: RoomEvents;
   voice: VoiceStateView;
+  clock: Clock;
   log: Logger;
   /** The room for one of its members (404 unknown or closed, 403 not theirs): RoomService.getForMember. */
   roomFor(roomId: string, userId: string): Promise<Room>;
@@ -34,8 +50,13 @@ export interface RoomHostControlsOptions {
  * The host's controls and a member's leaving (issue 19), part of RoomService. Discord is written
  * first and the store last, every Discord step idempotent: a failure half-way changes nothing the
  * room's people see, and the same request again finishes the job (Discord is what a restart reads
- * back, room-in-discord.ts). One control at a time per room in this process, so two clicks cannot
- * interleave their writes.
+ * back, room-in-discord.ts).
+ *
+ * One control at a time per room: queued in this process (two clicks wait for each other), and
+ * across instances by the room's lease in the store (RoomStore.acquireControl): a control that
+ * finds another instance's control running answers 409 `conflict` and writes nothing; every write
+ * renews the lease first, so a control whose lease expired and was taken stops before its next
+ * write. Two controls can therefore never interleave their Discord writes and store steps.
  */
 export class RoomHostControls {
   readonly #o: RoomHostControlsOptions;
@@ -48,23 +69,27 @@ export class RoomHostControls {
   /** The channel is renamed in Discord, then the room; Discord's rename limit is a 429 that changes nothing. */
   rename(session: Session, roomId: string, rawName: unknown): Promise<Room> {
     const name = parseRoomName(rawName);
-    return this.#exclusive(roomId, async () => {
+    return this.#exclusive(roomId, async (step) => {
       const room = await this.#hostRoom(session, roomId);
       if (room.name === name) return room;
+      await step();
       try {
         await this.#o.discord.renameChannel(room.channelId, name);
       } catch (error) {
         throw renameRefusal(error);
       }
+      await step();
       return this.#updated(roomId, { name }, room);
     });
   }
 
   setLocked(session: Session, roomId: string, locked: boolean): Promise<Room> {
-    return this.#exclusive(roomId, async () => {
+    return this.#exclusive(roomId, async (step) => {
       const room = await this.#hostRoom(session, roomId);
       if (room.locked === locked) return room;
+      await step();
       await this.#o.discord.writeRoleState(room.id, room.roleId, { linkGeneration: room.linkGeneration, locked });
+      await step();
       return this.#updated(roomId, { locked }, room);
     });
   }
@@ -75,11 +100,14 @@ export class RoomHostControls {
    * store. A failure after the first step leaves the old links working until the retry finishes.
    */
   rotateLinks(session: Session, roomId: string): Promise<Room> {
-    return this.#exclusive(roomId, async () => {
+    return this.#exclusive(roomId, async (step) => {
       const room = await this.#hostRoom(session, roomId);
       const linkGeneration = room.linkGeneration + 1;
+      await step();
       await this.#o.discord.writeRoleState(room.id, room.roleId, { linkGeneration, locked: room.locked });
+      await step();
       await this.#o.discord.unbar(room.channelId, room.barred);
+      await step();
       const updated = await this.#o.store.update(roomId, { linkGeneration, barred: [] });
       if (!updated) throw closed();
       this.#o.log.info({ roomId, linkGeneration }, 'room links made new');
@@ -89,14 +117,16 @@ export class RoomHostControls {
 
   /** A player or spectator out, barred until the links are made new (their links answer 403 `removed`). */
   remove(session: Session, roomId: string, targetId: string): Promise<void> {
-    return this.#exclusive(roomId, async () => {
+    return this.#exclusive(roomId, async (step) => {
       const room = await this.#hostRoom(session, roomId);
       if (targetId === room.creatorId) throw new AppError('validation', 'Hand over hosting first, or close the room.', { reason: 'cannot_remove_host' });
       const membership = membershipOf(room, targetId);
       if (membership === null) throw notInRoom();
       // The bar first: from then on they cannot get back into voice by hand, whatever happens next.
+      await step();
       await this.#o.discord.bar(room.channelId, targetId);
-      if (membership === 'player') await this.#giveBackVoice(room, targetId, 'removed');
+      if (membership === 'player') await this.#giveBackVoice(room, targetId, 'removed', step);
+      await step();
       await this.#o.store.removeParticipant(roomId, targetId, { bar: true });
       this.#o.log.info({ roomId, userId: targetId, membership }, 'removed from the room by its host');
       await this.#told(roomId, targetId, 'removed');
@@ -108,7 +138,7 @@ export class RoomHostControls {
    * first; a host who is the only player closes the room.
    */
   leave(session: Session, roomId: string): Promise<void> {
-    return this.#exclusive(roomId, async () => {
+    return this.#exclusive(roomId, async (step) => {
       let room = await this.#o.roomFor(roomId, session.userId);
       if (room.creatorId === session.userId) {
         const next = room.players.find((userId) => userId !== session.userId);
@@ -116,9 +146,10 @@ export class RoomHostControls {
           await this.#o.closeFor(roomId, 'closed');
           return;
         }
-        room = await this.#handOverTo(room, next);
+        room = await this.#handOverTo(room, next, step);
       }
-      if (room.players.includes(session.userId)) await this.#giveBackVoice(room, session.userId, 'left');
+      if (room.players.includes(session.userId)) await this.#giveBackVoice(room, session.userId, 'left', step);
+      await step();
       await this.#o.store.removeParticipant(roomId, session.userId);
       this.#o.log.info({ roomId, userId: session.userId }, 'left the room');
       await this.#told(roomId, session.userId, 'left');
@@ -127,13 +158,13 @@ export class RoomHostControls {
 
   /** Hosting to a seated player: the Discord mark moves, then the room's host. */
   handOver(session: Session, roomId: string, targetId: string): Promise<Room> {
-    return this.#exclusive(roomId, async () => {
+    return this.#exclusive(roomId, async (step) => {
       const room = await this.#hostRoom(session, roomId);
       if (targetId === room.creatorId) return room;
       const membership = membershipOf(room, targetId);
       if (membership === 'spectator') throw new AppError('validation', 'Only a player can host: spectators have no seat.', { reason: 'not_a_player' });
       if (membership === null) throw notInRoom();
-      return this.#handOverTo(room, targetId);
+      return this.#handOverTo(room, targetId, step);
     });
   }
 
@@ -144,7 +175,7 @@ export class RoomHostControls {
   async onMemberRemoved(userId: string): Promise<void> {
     for (const room of await this.#o.store.listForUser(userId)) {
       try {
-        await this.#exclusive(room.id, () => this.#memberGone(room.id, userId));
+        await this.#memberGoneWhenFree(room.id, userId);
       } catch (error) {
         // One room's trouble (Discord refusing the mark) must not keep the others stale; the next start's read-back settles it.
         this.#o.log.error({ err: error, roomId: room.id, userId }, 'could not take a departed member out of a room');
@@ -152,7 +183,20 @@ export class RoomHostControls {
     }
   }
 
-  async #memberGone(roomId: string, userId: string): Promise<void> {
+  /** A control running on another instance (409) is waited for: the departed must not keep a seat. */
+  async #memberGoneWhenFree(roomId: string, userId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#exclusive(roomId, (step) => this.#memberGone(roomId, userId, step));
+        return;
+      } catch (error) {
+        if (!isConflict(error) || attempt >= MEMBER_GONE_ATTEMPTS) throw error;
+        await this.#o.clock.sleep(MEMBER_GONE_RETRY_MS);
+      }
+    }
+  }
+
+  async #memberGone(roomId: string, userId: string, step: Step): Promise<void> {
     let room = await this.#o.store.get(roomId);
     if (!room || membershipOf(room, userId) === null) return;
     if (room.creatorId === userId) {
@@ -161,9 +205,10 @@ export class RoomHostControls {
         await this.#o.closeFor(roomId, 'closed');
         return;
       }
-      room = await this.#handOverTo(room, next);
+      room = await this.#handOverTo(room, next, step);
       this.#o.log.info({ roomId, formerHost: userId, hostId: next }, 'the host left the Discord server: hosting passed on');
     }
+    await step();
     await this.#o.store.removeParticipant(roomId, userId);
     // Before the update goes out: nothing of the room published from here on reaches them.
     await this.#o.events.revoke(roomId, userId);
@@ -180,8 +225,10 @@ export class RoomHostControls {
   }
 
   /** The new host's mark, the old one's removed (a crash between leaves two: the read-back keeps the first seated), then the store. */
-  async #handOverTo(room: Room, newHostId: string): Promise<Room> {
+  async #handOverTo(room: Room, newHostId: string, step: Step): Promise<Room> {
+    await step();
     await this.#o.discord.applyHostMarks(room.channelId, [{ put: hostOverwrite(newHostId) }, { remove: room.creatorId }]);
+    await step();
     const result = await this.#o.store.setHost(room.id, newHostId);
     if (result === 'missing') throw closed();
     if (result === 'not_player') throw notInRoom();
@@ -194,9 +241,12 @@ export class RoomHostControls {
   }
 
   /** A player's role goes, and they leave the room's voice channel if they are in it. */
-  async #giveBackVoice(room: Room, userId: string, why: 'left' | 'removed'): Promise<void> {
+  async #giveBackVoice(room: Room, userId: string, why: 'left' | 'removed', step: Step): Promise<void> {
+    await step();
     await this.#o.discord.removePlayer(userId, room.roleId, why);
-    if (this.#o.voice.channelOf(room.guildId, userId) === room.channelId) await this.#o.discord.disconnect(userId);
+    if (this.#o.voice.channelOf(room.guildId, userId) !== room.channelId) return;
+    await step();
+    await this.#o.discord.disconnect(userId);
   }
 
   /** After someone's seat is gone: their tabs lose the room (saying why), everyone else sees it, lobbies follow. */
@@ -219,15 +269,33 @@ export class RoomHostControls {
     return updated;
   }
 
-  #exclusive<T>(roomId: string, job: () => Promise<T>): Promise<T> {
+  /** Queued behind this process's other controls of the room, then run under the room's lease. */
+  #exclusive<T>(roomId: string, job: (step: Step) => Promise<T>): Promise<T> {
     const previous = this.#queues.get(roomId) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(job);
+    const run = previous.catch(() => undefined).then(() => this.#leased(roomId, job));
     this.#queues.set(roomId, run);
     const forget = () => {
       if (this.#queues.get(roomId) === run) this.#queues.delete(roomId);
     };
     run.then(forget, forget);
     return run;
+  }
+
+  async #leased<T>(roomId: string, job: (step: Step) => Promise<T>): Promise<T> {
+    const { store, log } = this.#o;
+    const token = await store.acquireControl(roomId, CONTROL_LEASE_MS);
+    if (token === null) throw conflict();
+    const step: Step = async () => {
+      if (await store.renewControl(roomId, token, CONTROL_LEASE_MS)) return;
+      log.warn({ roomId }, 'a room control lost its lease to another instance: stopped before its next write');
+      throw conflict();
+    };
+    try {
+      return await job(step);
+    } finally {
+      // A lease that cannot be released expires by itself (CONTROL_LEASE_MS).
+      await store.releaseControl(roomId, token).catch((error: unknown) => log.error({ err: error, roomId }, 'could not release a room control lease'));
+    }
   }
 }
 
@@ -240,6 +308,14 @@ function renameRefusal(error: unknown): unknown {
   if (!(error instanceof DiscordRateLimitedError) || error.global) return error;
   const retryAfterSeconds = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
   return new AppError('rate_limited', renameLimitMessage(retryAfterSeconds), { cause: error, reason: 'rename_rate_limited', retryAfterSeconds, retryable: true });
+}
+
+function conflict(): AppError {
+  return new AppError('conflict', CONFLICT_MESSAGE, { reason: 'conflict', retryable: true });
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof AppError && error.options.reason === 'conflict';
 }
 
 function notInRoom(): AppError {

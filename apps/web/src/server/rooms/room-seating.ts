@@ -2,12 +2,12 @@ import { ROOM_PLAYER_LIMIT, ROOM_VIEWER_LIMIT } from '@repo/protocol';
 import type { Logger } from 'pino';
 import type { Session } from '../auth/session.ts';
 import { AppError } from '../errors.ts';
-import type { InviteTarget } from './invite-check.ts';
+import { INVITE_REPLACED_MESSAGE, type InviteTarget, REMOVED_MESSAGE, ROOM_LOCKED_MESSAGE } from './invite-check.ts';
 import { type Room, membershipOf } from './room.ts';
 import { profileOf } from './room-creation.ts';
 import type { RoomDiscord } from './room-discord.ts';
 import type { RoomEvents } from './room-events.ts';
-import type { RoomStore } from './room-store.ts';
+import type { RoomStore, SeatRefusal } from './room-store.ts';
 
 const LIMITS = { players: ROOM_PLAYER_LIMIT, viewers: ROOM_VIEWER_LIMIT };
 
@@ -33,9 +33,12 @@ export class RoomSeating {
     if (membership === 'creator' || membership === 'player') return room;
     if (claims.kind === 'spectator' && membership === 'spectator') return room;
 
-    const result = await this.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), LIMITS);
+    // The lock, the bars and the link's generation once more, in the step that takes the seat: the
+    // host may have used a control since the link was opened.
+    const result = await this.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), LIMITS, { linkGeneration: claims.gen });
     if (result === 'missing') throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
     if (result === 'full') throw await this.#refusal(room.id, claims.kind);
+    if (result === 'room_locked' || result === 'removed' || result === 'invite_replaced') throw refusedByHost(result);
     if (claims.kind === 'player' && result === 'added') {
       try {
         await this.discord.addPlayer(session.userId, room.roleId);
@@ -79,9 +82,16 @@ export class RoomSeating {
     await this.store.removeParticipant(roomId, session.userId);
     if (before === 'spectator') {
       // Not atomic with the removal: should the freed viewer place be taken in between, they are out.
-      const restored = await this.store.addParticipant(roomId, session.userId, 'spectator', profileOf(session), LIMITS);
+      const restored = await this.store.addParticipant(roomId, session.userId, 'spectator', profileOf(session), LIMITS, 'given_back');
       if (restored === 'added') return;
     }
     await this.events.revoke(roomId, session.userId);
   }
+}
+
+/** The same answers as invite-check.ts gives when the link is opened. */
+function refusedByHost(refusal: SeatRefusal): AppError {
+  if (refusal === 'invite_replaced') return new AppError('gone', INVITE_REPLACED_MESSAGE, { reason: 'invite_replaced' });
+  if (refusal === 'removed') return new AppError('forbidden', REMOVED_MESSAGE, { reason: 'removed' });
+  return new AppError('forbidden', ROOM_LOCKED_MESSAGE, { reason: 'room_locked' });
 }

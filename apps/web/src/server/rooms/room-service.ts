@@ -84,7 +84,7 @@ export class RoomService {
     this.#creation = new RoomCreation({ store, discord, events: this.#events, guildId, clock, log, withLinks: (room) => this.#withLinks(room) });
     this.#seating = new RoomSeating(store, discord, this.#events, log);
     const [roomFor, closeFor] = [(id: string, userId: string) => this.getForMember(id, userId), (id: string, why: RoomDeletedReason) => this.closeFor(id, why)];
-    this.#host = new RoomHostControls({ store, discord, events: this.#events, voice: options.voice, log, roomFor, closeFor });
+    this.#host = new RoomHostControls({ store, discord, events: this.#events, voice: options.voice, clock, log, roomFor, closeFor });
   }
 
   get guildId(): string {

@@ -15,11 +15,14 @@ export interface RoomStoreContractSubject {
   shared: boolean;
 }
 
-const limits = { players: 4, viewers: 16 };
-const profile = (name: string) => ({ username: name, globalName: name.toUpperCase(), avatar: null });
+export const limits = { players: 4, viewers: 16 };
+/** A link of the generation the test rooms start with. */
+export const link0 = { linkGeneration: 0 };
+export const profile = (name: string) => ({ username: name, globalName: name.toUpperCase(), avatar: null });
 
 let counter = 0;
-function room(overrides: Partial<Room> = {}): Room {
+/** A room of its own (ids, channel and role unique per call), for any contract test. */
+export function room(overrides: Partial<Room> = {}): Room {
   counter += 1;
   const id = `room${String(counter).padStart(6, '0')}`;
   return {
@@ -44,6 +47,7 @@ function room(overrides: Partial<Room> = {}): Room {
 
 const byId = (rooms: Room[]) => [...rooms].sort((a, b) => a.id.localeCompare(b.id));
 
+/** Every store runs this and the host controls' part (room-store-controls.contract.ts). */
 export function roomStoreContract(subject: RoomStoreContractSubject): void {
   describe(`RoomStore contract: ${subject.name}`, () => {
     let now = Date.UTC(2026, 10, 25, 12);
@@ -108,7 +112,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.get(a.id)).toEqual(a);
         expect(await store.findByChannel(a.channelId)).toEqual(a);
         // And a view taken after a change shows the change.
-        await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits);
+        await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits, link0);
         expect((await store.findByChannel(a.channelId))?.players).toEqual(['creator', 'p1', 'p2']);
         // Nor does changing what was handed in to the store change it afterwards.
         a.players.push('late');
@@ -154,14 +158,14 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
       withStore(async (store) => {
         const a = room();
         await store.insert(a);
-        expect(await store.addParticipant('nosuchroom', 'u', 'player', profile('u'), limits)).toBe('missing');
-        for (const u of ['p1', 'p2', 'p3']) expect(await store.addParticipant(a.id, u, 'player', profile(u), limits)).toBe('added');
-        expect(await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits)).toBe('already');
-        expect(await store.addParticipant(a.id, 'p4', 'player', profile('p4'), limits)).toBe('full');
-        expect(await store.addParticipant(a.id, 'p2', 'spectator', profile('p2'), limits)).toBe('already');
-        for (let i = 0; i < 12; i++) expect(await store.addParticipant(a.id, `s${i}`, 'spectator', profile(`s${i}`), limits)).toBe('added');
-        expect(await store.addParticipant(a.id, 's12', 'spectator', profile('s12'), limits)).toBe('full');
-        expect(await store.addParticipant(a.id, 's0', 'spectator', profile('s0'), limits)).toBe('already');
+        expect(await store.addParticipant('nosuchroom', 'u', 'player', profile('u'), limits, link0)).toBe('missing');
+        for (const u of ['p1', 'p2', 'p3']) expect(await store.addParticipant(a.id, u, 'player', profile(u), limits, link0)).toBe('added');
+        expect(await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits, link0)).toBe('already');
+        expect(await store.addParticipant(a.id, 'p4', 'player', profile('p4'), limits, link0)).toBe('full');
+        expect(await store.addParticipant(a.id, 'p2', 'spectator', profile('p2'), limits, link0)).toBe('already');
+        for (let i = 0; i < 12; i++) expect(await store.addParticipant(a.id, `s${i}`, 'spectator', profile(`s${i}`), limits, link0)).toBe('added');
+        expect(await store.addParticipant(a.id, 's12', 'spectator', profile('s12'), limits, link0)).toBe('full');
+        expect(await store.addParticipant(a.id, 's0', 'spectator', profile('s0'), limits, link0)).toBe('already');
 
         const stored = (await store.get(a.id))!;
         expect(stored.players).toEqual(['creator', 'p1', 'p2', 'p3']);
@@ -174,10 +178,10 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
       withStore(async (store) => {
         const a = room();
         await store.insert(a);
-        for (let i = 0; i < 15; i++) await store.addParticipant(a.id, `s${i}`, 'spectator', profile(`s${i}`), limits);
+        for (let i = 0; i < 15; i++) await store.addParticipant(a.id, `s${i}`, 'spectator', profile(`s${i}`), limits, link0);
         // 16 viewers: nobody new gets in, but a spectator may still take a player seat.
-        expect(await store.addParticipant(a.id, 'new', 'spectator', profile('new'), limits)).toBe('full');
-        expect(await store.addParticipant(a.id, 's3', 'player', { ...profile('s3'), globalName: 'Now playing' }, limits)).toBe('added');
+        expect(await store.addParticipant(a.id, 'new', 'spectator', profile('new'), limits, link0)).toBe('full');
+        expect(await store.addParticipant(a.id, 's3', 'player', { ...profile('s3'), globalName: 'Now playing' }, limits, link0)).toBe('added');
         const stored = (await store.get(a.id))!;
         expect(stored.players).toEqual(['creator', 's3']);
         expect(stored.spectators).not.toContain('s3');
@@ -192,7 +196,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         // Several handles: on Redis separate connections, as separate instances would be.
         const stores = subject.shared ? [store, await space.store(), await space.store()] : [store];
         const results = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.addParticipant(a.id, `u${i}`, 'player', profile(`u${i}`), limits)),
+          Array.from({ length: 12 }, (_, i) => stores[i % stores.length]!.addParticipant(a.id, `u${i}`, 'player', profile(`u${i}`), limits, link0)),
         );
         expect(results.filter((r) => r === 'added')).toHaveLength(3);
         expect(results.filter((r) => r === 'full')).toHaveLength(9);
@@ -203,8 +207,8 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
       withStore(async (store) => {
         const a = room();
         await store.insert(a);
-        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
-        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits);
+        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits, link0);
+        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits, link0);
         await store.removeParticipant(a.id, 'p1');
         await store.removeParticipant(a.id, 's1');
         await store.removeParticipant(a.id, 'creator');
@@ -215,7 +219,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.listForUser('p1')).toEqual([]);
         expect(await store.listForUser('creator')).toHaveLength(1);
         // A removed player can take a seat again.
-        expect(await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits)).toBe('added');
+        expect(await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits, link0)).toBe('added');
       }));
 
     it('updates activity and the closing warning, and returns the room as updated', () =>
@@ -245,14 +249,14 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
       withStore(async (store) => {
         const a = room();
         await store.insert(a);
-        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
-        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits);
+        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits, link0);
+        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits, link0);
         await store.removeParticipant(a.id, 'p1', { bar: true });
         await store.removeParticipant(a.id, 's1', { bar: true });
         await store.removeParticipant(a.id, 'p1', { bar: true });
         await store.removeParticipant(a.id, 'creator', { bar: true });
         // Leaving (no bar) does not bar.
-        await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits);
+        await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits, link0);
         await store.removeParticipant(a.id, 'p2');
         const stored = (await store.get(a.id))!;
         expect(stored.barred).toEqual(['p1', 's1']);
@@ -265,8 +269,8 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
       withStore(async (store) => {
         const a = room();
         await store.insert(a);
-        for (const u of ['p1', 'p2']) await store.addParticipant(a.id, u, 'player', profile(u), limits);
-        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits);
+        for (const u of ['p1', 'p2']) await store.addParticipant(a.id, u, 'player', profile(u), limits, link0);
+        await store.addParticipant(a.id, 's1', 'spectator', profile('s1'), limits, link0);
         expect(await store.setHost('nosuchroom', 'p1')).toBe('missing');
         expect(await store.setHost(a.id, 's1')).toBe('not_player');
         expect(await store.setHost(a.id, 'stranger')).toBe('not_player');
@@ -290,7 +294,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         const b = room();
         await store.insert(a);
         await store.insert(b);
-        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
+        await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits, link0);
         const removed = await store.delete(a.id, now);
         expect(removed?.id).toBe(a.id);
         expect(removed?.players).toEqual(['creator', 'p1']);
@@ -302,7 +306,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         expect(await store.closedAt(a.id)).toBe(now);
         expect(await store.delete(a.id, now + 1)).toBeNull();
         expect(await store.closedAt(b.id)).toBeNull();
-        expect(await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits)).toBe('missing');
+        expect(await store.addParticipant(a.id, 'p2', 'player', profile('p2'), limits, link0)).toBe('missing');
 
         now += TOMBSTONE_TTL_MS + 10;
         expect(await store.closedAt(a.id)).toBeNull();
@@ -313,7 +317,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
         withStore(async (store, space) => {
           const a = room();
           await store.insert(a);
-          await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits);
+          await store.addParticipant(a.id, 'p1', 'player', profile('p1'), limits, link0);
           const restarted = await space.store();
           expect(await restarted.get(a.id)).toEqual(await store.get(a.id));
           await restarted.update(a.id, { closingAt: 77 });

@@ -1,7 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import type { Profile, Room, RoomView } from './room.ts';
 
 export type ParticipantKind = 'player' | 'spectator';
-export type AddParticipantResult = 'added' | 'already' | 'full' | 'missing';
+/**
+ * `room_locked`, `removed`, `invite_replaced`: the host's controls refused the seat in the same step
+ * that would have taken it (invite-check.ts judged the link a moment earlier; a lock, a removal or
+ * new links in between must not let one more person in).
+ */
+export type SeatRefusal = 'room_locked' | 'removed' | 'invite_replaced';
+export type AddParticipantResult = 'added' | 'already' | 'full' | 'missing' | SeatRefusal;
+
+/**
+ * What a seat is taken with. `{linkGeneration}`: an invite link of that generation; refused when the
+ * room's links are of another generation, the user is barred, or the room is locked (a seat the
+ * user already has is `already`, lock or not). `given_back`: a seat the user had, restored after a
+ * failed role grant (room-seating.ts): only the bar is checked, since the host may have removed them
+ * meanwhile.
+ */
+export type SeatBy = { linkGeneration: number } | 'given_back';
 
 export interface ParticipantLimits {
   players: number;
@@ -33,8 +49,8 @@ export interface RoomStore {
   listForUser(userId: string): Promise<Room[]>;
   /** Refuses an id already held (RoomExistsError) or closed within the tombstone's day (RoomClosedError). */
   insert(room: Room): Promise<void>;
-  /** Adds the user if there is room (players and viewers limits), atomically. */
-  addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult>;
+  /** Adds the user if the link still seats them (SeatBy) and there is room (players and viewers limits), in one atomic step. */
+  addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits, by: SeatBy): Promise<AddParticipantResult>;
   /** Never the creator (host). `bar`: also remembered among the room's barred users (removed by the host), in the same step. */
   removeParticipant(id: string, userId: string, options?: { bar?: boolean }): Promise<void>;
   /** Hosting passes to a player, atomically: they become the creator and move to the head of the players. */
@@ -44,6 +60,20 @@ export interface RoomStore {
   delete(id: string, closedAt: number): Promise<Room | null>;
   /** When the room was closed, if it was (tombstones are kept for a day: an invite's lifetime). */
   closedAt(id: string): Promise<number | null>;
+  /**
+   * The room's control lease (room-host-controls.ts): one host control or leave of a room at a time
+   * across every instance. A fresh token, or null while someone else's lease has not expired. Expiry
+   * is judged by the app's clock (as tombstones are); nothing needs the room to exist.
+   */
+  acquireControl(id: string, ttlMs: number): Promise<string | null>;
+  /**
+   * Still held by `token`: extended to `ttlMs` from now. False once another lease took its place (or
+   * it was released): the holder must not write anything more. A lease past its expiry that nobody
+   * took is still the holder's (nobody else can have written in between).
+   */
+  renewControl(id: string, token: string, ttlMs: number): Promise<boolean>;
+  /** Ends the lease if `token` still holds it; another holder's lease is left alone. */
+  releaseControl(id: string, token: string): Promise<void>;
 }
 
 export const TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
@@ -85,6 +115,7 @@ export class MemoryRoomStore implements RoomStore {
    */
   readonly #byUser = new Map<string, Set<string>>();
   readonly #tombstones = new Map<string, number>();
+  readonly #controls = new Map<string, { token: string; expiresAt: number }>();
   readonly #now: () => number;
 
   constructor(now: () => number) {
@@ -128,16 +159,19 @@ export class MemoryRoomStore implements RoomStore {
     for (const userId of usersOf(stored)) this.#indexUser(userId, room.id);
   }
 
-  async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits): Promise<AddParticipantResult> {
+  async addParticipant(id: string, userId: string, kind: ParticipantKind, profile: Profile, limits: ParticipantLimits, by: SeatBy): Promise<AddParticipantResult> {
     const room = this.#rooms.get(id);
     if (!room) return 'missing';
-    const list = kind === 'player' ? room.players : room.spectators;
-    if (list.includes(userId)) return 'already';
+    const byLink = by !== 'given_back';
+    if (byLink && by.linkGeneration !== room.linkGeneration) return 'invite_replaced';
+    if (room.barred.includes(userId)) return 'removed';
+    // A player is already seated by either kind of link; a spectator only by a spectator link.
+    if (room.players.includes(userId) || (kind === 'spectator' && room.spectators.includes(userId))) return 'already';
+    if (byLink && room.locked) return 'room_locked';
     if (kind === 'player' && room.players.length >= limits.players) return 'full';
     // A spectator who becomes a player moves lists; the viewer count doesn't grow.
     const wasSpectator = kind === 'player' && room.spectators.includes(userId);
     if (!wasSpectator && room.players.length + room.spectators.length >= limits.viewers) return 'full';
-    if (kind === 'spectator' && room.players.includes(userId)) return 'already';
     const spectators = wasSpectator ? room.spectators.filter((u) => u !== userId) : room.spectators;
     this.#rooms.set(
       id,
@@ -193,6 +227,24 @@ export class MemoryRoomStore implements RoomStore {
   async closedAt(id: string): Promise<number | null> {
     this.#sweepTombstones();
     return this.#tombstones.get(id) ?? null;
+  }
+
+  async acquireControl(id: string, ttlMs: number): Promise<string | null> {
+    const held = this.#controls.get(id);
+    if (held && held.expiresAt > this.#now()) return null;
+    const token = randomUUID();
+    this.#controls.set(id, { token, expiresAt: this.#now() + ttlMs });
+    return token;
+  }
+
+  async renewControl(id: string, token: string, ttlMs: number): Promise<boolean> {
+    if (this.#controls.get(id)?.token !== token) return false;
+    this.#controls.set(id, { token, expiresAt: this.#now() + ttlMs });
+    return true;
+  }
+
+  async releaseControl(id: string, token: string): Promise<void> {
+    if (this.#controls.get(id)?.token === token) this.#controls.delete(id);
   }
 
   #indexUser(userId: string, roomId: string): void {

@@ -1,0 +1,234 @@
+import { ShardedGateway, readGatewayBot, shardOfGuild } from '@repo/discord-gateway';
+import { DiscordRestClient } from '@repo/discord-rest';
+import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
+import { FakeClock } from '@repo/platform/testing';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Session } from '../src/server/auth/session.ts';
+import { AppError } from '../src/server/errors.ts';
+import { GuildAccess } from '../src/server/guilds/guild-access.ts';
+import { GuildEvents } from '../src/server/guilds/guild-events.ts';
+import { GuildOutages } from '../src/server/guilds/guild-outages.ts';
+import { GuildPlaces } from '../src/server/guilds/guild-places.ts';
+import { MemoryGuildRegistry } from '../src/server/guilds/guild-registry.ts';
+import { GuildRooms } from '../src/server/guilds/guild-rooms.ts';
+import { GuildService } from '../src/server/guilds/guild-service.ts';
+import { MemoryGuildSettingsStore, settingsWithDefaults } from '../src/server/guilds/guild-settings.ts';
+import { ALL_TOPIC, MemoryEventBus } from '../src/server/realtime/event-bus.ts';
+import type { Connection } from '../src/server/realtime/hub-options.ts';
+import { Hub } from '../src/server/realtime/hub.ts';
+import { GatewayRouter } from '../src/server/rooms/gateway-router.ts';
+import { InviteTokens } from '../src/server/rooms/invite-token.ts';
+import { roomTopic } from '../src/server/rooms/room-events.ts';
+import { RoomService } from '../src/server/rooms/room-service.ts';
+import { MemoryRoomStore } from '../src/server/rooms/room-store.ts';
+
+/**
+ * Issue 17's "against the emulator with 3 guilds and 2 recommended shards", in memory mode, wired as
+ * composition/wire.ts wires it: rooms in guilds 2 and 3, live events from both shards to one
+ * browser connection, the bot removed from a guild closing only that guild's rooms, an outage
+ * marked delayed and read back when it ends.
+ */
+
+const limits = { channelsPerCategory: 50, channelsPerGuild: 500, rolesPerGuild: 250 };
+const defaults = { reserveChannels: 5, reserveRoles: 5, homeCategoryId: undefined, ...limits };
+
+let emulator: EmulatorHandle;
+let rest: DiscordRestClient;
+let gateway: ShardedGateway;
+let rooms: RoomService;
+let guilds: GuildService;
+let hub: Hub;
+let g1: string, g2: string, g3: string;
+const outages = new GuildOutages();
+const store = new MemoryRoomStore(() => Date.now());
+
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function session(name: string): Session {
+  const user = emulator.users[name];
+  if (!user) throw new Error(`no test user ${name}`);
+  return { userId: user.id, username: user.username, globalName: user.global_name ?? null, avatar: user.avatar ?? null, accessToken: 'unused', refreshToken: 'unused', accessTokenExpiresAt: Number.MAX_SAFE_INTEGER };
+}
+
+/** One browser connection (the hub takes the user id as its token) watching several rooms. */
+async function browser(userId: string, roomIds: string[]): Promise<Array<{ event?: string; payload?: Record<string, unknown> }>> {
+  const frames: Array<{ event?: string; payload?: Record<string, unknown> }> = [];
+  const connection: Connection = {
+    id: `conn-${userId}`,
+    send: (f) => frames.push(JSON.parse(f) as { event?: string; payload?: Record<string, unknown> }),
+    close: () => undefined,
+    bufferedAmount: () => 0,
+    ping: () => undefined,
+    terminate: () => undefined,
+  };
+  hub.open(connection);
+  await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
+  for (const room of roomIds) await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room }));
+  return frames;
+}
+
+async function voice(userId: string, guildId: string, channelId: string | null): Promise<void> {
+  const res = await fetch(`${emulator.url}/_emulator/voice`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, guildId, channelId }) });
+  if (!res.ok) throw new Error(`voice control answered ${res.status}: ${await res.text()}`);
+}
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, heartbeatIntervalMs: 1_000, rateLimits: 'off', guilds: 3, recommendedShards: 2 });
+  [g1, g2, g3] = emulator.guildIds as [string, string, string];
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
+  rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
+  // The shard count as the app takes it: Discord's recommendation (DISCORD_SHARD_COUNT=auto).
+  const { shards } = await readGatewayBot({ token: emulator.botToken, restBaseUrl: emulator.apiUrl });
+  gateway = new ShardedGateway({ token: emulator.botToken, guildIds: [], restBaseUrl: emulator.apiUrl, shardCount: shards });
+  const botUserId = (await rest.getBotUser()).id;
+  const registry = new MemoryGuildRegistry();
+  const settings = new MemoryGuildSettingsStore();
+  const settingsOf = (id: string) => settingsWithDefaults(settings, id, { homeGuildId: g1, ...defaults });
+  const places = new GuildPlaces({ rest, gateway: gateway.inventory, botUserId, clock, limits, settingsOf, log });
+  guilds = new GuildService({ homeGuildId: g1, registry, settings, access: new GuildAccess({ rest, clock, ttlMs: 0 }), rest, defaults, capacityOf: (id) => places.capacityOf(id), log });
+  const bus = new MemoryEventBus();
+  const home = await places.get(g1);
+  rooms = new RoomService({
+    store,
+    discord: home.discord,
+    discordOf: (id) => places.get(id).then((p) => p.discord),
+    voice: gateway.cache,
+    bus,
+    invites: new InviteTokens('many-servers-test-secret-0123456789abcdef'),
+    guildId: g1,
+    publicUrl: new URL('http://app.test'),
+    cdnUrl: emulator.url,
+    clock,
+    log,
+  });
+  hub = new Hub({
+    log,
+    clock,
+    verifyToken: async (token) => token,
+    streamTopic: roomTopic,
+    viewAccess: (roomId, userId) => rooms.viewAccess(roomId, userId),
+    snapshot: (roomId) => rooms.snapshot(roomId),
+    gatewayStatus: () => ({ live: true, state: 'CONNECTED', unavailableGuilds: outages.list() }),
+  });
+  bus.subscribe((m) => hub.deliver(m));
+  bus.onRevocation((r) => hub.revoke(r));
+  const guildRooms = new GuildRooms({ rooms, places, rest, settingsOf, clock, log });
+  const events = new GuildEvents({
+    registry,
+    places,
+    outages: { list: outages, publish: (ids) => bus.publish(ALL_TOPIC, 'gateway.status', { live: true, state: 'CONNECTED', unavailableGuilds: ids }) },
+    onRemoved: async (id) => void (await guildRooms.closeAll(id)),
+    onReturned: async (id) => void (await guildRooms.readBack(id)),
+    log,
+  });
+  const router = new GatewayRouter(rooms, { noteActivity: async () => undefined }, log);
+  gateway.on('*', (event) => void (GuildEvents.handles(event) ? events.handle(event) : router.handle(event)));
+  await gateway.start();
+  await until(async () => (await registry.list()).length === 3 && [g1, g2, g3].every((id) => gateway.cache.isReady(id)), 'every guild ready');
+});
+
+afterAll(async () => {
+  hub?.closeAll();
+  await gateway?.stop();
+  rest?.close();
+  await emulator?.close();
+});
+
+describe('rooms in any server, over two shards', () => {
+  let two: string, three: string;
+  let twoChannel: string, threeChannel: string;
+
+  it('makes rooms in guilds 2 and 3: channel, role and the host’s role in that guild; capacity counted there', async () => {
+    expect(shards()).toEqual([2, 2]);
+    // Guilds 2 and 3 sit on different shards: the live test below hears both.
+    expect(shardOfGuild(g2, 2)).not.toBe(shardOfGuild(g3, 2));
+    const alice = session('alice');
+    for (const [guildId, name] of [[g2, 'In guild two'], [g3, 'In guild three']] as const) {
+      expect((await guilds.assertCanCreate(alice.userId, guildId)).guildId).toBe(guildId);
+      const { room } = await rooms.create(alice, name, guildId);
+      expect(room.guildId).toBe(guildId);
+      const state = emulator.state;
+      expect(state.channelPayload(room.channelId)).toMatchObject({ guild_id: guildId, name });
+      expect(state.guild(guildId).roles.has(room.roleId)).toBe(true);
+      expect(state.guild(guildId).members.get(alice.userId)?.roles).toContain(room.roleId);
+      // The home server holds nothing of it.
+      expect(state.guild(g1).roles.has(room.roleId)).toBe(false);
+      if (guildId === g2) [two, twoChannel] = [room.id, room.channelId];
+      else [three, threeChannel] = [room.id, room.channelId];
+    }
+    expect((await rooms.listForUser(alice.userId)).map((r) => [r.name, r.guildId])).toEqual([
+      ['In guild three', g3],
+      ['In guild two', g2],
+    ]);
+  });
+
+  it('seats an invitee who is in that server with the role in that server', async () => {
+    const room = (await rooms.get(two))!;
+    const joined = await rooms.redeem(session('bob'), new URL(await rooms.inviteUrl(room, 'player')).pathname.split('/').at(-1)!);
+    expect(joined.players).toContain(emulator.users.bob!.id);
+    expect(emulator.state.guild(g2).members.get(emulator.users.bob!.id)?.roles).toContain(room.roleId);
+  });
+
+  it('refuses a non-member (403) and a server where rooms are off (403) before anything is made', async () => {
+    const heidi = session('heidi');
+    await expect(guilds.assertCanCreate(heidi.userId, g2)).rejects.toMatchObject({ status: 403, options: { reason: 'not_a_member' } });
+    await expect(guilds.assertCanCreate(heidi.userId, '100000000000000000')).rejects.toBeInstanceOf(AppError);
+  });
+
+  it('delivers live voice events from both shards to one browser', async () => {
+    const alice = emulator.users.alice!.id;
+    const frames = await browser(alice, [two, three]);
+    await until(() => frames.filter((f) => f.event === 'room.snapshot').length === 2, 'both snapshots');
+    await voice(alice, g2, twoChannel);
+    await voice(alice, g3, threeChannel);
+    await until(() => frames.filter((f) => f.event === 'voice.joined').length === 2, 'a join from each shard');
+    expect(frames.filter((f) => f.event === 'voice.joined').map((f) => f.payload?.roomId).sort()).toEqual([two, three].sort());
+    await voice(alice, g2, null);
+    await voice(alice, g3, null);
+  });
+
+  it('the bot removed from guild 3 closes only guild 3’s rooms, telling their viewers, without asking Discord', async () => {
+    const frames = await browser(emulator.users.alice!.id, [two, three]);
+    await until(() => frames.filter((f) => f.event === 'room.snapshot').length === 2, 'both snapshots');
+    emulator.state.setBotMembership(g3, false);
+    await until(async () => (await rooms.get(three)) === null, 'the guild 3 room closed');
+    await until(() => frames.some((f) => f.event === 'room.deleted'), 'viewers told');
+    expect(frames.filter((f) => f.event === 'room.deleted').map((f) => [f.payload?.roomId, f.payload?.reason])).toEqual([[three, 'bot_removed']]);
+    expect(await rooms.get(two)).not.toBeNull();
+    // Nothing was asked of Discord for it: the channel is still there (the bot cannot delete it any more).
+    expect(emulator.state.channelPayload(threeChannel)).toMatchObject({ guild_id: g3 });
+    emulator.state.setBotMembership(g3, true);
+  });
+
+  it('an outage of guild 2 marks it delayed for browsers; its return reads the server back (a channel deleted meanwhile closes its room)', async () => {
+    const frames = await browser(emulator.users.alice!.id, [two]);
+    await until(() => frames.some((f) => f.event === 'room.snapshot'), 'the snapshot');
+    emulator.state.setGuildAvailability(g2, false);
+    await until(() => frames.some((f) => f.event === 'gateway.status' && (f.payload?.unavailableGuilds as string[] | undefined)?.includes(g2)), 'the outage told');
+    expect(outages.list()).toEqual([g2]);
+    // A browser connecting now hears of it at once.
+    const late = await browser(emulator.users.bob!.id, [two]);
+    expect(late.find((f) => f.event === 'gateway.status')?.payload).toMatchObject({ unavailableGuilds: [g2] });
+    // During the outage the room's channel goes; Discord tells the bot nothing about it until the guild returns.
+    emulator.state.deleteChannel(twoChannel);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await rooms.get(two)).not.toBeNull();
+    emulator.state.setGuildAvailability(g2, true);
+    await until(async () => (await rooms.get(two)) === null, 'the read-back closed the room');
+    await until(() => frames.some((f) => f.event === 'gateway.status' && (f.payload?.unavailableGuilds as string[] | undefined)?.length === 0), 'the end of the outage told');
+    expect(frames.find((f) => f.event === 'room.deleted')?.payload).toMatchObject({ roomId: two, reason: 'channel_deleted' });
+    expect(outages.list()).toEqual([]);
+  });
+});
+
+function shards(): [number, number] {
+  return [gateway.shardCount, gateway.activeShardIds().length];
+}

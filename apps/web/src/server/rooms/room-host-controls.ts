@@ -7,7 +7,7 @@ import type { Session } from '../auth/session.ts';
 import { AppError } from '../errors.ts';
 import { type Room, membershipOf } from './room.ts';
 import { parseRoomName } from './room-creation.ts';
-import type { RoomDiscord } from './room-discord.ts';
+import type { RoomDiscordOf } from './room-discord.ts';
 import type { RoomEvents } from './room-events.ts';
 import { hostOverwrite } from './room-in-discord.ts';
 import type { RoomStore } from './room-store.ts';
@@ -36,7 +36,8 @@ export function renameLimitMessage(retryAfterSeconds: number): string {
 
 export interface RoomHostControlsOptions {
   store: RoomStore;
-  discord: RoomDiscord;
+  /** The room's server's Discord side. */
+  discordOf: RoomDiscordOf;
   events: RoomEvents;
   voice: VoiceStateView;
   clock: Clock;
@@ -74,7 +75,7 @@ export class RoomHostControls {
       if (room.name === name) return room;
       await step();
       try {
-        await this.#o.discord.renameChannel(room.channelId, name);
+        await (await this.#o.discordOf(room.guildId)).renameChannel(room.channelId, name);
       } catch (error) {
         throw renameRefusal(error);
       }
@@ -88,7 +89,7 @@ export class RoomHostControls {
       const room = await this.#hostRoom(session, roomId);
       if (room.locked === locked) return room;
       await step();
-      await this.#o.discord.writeRoleState(room.id, room.roleId, { linkGeneration: room.linkGeneration, locked });
+      await (await this.#o.discordOf(room.guildId)).writeRoleState(room.id, room.roleId, { linkGeneration: room.linkGeneration, locked });
       await step();
       return this.#updated(roomId, { locked }, room);
     });
@@ -104,9 +105,9 @@ export class RoomHostControls {
       const room = await this.#hostRoom(session, roomId);
       const linkGeneration = room.linkGeneration + 1;
       await step();
-      await this.#o.discord.writeRoleState(room.id, room.roleId, { linkGeneration, locked: room.locked });
+      await (await this.#o.discordOf(room.guildId)).writeRoleState(room.id, room.roleId, { linkGeneration, locked: room.locked });
       await step();
-      await this.#o.discord.unbar(room.channelId, room.barred);
+      await (await this.#o.discordOf(room.guildId)).unbar(room.channelId, room.barred);
       await step();
       const updated = await this.#o.store.update(roomId, { linkGeneration, barred: [] });
       if (!updated) throw closed();
@@ -124,7 +125,7 @@ export class RoomHostControls {
       if (membership === null) throw notInRoom();
       // The bar first: from then on they cannot get back into voice by hand, whatever happens next.
       await step();
-      await this.#o.discord.bar(room.channelId, targetId);
+      await (await this.#o.discordOf(room.guildId)).bar(room.channelId, targetId);
       if (membership === 'player') await this.#giveBackVoice(room, targetId, 'removed', step);
       await step();
       await this.#o.store.removeParticipant(roomId, targetId, { bar: true });
@@ -172,8 +173,10 @@ export class RoomHostControls {
    * Someone left the guild (GUILD_MEMBER_REMOVE): they are no longer a player or spectator
    * anywhere. A host's rooms pass to their next player, or close when none is left.
    */
-  async onMemberRemoved(userId: string): Promise<void> {
+  async onMemberRemoved(userId: string, guildId?: string): Promise<void> {
     for (const room of await this.#o.store.listForUser(userId)) {
+      // Leaving one server leaves only the rooms in that server.
+      if (guildId !== undefined && room.guildId !== guildId) continue;
       try {
         await this.#memberGoneWhenFree(room.id, userId);
       } catch (error) {
@@ -227,7 +230,7 @@ export class RoomHostControls {
   /** The new host's mark, the old one's removed (a crash between leaves two: the read-back keeps the first seated), then the store. */
   async #handOverTo(room: Room, newHostId: string, step: Step): Promise<Room> {
     await step();
-    await this.#o.discord.applyHostMarks(room.channelId, [{ put: hostOverwrite(newHostId) }, { remove: room.creatorId }]);
+    await (await this.#o.discordOf(room.guildId)).applyHostMarks(room.channelId, [{ put: hostOverwrite(newHostId) }, { remove: room.creatorId }]);
     await step();
     const result = await this.#o.store.setHost(room.id, newHostId);
     if (result === 'missing') throw closed();
@@ -243,10 +246,10 @@ export class RoomHostControls {
   /** A player's role goes, and they leave the room's voice channel if they are in it. */
   async #giveBackVoice(room: Room, userId: string, why: 'left' | 'removed', step: Step): Promise<void> {
     await step();
-    await this.#o.discord.removePlayer(userId, room.roleId, why);
+    await (await this.#o.discordOf(room.guildId)).removePlayer(userId, room.roleId, why);
     if (this.#o.voice.channelOf(room.guildId, userId) !== room.channelId) return;
     await step();
-    await this.#o.discord.disconnect(userId);
+    await (await this.#o.discordOf(room.guildId)).disconnect(userId);
   }
 
   /** After someone's seat is gone: their tabs lose the room (saying why), everyone else sees it, lobbies follow. */

@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { INVITE_REPLACED_MESSAGE, type InviteTarget, REMOVED_MESSAGE, ROOM_LOCKED_MESSAGE } from './invite-check.ts';
 import { type Room, membershipOf } from './room.ts';
 import { profileOf } from './room-creation.ts';
-import type { RoomDiscord } from './room-discord.ts';
+import type { RoomDiscordOf } from './room-discord.ts';
 import type { RoomEvents } from './room-events.ts';
 import type { RoomStore, SeatRefusal } from './room-store.ts';
 
@@ -19,7 +19,7 @@ const LIMITS = { players: ROOM_PLAYER_LIMIT, viewers: ROOM_VIEWER_LIMIT };
 export class RoomSeating {
   constructor(
     private readonly store: RoomStore,
-    private readonly discord: RoomDiscord,
+    private readonly discordOf: RoomDiscordOf,
     private readonly events: RoomEvents,
     private readonly log: Logger,
   ) {}
@@ -41,7 +41,7 @@ export class RoomSeating {
     if (result === 'room_locked' || result === 'removed' || result === 'invite_replaced') throw refusedByHost(result);
     if (claims.kind === 'player' && result === 'added') {
       try {
-        await this.discord.addPlayer(session.userId, room.roleId);
+        await (await this.discordOf(room.guildId)).addPlayer(session.userId, room.roleId);
       } catch (error) {
         // The user's own error is the one to report; a failed undo is for the operator.
         await this.#giveBackSeat(room.id, session, membership).catch((undo: unknown) =>

@@ -17,7 +17,7 @@ import { type InviteTarget, openInvite } from './invite-check.ts';
 import { type InviteKind, InviteTokens } from './invite-token.ts';
 import { type Room, membershipOf, roomInfo } from './room.ts';
 import { type CreatedRoom, RoomCreation, parseRoomName } from './room-creation.ts';
-import type { RoomDiscord } from './room-discord.ts';
+import type { RoomDiscord, RoomDiscordOf } from './room-discord.ts';
 import { RoomEvents, roomTopic } from './room-events.ts';
 import { NOT_HOST_MESSAGE, RoomHostControls } from './room-host-controls.ts';
 import type { RoomRestore } from './room-restore.ts';
@@ -29,7 +29,9 @@ export { CREATE_DEDUPE_WINDOW_MS, type CreatedRoom, newRoomId } from './room-cre
 
 export interface RoomServiceOptions {
   store: RoomStore;
+  /** The home server's Discord side; `discordOf` gives any server's (default: only the home server's). */
   discord: RoomDiscord;
+  discordOf?: RoomDiscordOf;
   /** Who is in voice where: the Gateway's cache (or, with several instances, the holder's copy). */
   voice: VoiceStateView;
   bus: EventBus;
@@ -73,6 +75,7 @@ export class RoomService {
   readonly #host: RoomHostControls;
   /** Per-room single flight for close. */
   readonly #closing = new Map<string, Promise<void>>();
+  readonly #discordOf: RoomDiscordOf;
 
   constructor(options: RoomServiceOptions) {
     this.#o = options;
@@ -80,11 +83,12 @@ export class RoomService {
     this.#log = options.log;
     this.#views = new RoomViews(options.cdnUrl, options.voice, options.siteUsers ?? new MemorySiteUsers());
     this.#events = new RoomEvents(options.bus, this.#views, (userId) => this.#listForUser(userId));
-    const { store, discord, guildId, clock, log } = options;
-    this.#creation = new RoomCreation({ store, discord, events: this.#events, guildId, clock, log, withLinks: (room) => this.#withLinks(room) });
-    this.#seating = new RoomSeating(store, discord, this.#events, log);
+    const { store, discord, clock, log } = options;
+    const discordOf = (this.#discordOf = options.discordOf ?? (async () => discord));
+    this.#creation = new RoomCreation({ store, discordOf, events: this.#events, clock, log, withLinks: (room) => this.#withLinks(room) });
+    this.#seating = new RoomSeating(store, discordOf, this.#events, log);
     const [roomFor, closeFor] = [(id: string, userId: string) => this.getForMember(id, userId), (id: string, why: RoomDeletedReason) => this.closeFor(id, why)];
-    this.#host = new RoomHostControls({ store, discord, events: this.#events, voice: options.voice, clock, log, roomFor, closeFor });
+    this.#host = new RoomHostControls({ store, discordOf, events: this.#events, voice: options.voice, clock, log, roomFor, closeFor });
   }
 
   get guildId(): string {
@@ -98,11 +102,12 @@ export class RoomService {
 
   // ---- create and join --------------------------------------------------------------------------
 
-  async create(session: Session, rawName: unknown): Promise<CreatedRoom> {
+  /** In `guildId` (default: the home server); the caller checked the user may (GuildService.assertCanCreate). */
+  async create(session: Session, rawName: unknown, guildId: string = this.#o.guildId): Promise<CreatedRoom> {
     const name = parseRoomName(rawName);
     // The open-rooms limit counts rooms that may not be read back yet.
     await this.#restored();
-    return this.#creation.create(session, name);
+    return this.#creation.create(session, name, guildId);
   }
 
   async #withLinks(room: Room): Promise<CreatedRoom> {
@@ -130,7 +135,7 @@ export class RoomService {
   /** The invite's room, checked as redeem checks it (invite-check.ts) for `viewerId` when signed in; changes nothing (the invite page's preview). */
   async openInvite(token: string, viewerId?: string): Promise<InviteTarget> {
     await this.#restored();
-    return openInvite(token, { invites: this.#o.invites, store: this.#store, guildId: this.#o.guildId }, this.#o.clock.now(), viewerId);
+    return openInvite(token, { invites: this.#o.invites, store: this.#store }, this.#o.clock.now(), viewerId);
   }
 
   // ---- host controls and leaving (room-host-controls.ts) ----------------------------------------
@@ -234,7 +239,7 @@ export class RoomService {
     if (current === room.channelId) return { action: 'moved', channelId: room.channelId };
     if (!current) return openInDiscord;
     try {
-      await this.#o.discord.move(session.userId, room.channelId);
+      await (await this.#discordOf(room.guildId)).move(session.userId, room.channelId);
     } catch (error) {
       throw await this.#refusedByDiscord(error, room.id);
     }
@@ -330,7 +335,8 @@ export class RoomService {
   async #close(roomId: string, reason: RoomDeletedReason): Promise<void> {
     const room = await this.#store.get(roomId);
     if (!room) return;
-    await this.#o.discord.destroy({ roleId: room.roleId, channelId: room.channelId });
+    // The bot removed from the server: nothing of it can (or needs to) be deleted there.
+    if (reason !== 'bot_removed') await (await this.#discordOf(room.guildId)).destroy({ roleId: room.roleId, channelId: room.channelId });
     const removed = await this.#store.delete(roomId, this.#o.clock.now());
     if (!removed) return;
     this.#log.info({ roomId, reason }, 'room closed');
@@ -347,9 +353,9 @@ export class RoomService {
   }
 
   /** Someone left the guild: out of every room; a host's rooms pass on or close (room-host-controls.ts). */
-  async onMemberRemoved(userId: string): Promise<void> {
+  async onMemberRemoved(userId: string, guildId?: string): Promise<void> {
     await this.#o.restore?.whenReady();
-    await this.#host.onMemberRemoved(userId);
+    await this.#host.onMemberRemoved(userId, guildId);
   }
 
   // ---- the start-up read-back (reconcile.ts) ----------------------------------------------------

@@ -11,6 +11,7 @@ import { buttonDanger, buttonPrimary, buttonSecondary } from './styles.ts';
  */
 export function ConfirmButton<T>({
   trigger,
+  triggerLabel,
   triggerClassName,
   title,
   description,
@@ -21,8 +22,10 @@ export function ConfirmButton<T>({
   onDone,
   focusAfterDone,
 }: {
-  /** The trigger's content; its accessible name (say "Remove Bob" where it shows only "Remove"). */
+  /** The trigger's content: its accessible name, unless `triggerLabel` gives one. */
   trigger: ReactNode;
+  /** The trigger's name when its content says less ("Remove Bob" on a button that shows "Remove", or only an icon on phones); also its tooltip. */
+  triggerLabel?: string;
   triggerClassName: string;
   title: string;
   description: ReactNode;
@@ -77,7 +80,7 @@ export function ConfirmButton<T>({
 
   return (
     <>
-      <button type="button" className={triggerClassName} onClick={() => setOpen(true)} disabled={!hydrated}>
+      <button type="button" className={triggerClassName} onClick={() => setOpen(true)} disabled={!hydrated} aria-label={triggerLabel} title={triggerLabel}>
         {trigger}
       </button>
       <Dialog open={open} title={title} description={description} onCancel={close}>

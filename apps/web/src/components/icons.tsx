@@ -118,3 +118,11 @@ export function DoorIcon(props: IconProps) {
     </Svg>
   );
 }
+
+export function RemoveIcon(props: IconProps) {
+  return (
+    <Svg {...props}>
+      <path d="M6 6l12 12M18 6L6 18" />
+    </Svg>
+  );
+}

@@ -1,5 +1,6 @@
 import { api } from '../client/api.ts';
 import { ConfirmButton } from './confirm-button.tsx';
+import { CrownIcon, RemoveIcon } from './icons.tsx';
 import { buttonDangerOutline, buttonSecondary, buttonSmall } from './styles.ts';
 
 /** Where focus goes once a removed person's buttons are gone: the people panel's heading. */
@@ -8,20 +9,24 @@ const focusWatchingHeading = () => document.getElementById('watching-heading');
 
 /**
  * The host's per-person controls (issue 19): "Remove <name>" for players and spectators, and
- * "Make <name> host" for players. Each shows a short word and carries the person's name for screen
- * readers, and each asks first.
+ * "Make <name> host" for players. Each shows an icon and a short word (only the icon on phones, and
+ * for a spectator's small chip), is named with the person's name, and asks first.
  */
 export function PersonActions({ roomId, userId, name, kind }: { roomId: string; userId: string; name: string; kind: 'player' | 'spectator' }) {
+  // On phones the buttons show only their icon, so the seat keeps its height and the name its room.
+  const compact = `${buttonSmall} px-2 sm:px-3`;
   return (
     <span className="flex shrink-0 items-center gap-1.5">
       {kind === 'player' ? (
         <ConfirmButton
           trigger={
             <>
-              Make<span className="sr-only"> {name}</span> host
+              <CrownIcon className="size-3.5" />
+              <span className="hidden sm:inline">Make host</span>
             </>
           }
-          triggerClassName={`${buttonSecondary} ${buttonSmall}`}
+          triggerLabel={`Make ${name} host`}
+          triggerClassName={`${buttonSecondary} ${compact}`}
           title={`Make ${name} the host?`}
           description={`${name} gets the host controls and the host mark in Discord. You stay in the room as a player, and only ${name} can make you host again.`}
           confirmLabel="Make host"
@@ -32,10 +37,12 @@ export function PersonActions({ roomId, userId, name, kind }: { roomId: string; 
       <ConfirmButton
         trigger={
           <>
-            Remove<span className="sr-only"> {name}</span>
+            <RemoveIcon className="size-3.5" />
+            <span className={kind === 'player' ? 'hidden sm:inline' : 'sr-only'}>Remove</span>
           </>
         }
-        triggerClassName={`${buttonDangerOutline} ${buttonSmall}`}
+        triggerLabel={`Remove ${name}`}
+        triggerClassName={`${buttonDangerOutline} ${kind === 'player' ? compact : `${buttonSmall} rounded-full! px-1.5 py-1.5`}`}
         title={`Remove ${name}?`}
         description={
           kind === 'player'

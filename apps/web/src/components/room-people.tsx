@@ -175,7 +175,7 @@ export function Watching({ spectators, me, actionsFor }: { spectators: UserSumma
             return (
               <li
                 key={s.userId}
-                className={`flex items-center gap-2 border border-zinc-800 bg-zinc-950/40 py-1 pl-1 text-sm ${actions ? 'rounded-lg pr-1' : 'rounded-full pr-3'}`}
+                className={`flex items-center gap-2 border border-zinc-800 bg-zinc-950/40 py-1 pl-1 text-sm ${actions ? 'pr-1' : 'pr-3'} rounded-full`}
                 data-user-id={s.userId}
               >
                 <Avatar userId={s.userId} src={s.avatarUrl} name={name} size={24} />

@@ -183,6 +183,27 @@ describe('rooms in any server, over two shards', () => {
     await expect(guilds.assertCanCreate(heidi.userId, '100000000000000000')).rejects.toBeInstanceOf(AppError);
   });
 
+  it('an invitee who is not in the server is told to join it first, or added with guilds.join once its admins allow it', async () => {
+    const heidi = { ...session('heidi'), accessToken: emulator.state.oauth.issueTokens(emulator.users.heidi!.id, ['identify', 'guilds.join']).accessToken };
+    const room = (await rooms.get(two))!;
+    const token = new URL(await rooms.inviteUrl(room, 'player')).pathname.split('/').at(-1)!;
+    // Guild 2's default: invitees must already be members.
+    const name = (await rest.getGuild(g2)).name;
+    await expect(guilds.admit(heidi, g2)).rejects.toMatchObject({ status: 403, options: { reason: 'join_server_first' }, message: `Join ${name} on Discord first, then open this link again.` });
+    expect(emulator.state.isMember(g2, heidi.userId)).toBe(false);
+    await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: true });
+    try {
+      expect(await guilds.admit(heidi, g2)).toBe('added');
+      expect(emulator.state.isMember(g2, heidi.userId)).toBe(true);
+      expect(await guilds.admit(heidi, g2)).toBe('member');
+      const seated = await rooms.redeem(heidi, token);
+      expect(seated.players).toContain(heidi.userId);
+      expect(emulator.state.guild(g2).members.get(heidi.userId)?.roles).toContain(room.roleId);
+    } finally {
+      await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: false });
+    }
+  });
+
   it('delivers live voice events from both shards to one browser', async () => {
     const alice = emulator.users.alice!.id;
     const frames = await browser(alice, [two, three]);
@@ -232,3 +253,33 @@ describe('rooms in any server, over two shards', () => {
 function shards(): [number, number] {
   return [gateway.shardCount, gateway.activeShardIds().length];
 }
+
+describe('Discord’s 100-servers cap on guilds.join', () => {
+  it('answers 30001 as a clear 409 and adds nobody', async () => {
+    const big = await startEmulator({ port: 0, rateLimits: 'off', guilds: 101 });
+    const bigRest = new DiscordRestClient({ botToken: big.botToken, apiBaseUrl: big.apiUrl, maxRateLimitWaitMs: 60_000 });
+    try {
+      const log = pino({ level: 'silent' });
+      const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
+      const registry = new MemoryGuildRegistry();
+      const settings = new MemoryGuildSettingsStore();
+      const last = big.guildIds.at(-1)!;
+      await registry.available({ id: last, name: 'The 101st' });
+      await settings.put(last, { roomsEnabled: true, categoryId: null, addInvitees: true, reserve: { channels: 5, roles: 5 } });
+      const service = new GuildService({ homeGuildId: big.guildId, registry, settings, access: new GuildAccess({ rest: bigRest, clock, ttlMs: 0 }), rest: bigRest, defaults, capacityOf: async () => { throw new Error('not asked'); }, log });
+      const heidi = big.users.heidi!.id;
+      // In exactly 100 servers, none of them the 101st.
+      for (const id of big.guildIds.slice(0, 100)) if (!big.state.isMember(id, heidi)) big.state.addMember(id, heidi);
+      expect(big.state.guildCountOf(heidi)).toBe(100);
+      const accessToken = big.state.oauth.issueTokens(heidi, ['identify', 'guilds.join']).accessToken;
+      await expect(service.admit({ userId: heidi, accessToken }, last)).rejects.toMatchObject({ status: 409, options: { reason: 'too_many_servers' } });
+      expect(big.state.isMember(last, heidi)).toBe(false);
+      // One server left: the same link adds them.
+      big.state.removeMember(big.guildIds[0]!, heidi);
+      expect(await service.admit({ userId: heidi, accessToken }, last)).toBe('added');
+    } finally {
+      bigRest.close();
+      await big.close();
+    }
+  });
+});

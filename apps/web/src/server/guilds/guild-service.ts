@@ -1,4 +1,4 @@
-import type { DiscordRestClient } from '@repo/discord-rest';
+import { DiscordApiError, DiscordErrorCodes, type DiscordRestClient } from '@repo/discord-rest';
 import type { Logger } from 'pino';
 import { AppError, validationError } from '../errors.ts';
 import type { GuildAccess } from './guild-access.ts';
@@ -119,6 +119,30 @@ export class GuildService {
     const { member } = await this.#o.access.membership(guildId, userId);
     if (!member) throw new AppError('forbidden', 'You are not a member of this server.', { reason: 'not_a_member' });
     return { guildId, settings };
+  }
+
+  /**
+   * Before someone takes a seat in a room of `guildId`: a member passes; anyone else is added with
+   * `guilds.join` (their sign-in's access token) when the server's admins allow it, or told to join
+   * on Discord first (403 `join_server_first`). Discord's 100-servers cap (30001) is a clear 409.
+   */
+  async admit(user: { userId: string; accessToken: string }, guildId: string): Promise<'member' | 'added'> {
+    if ((await this.#o.access.membership(guildId, user.userId)).member) return 'member';
+    const name = (await this.#o.registry.get(guildId))?.name || 'this server';
+    if (!(await this.settingsOf(guildId)).addInvitees) {
+      throw new AppError('forbidden', `Join ${name} on Discord first, then open this link again.`, { reason: 'join_server_first' });
+    }
+    try {
+      await this.#o.rest.addGuildMember(guildId, user.userId, { accessToken: user.accessToken }, { auditLogReason: 'Joined a Spell Rooms room' });
+    } catch (error) {
+      if (error instanceof DiscordApiError && error.code === DiscordErrorCodes.MaximumNumberOfGuildsReached) {
+        throw new AppError('conflict', `Discord lets an account be in at most 100 servers, and yours is. Leave one, then open this link again to join ${name}.`, { reason: 'too_many_servers', cause: error });
+      }
+      throw error;
+    }
+    this.#o.access.forget(guildId, user.userId);
+    this.#o.log.info({ guildId, userId: user.userId }, 'added an invitee to a server (guilds.join)');
+    return 'added';
   }
 
   /**

@@ -24,6 +24,7 @@ const ROOT_SCHEMAS = [
   'UserResponse',
   'UserPIIResponse',
   'MyGuildResponse',
+  'GuildInviteResponse',
   'OAuth2GetAuthorizationResponse',
   'ErrorResponse',
   'RatelimitedResponse',

@@ -45,6 +45,12 @@ describe("the emulator's answers validate against Discord's OpenAPI schemas", ()
     expect(res.body).toMatchObject({ id: emu.clientId, owner: { username: 'guild_owner', primary_guild: null }, bot: { id: emu.clientId } });
   });
 
+  it('a channel invite (Create Channel Invite)', async () => {
+    const lounge = emu.state.channels(emu.guildId).find((c) => c.name === 'Lounge')!;
+    const res = await conforms('GuildInviteResponse', 'POST', `/channels/${lounge.id}/invites`, { max_age: 3600, unique: true });
+    expect(res.body).toMatchObject({ guild_id: emu.guildId, channel: { id: lounge.id }, max_age: 3600 });
+  });
+
   it('gateway/bot', async () => {
     await conforms('GatewayBotResponse', 'GET', '/gateway/bot');
   });

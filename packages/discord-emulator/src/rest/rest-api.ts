@@ -11,6 +11,7 @@ import type { RateLimiter } from './rate-limiter.ts';
 import { requireBotInGuild } from './bot-access.ts';
 import { RouteTable, type RequestAuth, type Route } from './route-table.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
+import { inviteRoutes } from './routes/invite-routes.ts';
 import { gatewayRoutes } from './routes/gateway-routes.ts';
 import { guildRoutes } from './routes/guild-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
@@ -23,7 +24,7 @@ import { userRoutes } from './routes/user-routes.ts';
  * included; every answer but the ban carries `Via` and counts toward the invalid-request limit.
  */
 
-export const restRoutes = new RouteTable([...gatewayRoutes, ...userRoutes, ...guildRoutes, ...channelRoutes, ...memberRoutes]);
+export const restRoutes = new RouteTable([...gatewayRoutes, ...userRoutes, ...guildRoutes, ...channelRoutes, ...inviteRoutes, ...memberRoutes]);
 
 export interface RestApiDeps {
   state: EmulatorState;

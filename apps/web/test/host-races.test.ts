@@ -2,7 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../src/server/errors.ts';
 import { RedisRoomStore } from '../src/server/rooms/redis-room-store.ts';
-import { CONFLICT_MESSAGE } from '../src/server/rooms/room-host-controls.ts';
+import { CONFLICT_MESSAGE, CONTROL_LEASE_MS } from '../src/server/rooms/room-host-controls.ts';
 import type { RoomService } from '../src/server/rooms/room-service.ts';
 import { MemoryRoomStore, type RoomStore } from '../src/server/rooms/room-store.ts';
 import { appErrorOf } from './app-error.ts';
@@ -101,6 +101,76 @@ describe('a control between opening a link and taking the seat', () => {
     expect(stored.spectators).toEqual([]);
     expect(stored.barred).toEqual([id('carol')]);
     expect(await rolesOf('carol')).not.toContain(room.roleId);
+  });
+});
+
+/** A memory store whose `stealAt`-th lease renewal first runs `thief`: another instance taking an expired lease mid-control. */
+class LeaseGap extends MemoryRoomStore {
+  renewals = 0;
+  stealAt = 0;
+  thief: ((roomId: string) => Promise<void>) | undefined;
+  override async renewControl(id: string, token: string, ttlMs: number): Promise<boolean> {
+    this.renewals += 1;
+    if (this.renewals === this.stealAt) await this.thief?.(id);
+    return super.renewControl(id, token, ttlMs);
+  }
+}
+
+describe('the control lease in one process', () => {
+  let store: LeaseGap;
+  let rooms: RoomService;
+  beforeAll(() => {
+    store = new LeaseGap(() => h.clock.now());
+    rooms = h.restart(store);
+    services.push({ rooms, store });
+  });
+
+  it('a control whose lease expired and was taken stops before its store step with 409; the new holder keeps its lease', async () => {
+    const { room } = await rooms.create(me('alice'), 'Stalled control');
+    let thiefToken: string | null = null;
+    // setLocked renews before the role's rename and before the store step: the second finds the lease gone.
+    store.renewals = 0;
+    store.stealAt = 2;
+    store.thief = async (roomId) => {
+      await h.clock.advance(CONTROL_LEASE_MS);
+      thiefToken = await store.acquireControl(roomId, CONTROL_LEASE_MS);
+    };
+    expect(await refusal(rooms.setLocked(me('alice'), room.id, true))).toEqual({ status: 409, reason: 'conflict', message: CONFLICT_MESSAGE });
+    expect(thiefToken).toEqual(expect.any(String));
+    expect((await store.get(room.id))?.locked).toBe(false);
+    // The loser released nothing of the new holder's: its lease still holds, and keeps others out.
+    expect(await store.renewControl(room.id, thiefToken!, CONTROL_LEASE_MS)).toBe(true);
+    expect(await refusal(rooms.rotateLinks(me('alice'), room.id))).toMatchObject({ status: 409, reason: 'conflict' });
+    await store.releaseControl(room.id, thiefToken!);
+    store.thief = undefined;
+    expect((await rooms.setLocked(me('alice'), room.id, true)).locked).toBe(true);
+  });
+
+  it('one step short of expiry the lease is still the control’s own: it finishes', async () => {
+    const { room } = await rooms.create(me('alice'), 'Slow but in time');
+    store.renewals = 0;
+    store.stealAt = 2;
+    let thiefToken: string | null = 'unset';
+    store.thief = async (roomId) => {
+      await h.clock.advance(CONTROL_LEASE_MS - 1);
+      thiefToken = await store.acquireControl(roomId, CONTROL_LEASE_MS);
+    };
+    expect((await rooms.setLocked(me('alice'), room.id, true)).locked).toBe(true);
+    expect(thiefToken).toBeNull();
+    store.thief = undefined;
+  });
+
+  it('someone leaving the Discord server while another instance’s control runs is taken out once the room is free', async () => {
+    const { room, inviteUrl } = await rooms.create(me('alice'), 'Busy when they left');
+    await rooms.redeem(me('bob'), tokenOf(inviteUrl));
+    const other = await store.acquireControl(room.id, CONTROL_LEASE_MS);
+    const gone = rooms.onMemberRemoved(id('bob'));
+    await h.waitFor(() => h.clock.pending().includes(1_000), 'the retry to wait');
+    expect((await store.get(room.id))?.players).toEqual([id('alice'), id('bob')]);
+    await store.releaseControl(room.id, other!);
+    await h.clock.advance(1_000);
+    await gone;
+    expect((await store.get(room.id))?.players).toEqual([id('alice')]);
   });
 });
 

@@ -191,6 +191,11 @@ describe('rooms in any server, over two shards', () => {
     const name = (await rest.getGuild(g2)).name;
     await expect(guilds.admit(heidi, g2)).rejects.toMatchObject({ status: 403, options: { reason: 'join_server_first' }, message: `Join ${name} on Discord first, then open this link again.` });
     expect(emulator.state.isMember(g2, heidi.userId)).toBe(false);
+    // The way in: a Discord invite to the server, made by the bot, the same one while it lasts.
+    const link = await guilds.joinLink(g2, 'https://discord.gg');
+    expect(link).toEqual({ name, url: expect.stringMatching(/^https:\/\/discord\.gg\/[A-Za-z0-9]{10}$/) });
+    expect(await guilds.joinLink(g2, 'https://discord.gg')).toEqual(link);
+    expect(await guilds.joinLink('100000000000000000', 'https://discord.gg')).toBeNull();
     await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: true });
     try {
       expect(await guilds.admit(heidi, g2)).toBe('added');

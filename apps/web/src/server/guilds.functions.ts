@@ -49,3 +49,32 @@ export const getServerSettingsPage = createServerFn({ method: 'GET' })
       return { ok: false, error: { status: error.status, kind, message, ...(loginUrl ? { loginUrl } : {}), ...(reason !== undefined ? { reason } : {}) } };
     }
   });
+
+export type JoinServerLink = { ok: true; name: string; url: string | null } | { ok: false; error: PageError };
+
+/**
+ * For an invite refused with `join_server_first`: the room's server and a Discord invite to it
+ * (discord.gg on discord.com; the emulator's own address otherwise, where invites are not redeemable).
+ */
+export const getJoinServerLink = createServerFn({ method: 'GET' })
+  .validator((value: unknown) => {
+    const parsed = z.object({ token: z.string().max(2_000) }).safeParse(value);
+    if (!parsed.success) throw Object.assign(new Error('The input is not valid.'), { status: 400 });
+    return parsed.data;
+  })
+  .handler(async ({ data }): Promise<JoinServerLink> => {
+    const services = await getServices();
+    try {
+      const me = await requireSession(services.auth, `/invite/${encodeURIComponent(data.token)}`);
+      const { room } = await services.rooms.openInvite(data.token, me.userId);
+      const origin = new URL(services.discord.apiUrl).origin;
+      const base = new URL(origin).hostname === 'discord.com' ? 'https://discord.gg' : `${origin}/invite`;
+      const link = await services.guilds.joinLink(room.guildId, base);
+      if (!link) return { ok: false, error: { status: 404, kind: 'not_found', message: 'The bot is not in that server any more.' } };
+      return { ok: true, name: link.name, url: link.url || null };
+    } catch (thrown) {
+      const error = logAppError(thrown, moduleLogger(services.log, 'Room'));
+      const { kind, message, loginUrl, reason } = errorBody(error).error;
+      return { ok: false, error: { status: error.status, kind, message, ...(loginUrl ? { loginUrl } : {}), ...(reason !== undefined ? { reason } : {}) } };
+    }
+  });

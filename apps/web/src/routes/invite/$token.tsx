@@ -1,6 +1,7 @@
 import { Link, createFileRoute, useHydrated, useNavigate } from '@tanstack/react-router';
 import { useRef, useState } from 'react';
 import { type ApiError, api } from '../../client/api.ts';
+import { JoinServerFirst } from '../../components/join-server-first.tsx';
 import { InviteCard, InviteFailurePage, inviteFailure } from '../../components/invite-card.tsx';
 import { buttonPrimary } from '../../components/styles.ts';
 import { type InvitePageData, getInvitePage } from '../../server/rooms.functions.ts';
@@ -51,6 +52,8 @@ function Invite({ data }: { data: Extract<InvitePageData, { ok: true }> }) {
 
   // A refusal with its own page (full, closed, expired, invalid) replaces the card; others can be retried.
   const failure = failed ? inviteFailure(failed) : null;
+  // A room in a Discord server the user is not in (issue 17): the way to join it.
+  if (failed?.reason === 'join_server_first') return <JoinServerFirst token={token} message={failed.message} />;
   if (failed && failure && failure !== 'other') return <InviteFailurePage failure={failure} message={failed.message} />;
 
   let action;

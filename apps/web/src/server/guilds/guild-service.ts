@@ -146,6 +146,21 @@ export class GuildService {
   }
 
   /**
+   * A Discord invite to the server for someone who must join it first (join_server_first): to its
+   * first text channel (else its first voice channel), 24 h, reused while it lasts. The bot needs
+   * Create Instant Invite there (it is in the install link's permissions).
+   */
+  async joinLink(guildId: string, inviteBase: string): Promise<{ name: string; url: string } | null> {
+    const guild = await this.#o.registry.get(guildId);
+    if (!guild) return null;
+    const channels = await this.#o.rest.getGuildChannels(guildId);
+    const target = channels.find((c) => c.type === 0) ?? channels.find((c) => c.type === 2);
+    if (!target) return { name: guild.name, url: '' };
+    const invite = await this.#o.rest.createChannelInvite(target.id, { maxAgeSeconds: 86_400, maxUses: 0, unique: false }, { auditLogReason: 'Spell Rooms: an invitee must join the server first' });
+    return { name: guild.name, url: `${inviteBase}/${invite.code}` };
+  }
+
+  /**
    * The servers the user is in where rooms are on (or which the user may manage), home first, then
    * oldest first. Each member check is a cached REST lookup (guild-access.ts).
    */

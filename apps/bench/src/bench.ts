@@ -17,7 +17,7 @@ import { CpuMeter } from './cpu-meter.ts';
 import { watchGc } from './gc-watch.ts';
 import { pace, type PhaseResult, ReferenceEvents, VoiceChanges } from './driver.ts';
 import { type ConnectSummary, Fleet, ROOM_SIZE } from './fleet.ts';
-import { type BenchOptions, emulatorLimitsProblem, HELP, parseOptions } from './options.ts';
+import { type BenchOptions, emulatorLimitsProblem, HELP, MAX_ROOMS_PER_GUILD, parseOptions, roomsPerGuild } from './options.ts';
 import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
 import { kb, mb, ms, num, ratio, Table } from './report.ts';
 import { roomsScenario } from './rooms-scenario.ts';
@@ -59,6 +59,7 @@ const cpu = new CpuMeter();
 watchGc();
 /** The most CPU other processes on the machine took during any measured phase (%, of one core). */
 let worstOtherCpu = 0;
+let fleetRooms = 0;
 const results: Record<string, unknown> = {};
 const log = (message: string) => console.error(`[bench] ${message}`);
 
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
   log(`${opts.scenario}: ${opts.connections} connections, ${opts.rate} events/s for ${opts.duration} s${placement ? ` (bench on CPU ${placement.bench}, servers on CPU ${placement.server})` : ''}`);
 
   if (opts.emulatorLimits === 'off') log(LIMITS_OFF_NOTE);
-  const emulator = await startEmulator({ port: 0, extraUsers: opts.connections, rateLimits: 'off', resourceLimits: opts.emulatorLimits });
+  log(`${opts.guilds} guild(s) in the emulator, Discord's resource limits ${opts.emulatorLimits === 'off' ? 'OFF' : 'on'}`);
+  const emulator = await startEmulator({ port: 0, extraUsers: opts.connections, rateLimits: 'off', resourceLimits: opts.emulatorLimits, guilds: opts.guilds });
   let app: AppProcess | undefined;
   let ref: ReferenceProcess | null = null;
   let fleet: Fleet | undefined;
@@ -126,7 +128,9 @@ async function main(): Promise<void> {
     if (opts.scenario === 'rooms' || opts.scenario === 'all') {
       const sameJobKinds = opts.reference ? opts.refs.filter((r) => r !== 'wire') : [];
       const sameJob = sameJobKinds.map((kind) => () =>
-        startSameJob(kind, fleet!, { connections: opts.connections, resourceLimits: opts.emulatorLimits, cpu: placement?.server, nodeBin: opts.node }),
+        // The same-job references watch one guild: with --guilds their own emulator puts every room
+        // in its one guild, so its limits are lifted there (the app's emulator keeps them).
+        startSameJob(kind, fleet!, { connections: opts.connections, resourceLimits: opts.guilds > 1 ? 'off' : opts.emulatorLimits, cpu: placement?.server, nodeBin: opts.node }),
       );
       const ctx = { opts, table, cpu, results, log, noteCpu };
       await roomsScenario(ctx, fleet, { app: voice, ref: reference, sameJob });
@@ -151,10 +155,12 @@ async function main(): Promise<void> {
 
   results.worstOtherCpuPct = worstOtherCpu;
   results.emulatorResourceLimits = opts.emulatorLimits;
+  results.guilds = opts.guilds;
   table.print();
   console.log(`Node: the app and the references on ${(results.machine as { serverNode: string }).serverNode}, the bench on ${process.version}\n`);
   // No run with the limits lifted may pass for a measurement of something a real guild can hold.
   if (opts.emulatorLimits === 'off') console.log(`${LIMITS_OFF_NOTE}\n`);
+  else console.log(`emulator: ${opts.guilds} guild(s), Discord's resource limits ON (${num(fleetRooms)} rooms; at most ${MAX_ROOMS_PER_GUILD} in guild 1, ${roomsPerGuild(1)} in each other)\n`);
   if (worstOtherCpu > 15) {
     console.log(`WARNING: other processes on this machine used up to ${worstOtherCpu} % of a core during a measured phase; latencies and rates above include that interference.\n`);
   }
@@ -172,15 +178,17 @@ async function setup(emulator: EmulatorHandle, fleet: Fleet): Promise<void> {
   const setupMs = monoMs() - t0;
   if (failed > 0) log(`${failed} client(s) could not be set up; first errors:\n  ${errors.join('\n  ')}`);
   if (fleet.rooms.size === 0) throw new Error('no room could be set up');
+  fleetRooms = fleet.rooms.size;
   // Everyone into their room's voice channel: voice changes only reach a room from its channel.
   for (const room of fleet.rooms.values()) {
-    for (const userId of room.userIds) emulator.state.setVoiceState(emulator.guildId, userId, { channelId: room.channelId });
+    for (const userId of room.userIds) emulator.state.setVoiceState(room.guildId, userId, { channelId: room.channelId });
   }
   log(`setup: ${opts.connections - failed} users signed in, ${fleet.rooms.size} rooms in ${(setupMs / 1000).toFixed(1)} s`);
   results.setup = { ms: setupMs, phasesMs, signedIn: opts.connections - failed, failed, rooms: fleet.rooms.size, errors };
   table.section('setup (real OAuth2 sign-ins through the emulator, rooms, invites)', [
     { metric: 'users signed in, in rooms', app: `${num(opts.connections - failed)} / ${num(opts.connections)}` },
     { metric: 'rooms (creator + 3 invited)', app: num(fleet.rooms.size) },
+    { metric: 'guilds (rooms in their users\' own guild)', app: `${opts.guilds}, Discord's limits ${opts.emulatorLimits === 'off' ? 'OFF' : 'on'}` },
     {
       metric: 'setup time (sign-in + create + redeem)',
       app: `${(setupMs / 1000).toFixed(1)} s (${[phasesMs.signIn, phasesMs.create, phasesMs.redeem].map((v) => (v / 1000).toFixed(1)).join(' + ')})`,

@@ -5,10 +5,11 @@
  * hands the records over on `collect`. Runs as a child process; see worker-protocol.ts.
  */
 import { WebSocket } from 'ws';
+import { pool, post, setupClients } from './client-setup.ts';
 import { monoMs, sleep } from './clock.ts';
 import { takeGc, watchGc } from './gc-watch.ts';
 import { SampleBuffer } from './stats.ts';
-import { type ClientSpec, type CollectReport, type ConnectReport, type FromWorker, type RoomCreated, type Target, TARGETS, type ToWorker } from './worker-protocol.ts';
+import { type ClientSpec, type CollectReport, type ConnectReport, type FromWorker, type Target, TARGETS, type ToWorker } from './worker-protocol.ts';
 
 interface Waiter {
   kind: 'auth' | 'snapshot';
@@ -47,7 +48,9 @@ const SEQ_KEY = Buffer.from('"seq":');
 let baseUrl = '';
 let clients: Client[] = [];
 const byIndex = new Map<number, Client>();
-const records: Record<Target | 'lobby', SampleBuffer> = { app: new SampleBuffer(), ref: new SampleBuffer(), floor: new SampleBuffer(), peer: new SampleBuffer(), lobby: new SampleBuffer() };
+const records: Record<Target | 'lobby' | 'resync', SampleBuffer> = { app: new SampleBuffer(), ref: new SampleBuffer(), floor: new SampleBuffer(), peer: new SampleBuffer(), lobby: new SampleBuffer(), resync: new SampleBuffer() };
+/** App connections spread over several instances (client i → urls[i mod n]), reconnecting on a drop. */
+let spread: { urls: string[]; reconnect: boolean } | null = null;
 const outOfOrder: Record<Target, number> = { app: 0, ref: 0, floor: 0, peer: 0 };
 let closes: Record<string, number> = {};
 
@@ -71,9 +74,10 @@ async function handle(message: ToWorker): Promise<void> {
       send({ type: 'ready' });
       return;
     case 'setup':
-      send(await setup());
+      send(await setupClients(clients, baseUrl, concurrency));
       return;
     case 'connect':
+      spread = message.urls?.length ? { urls: message.urls, reconnect: message.reconnect ?? false } : null;
       send(await connectAll(message.target, message.url, message.subscribe, message.concurrency, message.rooms));
       return;
     case 'disconnect':
@@ -106,7 +110,7 @@ async function handle(message: ToWorker): Promise<void> {
       const startedAt = monoMs();
       let status = 0;
       try {
-        const res = await post(client!, '/api/invites/redeem', { token: message.token });
+        const res = await post(baseUrl, client!, '/api/invites/redeem', { token: message.token });
         await res.arrayBuffer();
         status = res.status;
       } catch {
@@ -123,133 +127,6 @@ async function handle(message: ToWorker): Promise<void> {
 
 let concurrency = 32;
 
-// ---- setup: sign-in (OAuth2 through the emulator), rooms, invites -----------------------------
-
-async function setup(): Promise<FromWorker> {
-  const groups = new Map<number, Client[]>();
-  for (const c of clients) {
-    const g = groups.get(c.spec.group) ?? [];
-    g.push(c);
-    groups.set(c.spec.group, g);
-  }
-  const rooms: RoomCreated[] = [];
-  const errors: string[] = [];
-  let failed = 0;
-  const note = (group: number, error: unknown) => {
-    if (errors.length < 5) errors.push(`group ${group}: ${String(error)}`);
-  };
-  const t0 = monoMs();
-  await pool(clients, concurrency, async (c) => {
-    try {
-      c.cookie = await retry(() => signIn(c.spec.username));
-    } catch (error) {
-      note(c.spec.group, error);
-    }
-  });
-  const t1 = monoMs();
-  const created = new Map<number, { room: { id: string; channelId: string }; inviteUrl: string; spectatorUrl: string }>();
-  await pool([...groups.entries()], concurrency, async ([group, members]) => {
-    const creator = members.find((m) => m.spec.creator)!;
-    if (!creator.cookie) return;
-    try {
-      created.set(
-        group,
-        await retry(async () => {
-          const res = await post(creator, '/api/rooms', { name: `Bench room ${group}` });
-          if (res.status !== 201) throw new Error(`POST /api/rooms answered ${res.status}: ${await res.text()}`);
-          return (await res.json()) as { room: { id: string; channelId: string }; inviteUrl: string; spectatorUrl: string };
-        }),
-      );
-    } catch (error) {
-      note(group, error);
-    }
-  });
-  const t2 = monoMs();
-  const joins = [...groups.entries()].flatMap(([group, members]) => members.filter((m) => !m.spec.creator).map((m) => ({ group, m })));
-  const joined = new Set<Client>();
-  await pool(joins, concurrency, async ({ group, m }) => {
-    const room = created.get(group);
-    if (!room || !m.cookie) return;
-    try {
-      await retry(async () => {
-        const res = await post(m, '/api/invites/redeem', { token: inviteToken(room.inviteUrl) });
-        if (!res.ok) throw new Error(`redeem answered ${res.status}: ${await res.text()}`);
-        await res.arrayBuffer();
-      });
-      joined.add(m);
-    } catch (error) {
-      note(group, error);
-    }
-  });
-  const t3 = monoMs();
-  for (const [group, members] of groups) {
-    const room = created.get(group);
-    if (!room) {
-      failed += members.length;
-      continue;
-    }
-    for (const m of members) {
-      if (m.spec.creator || joined.has(m)) m.roomId = room.room.id;
-      else failed++;
-    }
-    rooms.push({ group, roomId: room.room.id, channelId: room.room.channelId, spectatorToken: inviteToken(room.spectatorUrl) });
-  }
-  return { type: 'setup-done', rooms, failed, errors, phasesMs: { signIn: t1 - t0, create: t2 - t1, redeem: t3 - t2 } };
-}
-
-function inviteToken(url: string): string {
-  return url.slice(url.indexOf('/invite/') + '/invite/'.length);
-}
-
-/** The real sign-in: the app's login, the emulator's authorize form ("continue as"), the callback. */
-async function signIn(username: string): Promise<string> {
-  const login = await fetch(`${baseUrl}/auth/discord/login?returnTo=%2F`, { redirect: 'manual' });
-  await login.arrayBuffer();
-  if (login.status !== 302) throw new Error(`login answered ${login.status}`);
-  const loginCookie = cookieOf(login.headers.getSetCookie()[0]);
-  const authorize = await fetch(login.headers.get('location') ?? '', { method: 'POST', body: new URLSearchParams({ user: username }), redirect: 'manual' });
-  const authorizeBody = await authorize.text();
-  if (authorize.status !== 302) throw new Error(`authorize answered ${authorize.status}: ${authorizeBody.slice(0, 200)}`);
-  const callback = await fetch(authorize.headers.get('location') ?? '', { headers: { cookie: loginCookie }, redirect: 'manual' });
-  await callback.arrayBuffer();
-  const session = callback.headers.getSetCookie().find((c) => c.includes('sr_session=') && !c.includes('Max-Age=0'));
-  if (!session) throw new Error(`no session cookie after the callback (${callback.status} → ${callback.headers.get('location')})`);
-  return cookieOf(session);
-}
-
-function cookieOf(header: string | undefined): string {
-  if (!header) throw new Error('expected a Set-Cookie header');
-  return header.split(';')[0]!;
-}
-
-function post(client: Client, path: string, body: unknown): Promise<Response> {
-  return fetch(`${baseUrl}${path}`, {
-    method: 'POST',
-    // A browser's write carries its Origin; the app refuses writes without one (CSRF rule).
-    headers: { cookie: client.cookie ?? '', origin: new URL(baseUrl).origin, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
-
-async function retry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (i >= attempts) throw error;
-      await sleep(200 * i);
-    }
-  }
-}
-
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-}
-
 // ---- connections ------------------------------------------------------------------------------
 
 async function connectAll(target: Target, url: string, subscribe: boolean, limit: number, rooms?: Record<number, string>): Promise<ConnectReport> {
@@ -265,7 +142,7 @@ async function connectAll(target: Target, url: string, subscribe: boolean, limit
   await pool(ready, limit, async (c) => {
     const slot = i++;
     try {
-      const t = target === 'app' ? await connectApp(c, url, subscribe) : target === 'ref' ? await connectRef(c, url, rooms?.[c.spec.group] ?? '') : await connectSameJob(c, target, url, rooms?.[c.spec.group] ?? '');
+      const t = target === 'app' ? await connectApp(c, spread ? spread.urls[c.spec.index % spread.urls.length]! : url, subscribe) : target === 'ref' ? await connectRef(c, url, rooms?.[c.spec.group] ?? '') : await connectSameJob(c, target, url, rooms?.[c.spec.group] ?? '');
       tokenMs[slot] = t.token;
       authMs[slot] = t.auth;
       subscribeMs[slot] = t.subscribe;
@@ -281,7 +158,8 @@ async function connectAll(target: Target, url: string, subscribe: boolean, limit
 /** Token → open → auth → auth.ok (→ subscribe → snapshot), as the browser hook does. */
 async function connectApp(c: Client, url: string, subscribe: boolean): Promise<{ token: number; auth: number; subscribe: number }> {
   const t0 = monoMs();
-  const res = await fetch(`${baseUrl}/api/ws-token`, { headers: { cookie: c.cookie ?? '' } });
+  // The token from the instance the socket goes to (the one the browser's page came from).
+  const res = await fetch(`${url.replace(/^ws/, 'http').replace(/\/api\/ws$/, '')}/api/ws-token`, { headers: { cookie: c.cookie ?? '' } });
   if (!res.ok) throw new Error(`ws-token answered ${res.status}`);
   const { token } = (await res.json()) as { token: string };
   const t1 = monoMs();
@@ -329,11 +207,40 @@ function open(client: Client, target: Target, url: string, cookie: string): Conn
   ws.on('close', (code) => {
     conn.closed = true;
     if (!conn.closing) closes[`${target}:${code}`] = (closes[`${target}:${code}`] ?? 0) + 1;
+    if (target === 'app' && !conn.closing && spread?.reconnect && client.app === conn) void reconnect(client, spread.urls);
     conn.waiter?.reject(new Error(`closed with ${code}`));
     conn.waiter = null;
   });
   ws.on('error', () => undefined);
   return conn;
+}
+
+/**
+ * A dropped app socket, as the browser handles it: reconnect to the next instance (new token,
+ * auth, subscribe), and take the fresh snapshot; its sequence is recorded as a resync.
+ */
+const reconnecting = new Set<Client>();
+async function reconnect(c: Client, urls: string[]): Promise<void> {
+  if (reconnecting.has(c)) return;
+  reconnecting.add(c);
+  try {
+    await reconnectLoop(c, urls);
+  } finally {
+    reconnecting.delete(c);
+  }
+}
+
+async function reconnectLoop(c: Client, urls: string[]): Promise<void> {
+  for (let attempt = 1; attempt <= 100; attempt++) {
+    const url = urls[(c.spec.index + attempt) % urls.length]!;
+    try {
+      await connectApp(c, url, true);
+      records.resync.push(c.spec.index, c.app!.lastSeq, monoMs());
+      return;
+    } catch {
+      await sleep(100);
+    }
+  }
 }
 
 function opened(conn: Conn): Promise<void> {
@@ -439,6 +346,7 @@ function collect(): CollectReport {
     type: 'collected',
     frames: { app: records.app.take(), ref: records.ref.take(), floor: records.floor.take(), peer: records.peer.take() },
     lobby: records.lobby.take(),
+    resyncs: records.resync.take(),
     outOfOrder: { ...outOfOrder },
     closes,
     closedClients: clients.filter((c) => c.app?.closed).map((c) => c.spec.index),

@@ -39,7 +39,7 @@ export class VoiceChanges implements EventSource {
 
   constructor(
     private readonly emulator: EmulatorHandle,
-    private readonly rooms: ReadonlyMap<number, Pick<Room, 'userIds'>>,
+    private readonly rooms: ReadonlyMap<number, Pick<Room, 'userIds'> & { guildId?: string }>,
     readonly target: Target = 'app',
   ) {}
 
@@ -58,7 +58,7 @@ export class VoiceChanges implements EventSource {
     let times = this.sent.get(group);
     if (!times) this.sent.set(group, (times = []));
     times.push(monoMs());
-    this.emulator.state.setVoiceState(this.emulator.guildId, userId, { selfMute });
+    this.emulator.state.setVoiceState(room.guildId ?? this.emulator.guildId, userId, { selfMute });
   }
 }
 
@@ -256,7 +256,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
  * Every connection's last sequence, once the members of each room agree (events still in flight
  * from setup or the previous phase have landed). The base of a room is where its next event starts.
  */
-async function settledBase(fleet: Fleet, target: Target, exclude?: ReadonlySet<number>) {
+export async function settledBase(fleet: Fleet, target: Target, exclude?: ReadonlySet<number>) {
   let previous = '';
   for (let attempt = 0; ; attempt++) {
     const marks = await fleet.mark(target);

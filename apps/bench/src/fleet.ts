@@ -3,6 +3,7 @@
  * the requests that fan out to every worker and merge their answers.
  */
 import type { EmulatorHandle } from '@repo/discord-emulator';
+import { groupWithinGuilds } from './grouping.ts';
 import { Worker } from './processes.ts';
 import { type ClientSpec, type CollectReport, type ConnectReport, type FromWorker, type RoomCreated, type Target, TARGETS } from './worker-protocol.ts';
 
@@ -13,6 +14,8 @@ export interface Room extends RoomCreated {
   clients: number[];
   /** Discord user ids, same order. */
   userIds: string[];
+  /** The guild the room (and its voice channel) is in: its users' own. */
+  guildId: string;
 }
 
 export interface ConnectSummary {
@@ -38,15 +41,22 @@ export class Fleet {
     this.#workerOf = workerOf;
   }
 
-  /** Generated users user0001… in rooms of 4; whole rooms go to one worker (round robin). */
+  /**
+   * Generated users user0001… in rooms of 4 made within each user's own guild (grouping.ts); whole
+   * rooms go to one worker (round robin).
+   */
   static async start(options: { emulator: EmulatorHandle; connections: number; workers: number; baseUrl: string; concurrency: number }): Promise<Fleet> {
     const { connections } = options;
+    const guildIds = options.emulator.guildIds;
     const width = Math.max(4, String(connections).length);
-    const specs: ClientSpec[] = [];
-    for (let i = 0; i < connections; i++) {
-      specs.push({ index: i, username: `user${String(i + 1).padStart(width, '0')}`, group: Math.floor(i / ROOM_SIZE), creator: i % ROOM_SIZE === 0 });
-    }
-    const groups = Math.ceil(connections / ROOM_SIZE);
+    const specs: ClientSpec[] = groupWithinGuilds(connections, guildIds.length, ROOM_SIZE).map((p) => ({
+      index: p.index,
+      username: `user${String(p.index + 1).padStart(width, '0')}`,
+      group: p.group,
+      creator: p.creator,
+      guildId: guildIds[p.guild]!,
+    }));
+    const groups = new Set(specs.map((s) => s.group)).size;
     const workerCount = Math.min(options.workers, groups);
     const workerOf = new Int32Array(connections);
     for (const s of specs) workerOf[s.index] = s.group % workerCount;
@@ -94,17 +104,21 @@ export class Fleet {
           if (!user) throw new Error(`the emulator has no user ${this.specs[c]!.username}`);
           return user.id;
         });
-        this.rooms.set(room.group, { ...room, clients, userIds });
+        this.rooms.set(room.group, { ...room, clients, userIds, guildId: this.specs[clients[0]!]!.guildId });
       }
     }
     return { failed, errors, phasesMs };
   }
 
-  /** `roomIds`: what each group's clients call their room (default: the app's room ids). */
-  async connect(target: Target, url: string, subscribe: boolean, concurrency: number, roomIds?: ReadonlyMap<number, string>): Promise<ConnectSummary> {
+  /**
+   * `roomIds`: what each group's clients call their room (default: the app's room ids). `spread`
+   * (app only): client i connects to `spread.urls[i mod n]` instead of `url`, and with `reconnect`
+   * a dropped socket reconnects to the next one and resubscribes, as a browser behind a balancer.
+   */
+  async connect(target: Target, url: string, subscribe: boolean, concurrency: number, roomIds?: ReadonlyMap<number, string>, spread?: { urls: string[]; reconnect: boolean }): Promise<ConnectSummary> {
     const rooms: Record<number, string> = {};
     for (const [g, r] of this.rooms) rooms[g] = roomIds?.get(g) ?? r.roomId;
-    const replies = await Promise.all(this.#workers.map((w) => w.request({ type: 'connect', target, url, subscribe, concurrency, rooms }, 'connected')));
+    const replies = await Promise.all(this.#workers.map((w) => w.request({ type: 'connect', target, url, subscribe, concurrency, rooms, ...spread }, 'connected')));
     return mergeConnect(target, replies);
   }
 
@@ -126,6 +140,7 @@ export class Fleet {
       type: 'collected',
       frames: Object.fromEntries(TARGETS.map((t) => [t, concat(replies.map((r) => r.frames[t]))])) as Record<Target, Float64Array>,
       lobby: concat(replies.map((r) => r.lobby)),
+      resyncs: concat(replies.map((r) => r.resyncs)),
       outOfOrder: Object.fromEntries(TARGETS.map((t) => [t, sum(replies.map((r) => r.outOfOrder[t]))])) as Record<Target, number>,
       closes,
       closedClients: replies.flatMap((r) => r.closedClients),

@@ -2,16 +2,36 @@ import { parseArgs } from 'node:util';
 import { DISCORD_LIMITS } from '@repo/discord-emulator';
 import { z } from 'zod';
 
-export const SCENARIOS = ['rooms', 'lobby', 'connect', 'idle', 'slow', 'all'] as const;
+export const SCENARIOS = ['rooms', 'lobby', 'connect', 'idle', 'slow', 'shards', 'all'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 export const REFERENCES = ['wire', 'floor', 'peer'] as const;
 export type Reference = (typeof REFERENCES)[number];
 
 /**
- * Each room is one role and one voice channel. Discord's 250 roles per guild include @everyone
- * and the bot's own role, so no guild holds more than 248 rooms, whatever the app does.
+ * What the app keeps free in every guild for the server's own admins. The bench starts the app with
+ * these (DISCORD_CAPACITY_RESERVE_CHANNELS / _ROLES, the app's defaults), so the capacity it
+ * computes below is the one the app plans with.
  */
-export const MAX_ROOMS_PER_GUILD = DISCORD_LIMITS.rolesPerGuild - 2;
+export const APP_RESERVE = { channels: 5, roles: 5 } as const;
+/** Roles a seeded guild holds before any room: @everyone and the bot's; guilds 2…N also "Admin". */
+const SEEDED_ROLES = { first: 2, other: 3 } as const;
+/** Channels a seeded guild holds before any room: the "Game Rooms" category, #general, Lounge. */
+const SEEDED_CHANNELS = 3;
+
+/**
+ * How many rooms (one role and one voice channel each, plus a category per 50) the app can place in
+ * one of the emulator's guilds with Discord's limits on: guild 1 (index 0) holds 243, the others
+ * one fewer (their "Admin" role).
+ */
+export function roomsPerGuild(guildIndex: number): number {
+  const byRoles = DISCORD_LIMITS.rolesPerGuild - APP_RESERVE.roles - (guildIndex === 0 ? SEEDED_ROLES.first : SEEDED_ROLES.other);
+  const channels = DISCORD_LIMITS.channelsPerGuild - APP_RESERVE.channels - SEEDED_CHANNELS;
+  let byChannels = 0;
+  while (byChannels + 1 + Math.ceil((byChannels + 1) / DISCORD_LIMITS.channelsPerCategory) <= channels) byChannels++;
+  return Math.min(byRoles, byChannels);
+}
+/** Guild 1's capacity: what one guild holds (243 rooms, 972 connections in rooms of 4). */
+export const MAX_ROOMS_PER_GUILD = roomsPerGuild(0);
 /** What the README suggests for runs within one guild: the "about 240 rooms" of issue 14. */
 const ROOMS_THAT_FIT = 240;
 
@@ -24,6 +44,12 @@ export const BenchDefaults = {
    * `pnpm bench` runs with the limits on.
    */
   connections: ROOMS_THAT_FIT * 4,
+  /**
+   * Guilds in the bench's emulator. Generated user i goes to guild ((i − 1) mod N) + 1, and rooms of
+   * 4 are made of one guild's users, in that guild: with N guilds the limits hold N times the rooms.
+   * The shards scenario defaults to 4.
+   */
+  guilds: 1,
   /** Driven events per second (voice changes for rooms/slow, invite redemptions for lobby). */
   rate: 200,
   /** Seconds of driven load per measured phase. */
@@ -78,8 +104,9 @@ export type BenchOptions = typeof BenchDefaults;
 
 const HELP = `pnpm bench [flags]
 
-  --scenario <name>     rooms | lobby | connect | idle | slow | all        (default ${BenchDefaults.scenario})
+  --scenario <name>     rooms | lobby | connect | idle | slow | shards | all (default ${BenchDefaults.scenario})
   --connections <n>     authenticated WebSocket clients                    (default ${BenchDefaults.connections})
+  --guilds <n>          guilds in the emulator; users and their rooms spread round robin (default ${BenchDefaults.guilds}; shards: 4)
   --rate <n>            driven events per second                           (default ${BenchDefaults.rate})
   --duration <s>        seconds of load per measured phase                 (default ${BenchDefaults.duration})
   --max                 rooms: also search the max sustainable rate (app and reference)
@@ -91,7 +118,8 @@ const HELP = `pnpm bench [flags]
   --setup-concurrency <n>  sign-in/room requests in flight per worker      (default ${BenchDefaults.setupConcurrency})
   --storm-concurrency <n>  connect: connection attempts in flight per worker (default ${BenchDefaults.stormConcurrency})
   --emulator-limits <discord|off>  Discord's channel/role limits in the emulator (default ${BenchDefaults.emulatorLimits});
-                        one guild holds at most ${MAX_ROOMS_PER_GUILD} rooms (${MAX_ROOMS_PER_GUILD * 4} connections in rooms of 4); more need "off"
+                        guild 1 holds at most ${MAX_ROOMS_PER_GUILD} rooms, guilds 2…N ${roomsPerGuild(1)} (the app's reserve kept free);
+                        more need --guilds or "off"
   --refs <list>         references, comma-separated: wire (bare ws), floor (same job on the Gateway,
                         by hand), peer (discord.js + ws)                   (default ${BenchDefaults.refs.join(',')})
   --no-reference        skip every reference
@@ -109,15 +137,29 @@ const HELP = `pnpm bench [flags]
 const positiveInt = z.coerce.number().int().positive();
 
 
-/** Why these options cannot run (a scenario a real guild could not hold), or null. */
-export function emulatorLimitsProblem(o: Pick<BenchOptions, 'connections' | 'emulatorLimits'>, roomSize: number): string | null {
-  const rooms = Math.ceil(o.connections / roomSize);
-  if (o.emulatorLimits === 'off' || rooms <= MAX_ROOMS_PER_GUILD) return null;
+/** Users of each guild: user i (1-based) is in guild ((i − 1) mod N) + 1, as the emulator deals them. */
+export function usersPerGuild(connections: number, guilds: number): number[] {
+  return Array.from({ length: guilds }, (_, k) => Math.floor(connections / guilds) + (k < connections % guilds ? 1 : 0));
+}
+
+/** Why these options cannot run (rooms a real guild could not hold), or null. */
+export function emulatorLimitsProblem(o: Pick<BenchOptions, 'connections' | 'emulatorLimits' | 'guilds'>, roomSize: number): string | null {
+  if (o.emulatorLimits === 'off') return null;
+  const overflow = (guilds: number) =>
+    usersPerGuild(o.connections, guilds)
+      .map((users, k) => ({ guild: k + 1, rooms: Math.ceil(users / roomSize), capacity: roomsPerGuild(k) }))
+      .filter((g) => g.rooms > g.capacity);
+  const over = overflow(o.guilds);
+  if (over.length === 0) return null;
+  const first = over[0]!;
+  let enough = o.guilds + 1;
+  while (overflow(enough).length > 0) enough++;
   return (
-    `${o.connections} connections make ${rooms} rooms, more than one Discord guild can hold ` +
-    `(${DISCORD_LIMITS.rolesPerGuild} roles, ${DISCORD_LIMITS.channelsPerGuild} channels: at most ${MAX_ROOMS_PER_GUILD} rooms). ` +
-    'Run with --emulator-limits off to lift Discord\'s limits in the emulator (the results then say so), ' +
-    `or with fewer connections (${ROOMS_THAT_FIT * roomSize} make ${ROOMS_THAT_FIT} rooms, which fit beside the app's reserve for the server's admins).`
+    `${o.connections} connections over ${o.guilds} guild(s) make ${first.rooms} rooms in guild ${first.guild} (${over.length} guild(s) over), ` +
+    `more than it can hold with Discord's limits on: ${first.capacity} rooms (${DISCORD_LIMITS.rolesPerGuild} roles, ${DISCORD_LIMITS.channelsPerGuild} channels per guild, ` +
+    `${APP_RESERVE.roles} roles and ${APP_RESERVE.channels} channels kept free for the server's admins; guild 1 holds ${MAX_ROOMS_PER_GUILD}, the others ${roomsPerGuild(1)}). ` +
+    `Spread them over more guilds (--guilds ${enough} or more), use fewer connections, ` +
+    "or run with --emulator-limits off to lift Discord's limits in the emulator (the results then say so)."
   );
 }
 
@@ -127,6 +169,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     options: {
       scenario: { type: 'string' },
       connections: { type: 'string' },
+      guilds: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
       max: { type: 'boolean' },
@@ -158,6 +201,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   return {
     scenario: z.enum(SCENARIOS).parse(values.scenario ?? d.scenario),
     connections: positiveInt.max(20_000).parse(values.connections ?? d.connections),
+    guilds: positiveInt.max(100).parse(values.guilds ?? (values.scenario === 'shards' ? 4 : d.guilds)),
     rate: z.coerce.number().positive().max(200_000).parse(values.rate ?? d.rate),
     duration: z.coerce.number().positive().max(600).parse(values.duration ?? d.duration),
     workers: positiveInt.max(16).parse(values.workers ?? d.workers),

@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorHandle } from '@repo/discord-emulator';
 import { sleep } from './clock.ts';
+import { APP_RESERVE } from './options.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const benchDir = fileURLToPath(new URL('..', import.meta.url));
@@ -70,6 +71,8 @@ export interface AppProcess {
   wsUrl: string;
   output(): string;
   stop(): Promise<void>;
+  /** kill -9: no goodbye, its leases lapse. */
+  kill(): void;
 }
 
 export async function startApp(options: {
@@ -85,6 +88,10 @@ export async function startApp(options: {
   resourceLimits: 'discord' | 'off';
   /** The Node binary (default: the bench's own). */
   nodeBin?: string;
+  /** Shared by every instance of a cluster (sessions are cookies sealed with it); default: a fresh one. */
+  sessionSecret?: string;
+  /** More environment (REDIS_URL, DISCORD_SHARD_COUNT, …); wins over the defaults. */
+  env?: Record<string, string>;
 }): Promise<AppProcess> {
   if (!existsSync(`${webDir}dist/server/server.js`) || !existsSync(`${webDir}dist/prod.mjs`)) {
     throw new Error('apps/web is not built: run `pnpm build` first (the bench measures the production build).');
@@ -98,7 +105,7 @@ export async function startApp(options: {
     PORT: String(options.port),
     HOST: '127.0.0.1',
     PUBLIC_URL: baseUrl,
-    SESSION_SECRET: randomBytes(32).toString('base64url'),
+    SESSION_SECRET: options.sessionSecret ?? randomBytes(32).toString('base64url'),
     DISCORD_API_URL: emu.apiUrl,
     DISCORD_BOT_TOKEN: emu.botToken,
     DISCORD_CLIENT_ID: emu.clientId,
@@ -112,6 +119,10 @@ export async function startApp(options: {
     // The app refuses rooms a real guild could not hold before asking Discord; the bench's
     // --emulator-limits off lifts that too, or the emulator's lifted limits would never be reached.
     DISCORD_RESOURCE_LIMITS: options.resourceLimits,
+    // What the app keeps free per guild: the bench's capacity check (options.ts) counts with these.
+    DISCORD_CAPACITY_RESERVE_CHANNELS: String(APP_RESERVE.channels),
+    DISCORD_CAPACITY_RESERVE_ROLES: String(APP_RESERVE.roles),
+    ...options.env,
   };
   const entry = options.entry ?? 'dist/prod.mjs';
   // The production flags too: the bench measures what `pnpm start` runs.
@@ -152,6 +163,9 @@ export async function startApp(options: {
     wsUrl: `ws://127.0.0.1:${options.port}/api/ws`,
     output: () => output,
     stop: () => stopChild(child, 30_000),
+    kill: () => {
+      child.kill('SIGKILL');
+    },
   };
 }
 

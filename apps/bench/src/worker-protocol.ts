@@ -13,6 +13,8 @@ export interface ClientSpec {
   group: number;
   /** The group's first client creates the room; the others redeem its invite. */
   creator: boolean;
+  /** The user's guild, where the group's room is made (POST /api/rooms {name, guildId}). */
+  guildId: string;
 }
 
 /**
@@ -36,7 +38,7 @@ export type ToWorker =
   /** Sign every client in and build its group's room (create + redeem). */
   | { type: 'setup' }
   /** Open one connection per client (token → auth → optionally subscribe). */
-  | { type: 'connect'; target: Target; url: string; subscribe: boolean; concurrency: number; rooms?: Record<number, string> }
+  | { type: 'connect'; target: Target; url: string; subscribe: boolean; concurrency: number; rooms?: Record<number, string>; urls?: string[]; reconnect?: boolean }
   | { type: 'disconnect'; target: Target }
   /** Report each connection's last seen room sequence (the base for the next phase). */
   | { type: 'mark'; target: Target }
@@ -68,6 +70,8 @@ export interface CollectReport {
   frames: Record<Target, Float64Array>;
   /** lobby.rooms frames as (client, 0, receive time) triples. */
   lobby: Float64Array;
+  /** App connections that dropped, reconnected and got a fresh snapshot: (client, snapshot seq, time). */
+  resyncs: Float64Array;
   /** Frames whose room sequence did not advance by one (repeats or reordering). */
   outOfOrder: Record<Target, number>;
   /** Connections that closed while they should have been open, by close code. */

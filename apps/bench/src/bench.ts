@@ -21,6 +21,7 @@ import { type BenchOptions, emulatorLimitsProblem, HELP, MAX_ROOMS_PER_GUILD, pa
 import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
 import { kb, mb, ms, num, ratio, Table } from './report.ts';
 import { roomsScenario } from './rooms-scenario.ts';
+import { shardsScenario } from './shards-scenario.ts';
 import { slowScenario } from './slow-scenario.ts';
 import { startSameJob } from './same-job.ts';
 import { summarize } from './stats.ts';
@@ -83,6 +84,28 @@ async function main(): Promise<void> {
   });
   log(`${opts.scenario}: ${opts.connections} connections, ${opts.rate} events/s for ${opts.duration} s${placement ? ` (bench on CPU ${placement.bench}, servers on CPU ${placement.server})` : ''}`);
 
+  if (opts.scenario === 'shards') fleetRooms = await shardsScenario({ opts, table, cpu, results, log, noteCpu }, placement);
+  else await oneInstance(placement);
+
+  results.worstOtherCpuPct = worstOtherCpu;
+  results.emulatorResourceLimits = opts.emulatorLimits;
+  results.guilds = opts.guilds;
+  table.print();
+  console.log(`Node: the app and the references on ${(results.machine as { serverNode: string }).serverNode}, the bench on ${process.version}\n`);
+  // No run with the limits lifted may pass for a measurement of something a real guild can hold.
+  if (opts.emulatorLimits === 'off') console.log(`${LIMITS_OFF_NOTE}\n`);
+  else console.log(`emulator: ${opts.guilds} guild(s), Discord's resource limits ON (${num(fleetRooms)} rooms; at most ${MAX_ROOMS_PER_GUILD} in guild 1, ${roomsPerGuild(1)} in each other)\n`);
+  if (worstOtherCpu > 15) {
+    console.log(`WARNING: other processes on this machine used up to ${worstOtherCpu} % of a core during a measured phase; latencies and rates above include that interference.\n`);
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  const file = opts.out || `${resultsDir}${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results: ${file}${opts.cpuProf ? ` (CPU profile in ${resultsDir}profiles/)` : ''}`);
+}
+
+/** Every scenario but `shards`: one app instance, in memory mode, with the references beside it. */
+async function oneInstance(placement: { bench: string; server: string } | null): Promise<void> {
   if (opts.emulatorLimits === 'off') log(LIMITS_OFF_NOTE);
   log(`${opts.guilds} guild(s) in the emulator, Discord's resource limits ${opts.emulatorLimits === 'off' ? 'OFF' : 'on'}`);
   const emulator = await startEmulator({ port: 0, extraUsers: opts.connections, rateLimits: 'off', resourceLimits: opts.emulatorLimits, guilds: opts.guilds });
@@ -152,22 +175,6 @@ async function main(): Promise<void> {
     }
     await emulator.close();
   }
-
-  results.worstOtherCpuPct = worstOtherCpu;
-  results.emulatorResourceLimits = opts.emulatorLimits;
-  results.guilds = opts.guilds;
-  table.print();
-  console.log(`Node: the app and the references on ${(results.machine as { serverNode: string }).serverNode}, the bench on ${process.version}\n`);
-  // No run with the limits lifted may pass for a measurement of something a real guild can hold.
-  if (opts.emulatorLimits === 'off') console.log(`${LIMITS_OFF_NOTE}\n`);
-  else console.log(`emulator: ${opts.guilds} guild(s), Discord's resource limits ON (${num(fleetRooms)} rooms; at most ${MAX_ROOMS_PER_GUILD} in guild 1, ${roomsPerGuild(1)} in each other)\n`);
-  if (worstOtherCpu > 15) {
-    console.log(`WARNING: other processes on this machine used up to ${worstOtherCpu} % of a core during a measured phase; latencies and rates above include that interference.\n`);
-  }
-  mkdirSync(resultsDir, { recursive: true });
-  const file = opts.out || `${resultsDir}${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  log(`results: ${file}${opts.cpuProf ? ` (CPU profile in ${resultsDir}profiles/)` : ''}`);
 }
 
 // ---- setup ------------------------------------------------------------------------------------
@@ -256,7 +263,7 @@ function memoryRows(app: AppConnect, ref: { ok: number; before: number; after: n
 
 // ---- rooms: rooms-scenario.ts ---------------------------------------------------------------
 
-function noteCpu(...phases: Array<PhaseResult | null | undefined>): void {
+function noteCpu(...phases: Array<Pick<PhaseResult, 'cpu'> | null | undefined>): void {
   for (const p of phases) if (p?.cpu) worstOtherCpu = Math.max(worstOtherCpu, p.cpu.otherPct);
 }
 

@@ -18,7 +18,7 @@ export interface ScenarioContext {
   cpu: CpuMeter;
   results: Record<string, unknown>;
   log(message: string): void;
-  noteCpu(...phases: Array<PhaseResult | null | undefined>): void;
+  noteCpu(...phases: Array<Pick<PhaseResult, 'cpu'> | null | undefined>): void;
 }
 
 interface MaxSearch {

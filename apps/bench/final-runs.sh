@@ -33,6 +33,11 @@ fi
 # The 10k table (connect storm, idle memory, rooms + max for all four targets, lobby, slow).
 run all-10k --scenario all --connections 10000 --rate 1000 --duration 30 --max --emulator-limits off
 
+# Issue 17: 10,000 players over 12 guilds with Discord's limits on (~209 rooms each), then the
+# shards scenario (2 instances × 4 shards on Redis at 127.0.0.1:6379, kill -9 of one mid-stream).
+run guilds-12-10k --scenario rooms --guilds 12 --connections 10000 --rate 1000 --duration 30
+run shards --scenario shards --connections 2000 --rate 500 --duration 30
+
 # Where the time goes: the app alone at 1,000 events/s with the profiler on.
 run profile-2000 --scenario rooms --connections 2000 --rate 1000 --duration 20 --no-reference --cpu-prof --emulator-limits off
 echo "profiles: apps/bench/results/profiles/ (read with: cd apps/bench && node --import tsx src/profile-top.ts <file> 45 <fromS> <toS>)"

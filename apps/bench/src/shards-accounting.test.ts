@@ -41,7 +41,9 @@ describe('shards accounting', () => {
   it('a client that reconnected: what its snapshot holds is covered, what comes after it must arrive', () => {
     // Client 0 lost its socket after seq 11 and resubscribed with a snapshot at 12; 13 arrived.
     const f = everyone().filter(([c, s]) => !(c === 0 && s === 12));
-    expect(run(frames(...f), [Float64Array.from([0, 12, 250])])).toMatchObject({ covered: 1, lost: 0, resyncedClients: 1 });
+    const v = run(frames(...f), [Float64Array.from([0, 12, 250])]);
+    expect(v).toMatchObject({ covered: 1, lost: 0, resyncedClients: 1 });
+    expect(v.resyncMs.max).toBe(100);
     // The same without 13: the snapshot does not cover it.
     const g = f.filter(([c, s]) => !(c === 0 && s === 13));
     expect(run(frames(...g), [Float64Array.from([0, 12, 250])])).toMatchObject({ covered: 1, lost: 1 });

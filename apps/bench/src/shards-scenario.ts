@@ -162,13 +162,14 @@ export async function shardsScenario(ctx: ScenarioContext, placement: { server: 
         { metric: 'events sent (achieved events/s)', app: `${num(sent)} (${num((sent / elapsedMs) * 1000)})` },
         { metric: 'frames delivered / expected', app: `${num(verdict.received)} / ${num(verdict.expected)}` },
         { metric: 'covered by a fresh snapshot (reconnected clients)', app: `${num(verdict.covered)} (${num(verdict.resyncedClients)} clients reconnected)` },
+        { metric: 'kill → reconnected and resubscribed p50 / max', app: `${ms(verdict.resyncMs.p50)} / ${ms(verdict.resyncMs.max)}` },
         { metric: 'lost', app: num(verdict.lost), target: '0' },
         { metric: 'out of order', app: num(verdict.outOfOrder), target: '0' },
         { metric: 'repeated', app: num(verdict.repeated), target: '0' },
         { metric: 'latency p50 / p99 / max, whole run', app: `${ms(verdict.latency.p50)} / ${ms(verdict.latency.p99)} / ${ms(verdict.latency.max)}` },
         { metric: "… events sent during the takeover, killed shards' guilds", app: `${ms(verdict.takeoverVictim.p50)} / ${ms(verdict.takeoverVictim.p99)} / ${ms(verdict.takeoverVictim.max)}` },
         { metric: '… events sent during the takeover, other guilds', app: `${ms(verdict.takeoverOthers.p50)} / ${ms(verdict.takeoverOthers.p99)} / ${ms(verdict.takeoverOthers.max)}` },
-        { metric: 'server CPU (both instances; others)', app: `${instances.map((i) => `${i.name} ${usage.processPct[`app ${i.name}`] ?? 0} %`).join(', ')} (others ${usage.otherPct} %)` },
+        { metric: 'server CPU (both instances; others)', app: `${instances.map((i) => (i === victim ? `${i.name} killed` : `${i.name} ${usage.processPct[`app ${i.name}`] ?? 0} %`)).join(', ')} (others ${usage.otherPct} %)` },
       ],
       [`emulator: ${opts.guilds} guilds, Discord's resource limits ${opts.emulatorLimits === 'off' ? 'OFF' : 'on'}, ${SHARDS} recommended shards (DISCORD_SHARD_COUNT=auto)`],
     );
@@ -192,6 +193,8 @@ export interface ShardsVerdict {
   /** Not received by a client that reconnected, at or below the sequence of its fresh snapshot. */
   covered: number;
   resyncedClients: number;
+  /** Kill → each reconnected client's fresh snapshot, ms. */
+  resyncMs: ReturnType<typeof summarize>;
   lost: number;
   outOfOrder: number;
   repeated: number;
@@ -218,7 +221,13 @@ export function account(input: {
 }): ShardsVerdict {
   const { fleet, base, sent } = input;
   const snapshotOf = new Map<number, number>();
-  for (const part of input.resyncs) for (let i = 0; i < part.length; i += 3) snapshotOf.set(part[i]!, Math.max(snapshotOf.get(part[i]!) ?? 0, part[i + 1]!));
+  const resyncMs: number[] = [];
+  for (const part of input.resyncs) {
+    for (let i = 0; i < part.length; i += 3) {
+      snapshotOf.set(part[i]!, Math.max(snapshotOf.get(part[i]!) ?? 0, part[i + 1]!));
+      resyncMs.push(part[i + 2]! - input.killedAt);
+    }
+  }
   const seen = new Map<number, Set<number>>();
   const highest = new Map<number, number>();
   const all: number[] = [];
@@ -273,6 +282,7 @@ export function account(input: {
     received,
     covered,
     resyncedClients: snapshotOf.size,
+    resyncMs: summarize(resyncMs),
     lost: Math.max(0, expected - received - covered),
     outOfOrder,
     repeated,

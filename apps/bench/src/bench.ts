@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmulator, type EmulatorHandle } from '@repo/discord-emulator';
 import { freePort } from '@repo/platform/free-port';
 import { WebSocket } from 'ws';
+import { z } from 'zod';
 import { eventLoopLag, metricValue, scrapeMetrics, startPingProbe } from './app-probe.ts';
 import { monoMs, sleep } from './clock.ts';
 import { CpuMeter } from './cpu-meter.ts';
@@ -28,7 +29,14 @@ import { summarize } from './stats.ts';
 
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 
-const parsed = parseOptions(process.argv.slice(2));
+const parsed = (() => {
+  try {
+    return parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error && !(error instanceof z.ZodError) ? error.message : error);
+    process.exit(1);
+  }
+})();
 if (parsed === 'help') {
   console.log(HELP);
   process.exit(0);

@@ -20,7 +20,9 @@ describe('--guilds', () => {
   it('takes 1 and 12, refuses 0, a fraction and a word', () => {
     expect(parsed('--guilds', '1').guilds).toBe(1);
     expect(parsed('--guilds', '12').guilds).toBe(12);
-    expect(() => parsed('--guilds', '0')).toThrow();
+    expect(() => parsed('--guilds', '0')).toThrow(/^--guilds 0: /);
+    expect(() => parsed('--guilds', '101')).toThrow(/^--guilds 101: /);
+    expect(parsed('--guilds', '100').guilds).toBe(100);
     expect(() => parsed('--guilds', '-1')).toThrow();
     expect(() => parsed('--guilds', '2.5')).toThrow();
     expect(() => parsed('--guilds', 'twelve')).toThrow();

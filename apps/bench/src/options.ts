@@ -136,6 +136,13 @@ const HELP = `pnpm bench [flags]
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** A flag's value through its schema, or an error that names the flag and what it got. */
+function flag<T>(name: string, schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new Error(`--${name} ${String(value)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+}
+
 
 /** Users of each guild: user i (1-based) is in guild ((i − 1) mod N) + 1, as the emulator deals them. */
 export function usersPerGuild(connections: number, guilds: number): number[] {
@@ -200,8 +207,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const d = BenchDefaults;
   return {
     scenario: z.enum(SCENARIOS).parse(values.scenario ?? d.scenario),
-    connections: positiveInt.max(20_000).parse(values.connections ?? d.connections),
-    guilds: positiveInt.max(100).parse(values.guilds ?? (values.scenario === 'shards' ? 4 : d.guilds)),
+    connections: flag('connections', positiveInt.max(20_000), values.connections ?? d.connections),
+    guilds: flag('guilds', positiveInt.max(100), values.guilds ?? (values.scenario === 'shards' ? 4 : d.guilds)),
     rate: z.coerce.number().positive().max(200_000).parse(values.rate ?? d.rate),
     duration: z.coerce.number().positive().max(600).parse(values.duration ?? d.duration),
     workers: positiveInt.max(16).parse(values.workers ?? d.workers),

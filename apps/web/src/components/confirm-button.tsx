@@ -11,7 +11,7 @@ import { buttonDanger, buttonPrimary, buttonSecondary } from './styles.ts';
  */
 export function ConfirmButton<T>({
   trigger,
-  triggerLabel,
+  triggerTitle,
   triggerClassName,
   title,
   description,
@@ -22,10 +22,10 @@ export function ConfirmButton<T>({
   onDone,
   focusAfterDone,
 }: {
-  /** The trigger's content: its accessible name, unless `triggerLabel` gives one. */
+  /** The trigger's content, which is its accessible name (visually hidden parts included). */
   trigger: ReactNode;
-  /** The trigger's name when its content says less ("Remove Bob" on a button that shows "Remove", or only an icon on phones); also its tooltip. */
-  triggerLabel?: string;
+  /** A tooltip, for a trigger that shows only an icon on small screens. */
+  triggerTitle?: string;
   triggerClassName: string;
   title: string;
   description: ReactNode;
@@ -53,6 +53,21 @@ export function ConfirmButton<T>({
     done.current = false;
     focusAfterDone?.()?.focus();
   }, [open, focusAfterDone]);
+  // The trigger can go while its dialog is open: the room.updated that removes the person may come
+  // before the answer to "Remove", or they leave meanwhile. The open dialog goes with it and focus
+  // would fall to the page's body; it goes to `focusAfterDone` instead, once the DOM is updated.
+  const openNow = useRef(open);
+  openNow.current = open;
+  const focusOnGone = useRef(focusAfterDone);
+  focusOnGone.current = focusAfterDone;
+  useEffect(
+    () => () => {
+      if (!openNow.current && !inFlight.current) return;
+      const target = focusOnGone.current;
+      if (target) window.setTimeout(() => target()?.focus(), 0);
+    },
+    [],
+  );
 
   function close() {
     if (inFlight.current) return;
@@ -80,7 +95,7 @@ export function ConfirmButton<T>({
 
   return (
     <>
-      <button type="button" className={triggerClassName} onClick={() => setOpen(true)} disabled={!hydrated} aria-label={triggerLabel} title={triggerLabel}>
+      <button type="button" className={triggerClassName} onClick={() => setOpen(true)} disabled={!hydrated} title={triggerTitle}>
         {trigger}
       </button>
       <Dialog open={open} title={title} description={description} onCancel={close}>

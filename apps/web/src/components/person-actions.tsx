@@ -9,12 +9,15 @@ const focusWatchingHeading = () => document.getElementById('watching-heading');
 
 /**
  * The host's per-person controls (issue 19): "Remove <name>" for players and spectators, and
- * "Make <name> host" for players. Each shows an icon and a short word (only the icon on phones, and
- * for a spectator's small chip), is named with the person's name, and asks first.
+ * "Make <name> host" for players. Each shows an icon and a short word, is named with the person's
+ * name, and asks first.
  */
 export function PersonActions({ roomId, userId, name, kind }: { roomId: string; userId: string; name: string; kind: 'player' | 'spectator' }) {
-  // On phones the buttons show only their icon, so the seat keeps its height and the name its room.
-  const compact = `${buttonSmall} px-2 sm:px-3`;
+  // On phones (and on a spectator's small chip) the buttons show only their icon, so a seat keeps
+  // its height. Their names come from their text, visually hidden where it is not shown: the
+  // visible words stay part of the name ("Make host" in "Make Bob host"), as speech input needs.
+  const compact = `${buttonSmall} gap-0! px-2 sm:gap-2! sm:px-3`;
+  const shown = kind === 'player' ? 'sr-only sm:not-sr-only' : 'sr-only';
   return (
     <span className="flex shrink-0 items-center gap-1.5">
       {kind === 'player' ? (
@@ -22,10 +25,14 @@ export function PersonActions({ roomId, userId, name, kind }: { roomId: string; 
           trigger={
             <>
               <CrownIcon className="size-3.5" />
-              <span className="hidden sm:inline">Make host</span>
+              <span>
+                <span className={shown}>Make </span>
+                <span className="sr-only">{name} </span>
+                <span className={shown}>host</span>
+              </span>
             </>
           }
-          triggerLabel={`Make ${name} host`}
+          triggerTitle={`Make ${name} host`}
           triggerClassName={`${buttonSecondary} ${compact}`}
           title={`Make ${name} the host?`}
           description={`${name} gets the host controls and the host mark in Discord. You stay in the room as a player, and only ${name} can make you host again.`}
@@ -38,11 +45,14 @@ export function PersonActions({ roomId, userId, name, kind }: { roomId: string; 
         trigger={
           <>
             <RemoveIcon className="size-3.5" />
-            <span className={kind === 'player' ? 'hidden sm:inline' : 'sr-only'}>Remove</span>
+            <span>
+              <span className={shown}>Remove</span>
+              <span className="sr-only"> {name}</span>
+            </span>
           </>
         }
-        triggerLabel={`Remove ${name}`}
-        triggerClassName={`${buttonDangerOutline} ${kind === 'player' ? compact : `${buttonSmall} rounded-full! px-1.5 py-1.5`}`}
+        triggerTitle={`Remove ${name}`}
+        triggerClassName={`${buttonDangerOutline} ${kind === 'player' ? compact : `${buttonSmall} gap-0! rounded-full! px-1.5 py-1.5`}`}
         title={`Remove ${name}?`}
         description={
           kind === 'player'

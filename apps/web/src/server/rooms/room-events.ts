@@ -37,6 +37,20 @@ export class RoomEvents {
     else await this.bus.publish(topic, change.kind, { roomId, member: change.member, receivedAt: change.receivedAt });
   }
 
+  /** The same as `voice`, published before it returns; false (nothing published) when the bus cannot. */
+  voiceNow(roomId: string, change: VoiceChange): boolean {
+    if (!this.bus.publishNow) return false;
+    const topic = roomTopic(roomId);
+    if (change.kind === 'voice.left') this.bus.publishNow(topic, 'voice.left', { roomId, userId: change.userId, receivedAt: change.receivedAt });
+    else this.bus.publishNow(topic, change.kind, { roomId, member: change.member, receivedAt: change.receivedAt });
+    return true;
+  }
+
+  /** Whether `voiceNow` can publish (the bus delivers in this process). */
+  get publishesNow(): boolean {
+    return this.bus.publishNow !== undefined;
+  }
+
   async closing(roomId: string, secondsLeft: number, closingAt: number): Promise<void> {
     await this.bus.publish(roomTopic(roomId), 'room.closing', { roomId, secondsLeft, closingAt });
   }

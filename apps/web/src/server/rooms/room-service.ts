@@ -3,7 +3,7 @@
 // seating, what browsers see and what hubs are told (room-*.ts), the stores (memory, Redis), the
 // Discord side (room-discord.ts, placement, capacity), invites, the idle cleanup, the Gateway
 // router and the read-back after a restart (reconcile.ts, room-restore.ts). specs/rooms-api.md.
-import type { VoiceJoinedEvent, VoiceLeftEvent, VoiceStateView, VoiceUpdatedEvent } from '@repo/discord-gateway';
+import type { VoiceStateView } from '@repo/discord-gateway';
 import { DiscordApiError, DiscordErrorCodes } from '@repo/discord-rest';
 import type { Clock } from '@repo/platform';
 import type { RoomDeletedReason, RoomListing, RoomSnapshot, VoiceAction } from '@repo/protocol';
@@ -24,6 +24,7 @@ import type { RoomRestore } from './room-restore.ts';
 import { RoomSeating } from './room-seating.ts';
 import { RoomClosedError, RoomExistsError, type RoomStore } from './room-store.ts';
 import { RoomViews } from './room-views.ts';
+import { RoomVoice, type VoiceEvent } from './room-voice.ts';
 
 export { CREATE_DEDUPE_WINDOW_MS, type CreatedRoom, newRoomId } from './room-creation.ts';
 
@@ -70,6 +71,7 @@ export class RoomService {
   readonly #log: Logger;
   readonly #views: RoomViews;
   readonly #events: RoomEvents;
+  readonly #voice: RoomVoice;
   readonly #creation: RoomCreation;
   readonly #seating: RoomSeating;
   readonly #host: RoomHostControls;
@@ -83,6 +85,7 @@ export class RoomService {
     this.#log = options.log;
     this.#views = new RoomViews(options.cdnUrl, options.voice, options.siteUsers ?? new MemorySiteUsers());
     this.#events = new RoomEvents(options.bus, this.#views, (userId) => this.#listForUser(userId));
+    this.#voice = new RoomVoice(options.store, this.#views, this.#events);
     const { store, discord, clock, log } = options;
     const discordOf = (this.#discordOf = options.discordOf ?? (async () => discord));
     this.#creation = new RoomCreation({ store, discordOf, events: this.#events, clock, log, withLinks: (room) => this.#withLinks(room) });
@@ -274,18 +277,15 @@ export class RoomService {
 
   /**
    * A voice change in a Discord channel (the Gateway router): when the channel is a room's, its
-   * viewers are told. The room's id, or null when the channel is no room's.
+   * viewers are told. The room's id, or null when the channel is no room's (room-voice.ts).
    */
-  async voiceChanged(event: VoiceJoinedEvent | VoiceUpdatedEvent | VoiceLeftEvent): Promise<string | null> {
-    // The per-event lookup: a read-only record, not a copy (RoomStore.findByChannel).
-    const room = await this.#store.findByChannel(event.type === 'voice.left' ? event.previousChannelId : event.channelId);
-    if (!room) return null;
-    const { receivedAt } = event;
-    await this.#events.voice(
-      room.id,
-      event.type === 'voice.left' ? { kind: event.type, userId: event.userId, receivedAt } : { kind: event.type, member: await this.#views.voiceMember(room, event), receivedAt },
-    );
-    return room.id;
+  voiceChanged(event: VoiceEvent): Promise<string | null> {
+    return this.#voice.changed(event);
+  }
+
+  /** The same, done before it returns when every part is in this process; else undefined, nothing done. */
+  voiceChangedNow(event: VoiceEvent): string | null | undefined {
+    return this.#voice.changedNow(event);
   }
 
   // ---- activity (the cleanup job) ---------------------------------------------------------------

@@ -42,6 +42,8 @@ export interface RoomStore {
    * memory store hands out its own (frozen) record instead of cloning it for every voice event.
    */
   findByChannel(channelId: string): Promise<RoomView | null>;
+  /** The same lookup answered at once: only a store in this process has it (the Gateway's hot path). */
+  findByChannelNow?(channelId: string): RoomView | null;
   list(): Promise<Room[]>;
   /** How many rooms are open, without reading them (health, metrics). */
   count(): Promise<number>;
@@ -128,6 +130,10 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async findByChannel(channelId: string): Promise<RoomView | null> {
+    return this.findByChannelNow(channelId);
+  }
+
+  findByChannelNow(channelId: string): RoomView | null {
     const id = this.#byChannel.get(channelId);
     return (id && this.#rooms.get(id)) || null;
   }

@@ -4,6 +4,8 @@ import { avatarUrl } from '../auth/session.ts';
 import type { SiteUsers } from '../auth/site-users.ts';
 import { type RoomView, membershipOf } from './room.ts';
 
+const NOBODY: ReadonlySet<string> = new Set();
+
 /**
  * A stored room as browsers see it (the protocol's shapes): its people with their avatars, who is
  * in its voice channel, its line in a lobby. Reads only: it changes nothing.
@@ -15,7 +17,7 @@ export class RoomViews {
     /** Who is in voice where: the Gateway's cache (or, with several instances, the holder's copy). */
     private readonly voice: VoiceStateView,
     /** Who has signed in to the site at all, in the room or not. */
-    private readonly siteUsers: Pick<SiteUsers, 'signedIn'>,
+    private readonly siteUsers: Pick<SiteUsers, 'signedIn' | 'signedInNow'>,
   ) {}
 
   people(room: RoomView): { players: Player[]; spectators: UserSummary[] } {
@@ -32,6 +34,12 @@ export class RoomViews {
   /** Someone in the room's voice channel: Discord's profile first, the one the room remembers next. */
   async voiceMember(room: RoomView, m: CachedVoiceState): Promise<VoiceMember> {
     return this.#member(room, m, room.profiles[m.userId] ? new Set() : await this.siteUsers.signedIn([m.userId]));
+  }
+
+  /** The same, at once; undefined when it takes asking a site-user store outside this process. */
+  voiceMemberNow(room: RoomView, m: CachedVoiceState): VoiceMember | undefined {
+    if (room.profiles[m.userId]) return this.#member(room, m, NOBODY);
+    return this.siteUsers.signedInNow ? this.#member(room, m, this.siteUsers.signedInNow([m.userId])) : undefined;
   }
 
   /**

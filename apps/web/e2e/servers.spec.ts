@@ -24,9 +24,10 @@ test('the create form offers every server (home chosen) with its capacity, and a
   try {
     const picker = page.getByRole('group', { name: 'Server' });
     await expect(picker.getByRole('radio')).toHaveCount(3);
-    await expect(picker.getByRole('radio', { name: home.name, exact: true })).toBeChecked();
-    for (const g of [home, second, third]) {
-      await expect(picker.getByRole('radio', { name: g.name, exact: true })).toHaveAccessibleDescription(/^\d+ of \d+ rooms free$/);
+    // The home server says so in its name.
+    await expect(picker.getByRole('radio', { name: `${home.name} (home)`, exact: true })).toBeChecked();
+    for (const name of [`${home.name} (home)`, second.name, third.name]) {
+      await expect(picker.getByRole('radio', { name, exact: true })).toHaveAccessibleDescription(/^\d+ of \d+ rooms free$/);
     }
     await expect(page.getByRole('link', { name: 'Add Spell Rooms to your server' })).toHaveAttribute('href', /\/oauth2\/authorize\?.*scope=bot/);
     // alice manages none of them: no settings link.

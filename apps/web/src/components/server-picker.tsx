@@ -41,15 +41,16 @@ export function ServerPicker({
               aria-describedby={noteId}
               className="mt-1 accent-indigo-500"
             />
-            <label htmlFor={radioId} className={`flex flex-col text-sm ${reason ? 'text-zinc-400' : 'text-zinc-100'}`}>
-              <span className="font-medium">
+            <div className={`flex flex-col text-sm ${reason ? 'text-zinc-400' : 'text-zinc-100'}`}>
+              {/* The name alone labels the radio; capacity and reason describe it. */}
+              <label htmlFor={radioId} className="font-medium">
                 {server.name}
-                {server.home ? <span className="ml-2 text-xs font-normal text-zinc-400">(home)</span> : null}
-              </span>
+                {server.home ? <span className="text-xs font-normal text-zinc-400"> (home)</span> : null}
+              </label>
               <span id={noteId} className="text-xs text-zinc-400">
                 {[capacity, reason].filter(Boolean).join(' · ') || 'Capacity not known right now.'}
               </span>
-            </label>
+            </div>
           </div>
         );
       })}

@@ -28,7 +28,7 @@ export function YourServers({ servers, addToDiscordUrl }: { servers: readonly Se
                 <span className="min-w-0">
                   <span className="block truncate font-medium">
                     {server.name}
-                    {server.home ? <span className="ml-2 text-xs font-normal text-zinc-400">(home)</span> : null}
+                    {server.home ? <span className="text-xs font-normal text-zinc-400"> (home)</span> : null}
                   </span>
                   {note ? <span className="block text-xs text-zinc-400">{note}</span> : null}
                 </span>

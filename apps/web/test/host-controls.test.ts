@@ -122,8 +122,11 @@ describe('lock', () => {
 describe('new links', () => {
   it('replace both links (410 invite_replaced, preview and redeem); the new ones work; the invites list gives the new generation', async () => {
     const { room, player, spectator } = await table();
+    const updatesBefore = h.published.filter((m) => m.topic === `room:${room.id}` && m.event === 'room.updated').length;
     const fresh = await h.rooms.rotateLinks(me('alice'), room.id);
     expect(await roleName(room.roleId)).toBe(`room-${room.id}~1`);
+    // Everyone's page is told (a player's page shows the player link too, and fetches it again on room.updated).
+    expect(h.published.filter((m) => m.topic === `room:${room.id}` && m.event === 'room.updated').length).toBe(updatesBefore + 1);
     const replaced = { status: 410, reason: 'invite_replaced' };
     for (const token of [player, spectator]) {
       expect(await refusal(h.rooms.openInvite(token))).toEqual(replaced);

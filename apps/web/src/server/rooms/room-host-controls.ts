@@ -112,6 +112,8 @@ export class RoomHostControls {
       const updated = await this.#o.store.update(roomId, { linkGeneration, barred: [] });
       if (!updated) throw closed();
       this.#o.log.info({ roomId, linkGeneration }, 'room links made new');
+      // Every page showing a link (players hold the player link too) fetches the new ones on room.updated.
+      await this.#o.events.updated(updated);
       return updated;
     });
   }

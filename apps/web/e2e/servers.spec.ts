@@ -115,3 +115,30 @@ test('a server’s settings: its admin (dave) changes them with errors shown inl
     await dave.context.close();
   }
 });
+
+test('a room in the 3rd server: its outage shows the delayed banner until it is back; the bot removed closes the room and says why', async ({ browser }) => {
+  const [, , third] = await guilds();
+  const { context, page } = await signedInPage(browser, 'carol');
+  try {
+    await page.getByLabel('Room name').fill('Third server table');
+    await page.getByRole('group', { name: 'Server' }).getByRole('radio', { name: third.name, exact: true }).check();
+    await page.getByRole('button', { name: 'Create room' }).click();
+    await expect(page).toHaveURL(/\/rooms\/[a-z0-9]+$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Third server table' })).toBeVisible();
+    const delayed = page.getByRole('alert').filter({ hasText: 'Discord reports an outage of this room’s server' });
+    await expect(delayed).toHaveCount(0);
+
+    await emulator('/guild-availability', { guildId: third.id, available: false });
+    await expect(delayed).toBeVisible();
+    await expectAccessible(page, 'a room whose server is in an outage');
+    await emulator('/guild-availability', { guildId: third.id, available: true });
+    await expect(delayed).toHaveCount(0);
+
+    await emulator('/bot-membership', { guildId: third.id, member: false });
+    await expect(page.getByText('was closed because Spell Rooms was removed from its Discord server.')).toBeVisible();
+    await expect(page).toHaveURL(/\/\?/);
+  } finally {
+    await emulator('/bot-membership', { guildId: third.id, member: true }).catch(() => undefined);
+    await context.close();
+  }
+});

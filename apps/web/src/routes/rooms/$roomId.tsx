@@ -4,6 +4,7 @@ import { type RoomLinks, api } from '../../client/api.ts';
 import { revocationNotice, roleIn } from '../../client/room-roles.ts';
 import { type RoomReplica, displayName, replicaFromSnapshot, voiceOf } from '../../client/room-state.ts';
 import { ClosingBanner } from '../../components/closing-banner.tsx';
+import { ServerOutageBanner } from '../../components/server-outage-banner.tsx';
 import { ConnectionStatus } from '../../components/connection-status.tsx';
 import { HostControls } from '../../components/host-controls.tsx';
 import { EyeIcon, LockIcon } from '../../components/icons.tsx';
@@ -146,6 +147,7 @@ function Room({ data }: { data: RoomData }) {
         </div>
       </header>
 
+      <ServerOutageBanner guildId={view.room.guildId} />
       <ClosingBanner closingAt={view.room.closingAt} clockSkewMs={realtime.clockSkewMs} onKeepOpen={resync} />
 
       {channel.sync === 'failed' && channel.error ? (

@@ -237,6 +237,21 @@ describe('operations (Discord-like buckets on)', () => {
     ]);
   });
 
+  it('lists the bot’s servers oldest first, a page at a time, and refuses a limit past 1–200', async () => {
+    const emu = await emulator({ guilds: 3 });
+    const rest = clientFor(emu);
+    const [g1, g2, g3] = emu.guildIds as [string, string, string];
+    expect((await rest.getBotGuilds()).map((g) => g.id)).toEqual([g1, g2, g3]);
+    const first = await rest.getBotGuilds({ limit: 2 });
+    expect(first.map((g) => g.id)).toEqual([g1, g2]);
+    expect(first[0]?.name).toBe(emu.state.guild(g1).name);
+    expect((await rest.getBotGuilds({ limit: 200, after: g2 })).map((g) => g.id)).toEqual([g3]);
+    // The bot removed from a server: it is no longer listed.
+    emu.state.setBotMembership(g1, false);
+    expect((await rest.getBotGuilds()).map((g) => g.id)).toEqual([g2, g3]);
+    for (const limit of [0, 201, 1.5]) await expect(rest.getBotGuilds({ limit })).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('runs a room lifecycle: role, private voice channel, membership, move, cleanup (idempotent)', async () => {
     const emu = await emulator();
     const rest = clientFor(emu);

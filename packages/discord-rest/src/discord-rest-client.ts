@@ -17,6 +17,7 @@ import {
   authorizationSchema,
   channelSchema,
   guildSchema,
+  partialGuildSchema,
   inviteSchema,
   guildMemberSchema,
   roleSchema,
@@ -345,6 +346,25 @@ export class DiscordRestClient {
   /** The bot's own user (its id goes into channel overwrites). */
   async getBotUser(options?: CallOptions): Promise<DiscordUser> {
     return this.#pipeline.call({ operation: 'getBotUser', method: 'GET', route: '/users/@me', path: '/users/@me', options, parse: json(userSchema) });
+  }
+
+  /**
+   * The servers the bot is in, oldest first (GET /users/@me/guilds: at most 200 a page, `after` for
+   * the next). The app takes the oldest as its home server when DISCORD_GUILD_ID is not set.
+   */
+  async getBotGuilds(page: { limit: number; after?: string } = { limit: 200 }, options?: CallOptions): Promise<Array<{ id: string; name: string }>> {
+    if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > 200) throw new RangeError(`limit must be an integer from 1 to 200, got ${page.limit}`);
+    const query = new URLSearchParams({ limit: String(page.limit) });
+    if (page.after !== undefined) query.set('after', snowflake('after', page.after));
+    return this.#pipeline.call({
+      operation: 'getBotGuilds',
+      method: 'GET',
+      route: '/users/@me/guilds',
+      path: '/users/@me/guilds',
+      query,
+      options,
+      parse: json(partialGuildSchema.array()),
+    });
   }
 
   // ── OAuth2 (the user's bearer token) ────────────────────────────────────────────────────────────

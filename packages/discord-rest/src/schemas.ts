@@ -62,6 +62,9 @@ export const guildSchema = z.looseObject({
 });
 export type DiscordGuild = z.infer<typeof guildSchema>;
 
+/** GET /users/@me/guilds: a server as the current user's (or bot's) list gives it. */
+export const partialGuildSchema = z.looseObject({ id: snowflake, name: z.string() });
+
 /** POST /channels/:id/invites: the invite's code (https://discord.gg/<code>). */
 export const inviteSchema = z.looseObject({
   code: z.string().min(1),

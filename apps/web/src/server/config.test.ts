@@ -39,8 +39,13 @@ describe('loadConfig', () => {
     expect(problemsOf({ DISCORD_BOT_TOKEN: 'x' })).toEqual([
       'DISCORD_CLIENT_ID: required when DISCORD_BOT_TOKEN is set.',
       'DISCORD_CLIENT_SECRET: required when DISCORD_BOT_TOKEN is set.',
-      'DISCORD_GUILD_ID: required when DISCORD_BOT_TOKEN is set.',
     ]);
+  });
+
+  it('takes DISCORD_GUILD_ID (the home server) as optional: without it the start picks the oldest server the bot is in', () => {
+    const { DISCORD_GUILD_ID: _home, ...withoutHome } = discordEnv;
+    expect(problemsOf(withoutHome)).toEqual([]);
+    expect(loadConfig(withoutHome).discord).toMatchObject({ kind: 'remote', guildId: '' });
   });
 
   it('refuses production without a session secret or a bot token, naming both', () => {

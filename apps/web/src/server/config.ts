@@ -185,7 +185,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   let discord: DiscordTarget;
   if (e.DISCORD_BOT_TOKEN) {
-    const missing = (['DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET', 'DISCORD_GUILD_ID'] as const).filter((k) => !e[k]);
+    // DISCORD_GUILD_ID (the home server) is optional: without it, the oldest server the bot is in (guilds/home-server.ts).
+    const missing = (['DISCORD_CLIENT_ID', 'DISCORD_CLIENT_SECRET'] as const).filter((k) => !e[k]);
     for (const k of missing) problems.push(`${k}: required when DISCORD_BOT_TOKEN is set.`);
     discord = {
       kind: 'remote',

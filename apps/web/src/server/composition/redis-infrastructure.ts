@@ -33,7 +33,8 @@ export async function openRedisInfrastructure(options: { config: Config; log: Lo
   const gatewayInit = moduleLogger(log, 'Gateway Init');
   // Short, unique, readable in CLIENT LIST and in the lease value.
   const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const scope = config.discord.kind === 'remote' ? config.discord.guildId : 'embedded';
+  // Without DISCORD_GUILD_ID (the home server is then found at start), the bot's application scopes the keys.
+  const scope = config.discord.kind === 'remote' ? config.discord.guildId || `app-${config.discord.clientId}` : 'embedded';
   if (config.discord.kind === 'embedded-emulator') {
     internal.warn(
       'REDIS_URL is set but this instance runs its own embedded Discord emulator: instances only make one product when they share one Discord. Start `pnpm emulator` and point DISCORD_API_URL (and the credentials it prints) at it, or use `pnpm dev:cluster`.',

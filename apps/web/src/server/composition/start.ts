@@ -11,6 +11,7 @@ import { type DiscordEndpoint, createRestClient, resolveDiscordEndpoint } from '
 import { type Health, checkHealth } from '../health.ts';
 import { createLogger, moduleLogger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
+import { resolveHomeServer } from '../guilds/home-server.ts';
 import type { GuildService } from '../guilds/guild-service.ts';
 import type { Hub } from '../realtime/hub.ts';
 import { ReconcileDefaults, reconcileRooms } from '../rooms/reconcile.ts';
@@ -74,18 +75,20 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
     const rest = createRestClient({ endpoint: discord.endpoint, config, log, rateLimits: infra.rateLimits, hooks: metrics.restHooks });
     stops.push(() => rest.close());
     const botUser = await rest.getBotUser();
+    // The home server: DISCORD_GUILD_ID, or the oldest server the bot is in (issue 17).
+    const endpoint: DiscordEndpoint = { ...discord.endpoint, guildId: await resolveHomeServer(discord.endpoint.guildId, rest, moduleLogger(log, 'Gateway Init')) };
     // The Gateway's shards: DISCORD_SHARD_COUNT, or (auto) what Discord recommends for the bot.
     const gatewayBot = await readGatewayBot({ token: discord.endpoint.botToken, restBaseUrl: discord.endpoint.apiUrl });
     const shards = { count: shardCountOf(config.discordShardCount, gatewayBot), maxConcurrency: gatewayBot.session_start_limit.max_concurrency };
-    const roomsCategoryId = await ensureRoomsCategory(rest, discord.endpoint.guildId, config.discord.roomsCategoryId, moduleLogger(log, 'Room'));
+    const roomsCategoryId = await ensureRoomsCategory(rest, endpoint.guildId, config.discord.roomsCategoryId, moduleLogger(log, 'Room'));
 
     // 3. The graph (wire.ts): built, not yet running.
-    const wired = wireServices({ config, clock, log, infra, discord: { endpoint: discord.endpoint, rest, botUserId: botUser.id, roomsCategoryId }, shards, metrics, startedAt });
+    const wired = wireServices({ config, clock, log, infra, discord: { endpoint, rest, botUserId: botUser.id, roomsCategoryId }, shards, metrics, startedAt });
     stops.push(() => wired.hub.closeAll());
 
     // 3b. The home server is known before the Gateway says so (its name from REST), and its stored
     //     settings (another instance's admin may have changed the reserve) apply to its placement.
-    const home = await rest.getGuild(discord.endpoint.guildId);
+    const home = await rest.getGuild(endpoint.guildId);
     await infra.guildRegistry.available({ id: home.id, name: home.name });
     await wired.places.settingsChanged(home.id, await wired.guilds.settingsOf(home.id));
 
@@ -107,7 +110,7 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
       config,
       clock,
       log,
-      discord: discord.endpoint,
+      discord: endpoint,
       auth: wired.auth,
       wsTokens: wired.wsTokens,
       rooms: wired.rooms,
@@ -120,8 +123,7 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
         for (const stop of stops.reverse()) await stop();
       },
     };
-    const { endpoint } = discord;
-    internal.info({ instanceId: infra.instanceId, env: config.env, discord: endpoint.kind, apiUrl: endpoint.apiUrl, emulatorUrl: endpoint.emulatorUrl, categoryId: roomsCategoryId }, 'services ready');
+    internal.info({ instanceId: infra.instanceId, env: config.env, discord: endpoint.kind, apiUrl: endpoint.apiUrl, emulatorUrl: endpoint.emulatorUrl, homeGuildId: endpoint.guildId, categoryId: roomsCategoryId }, 'services ready');
     return services;
   } catch (error) {
     for (const stop of stops.reverse()) await Promise.resolve(stop()).catch(() => undefined);

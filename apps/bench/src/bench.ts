@@ -19,7 +19,7 @@ import { watchGc } from './gc-watch.ts';
 import { pace, type PhaseResult, ReferenceEvents, VoiceChanges } from './driver.ts';
 import { type ConnectSummary, Fleet, ROOM_SIZE } from './fleet.ts';
 import { type BenchOptions, emulatorLimitsProblem, HELP, MAX_ROOMS_PER_GUILD, parseOptions, roomsPerGuild } from './options.ts';
-import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, startApp, startReference } from './processes.ts';
+import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, settledRssBytes, startApp, startReference } from './processes.ts';
 import { kb, mb, ms, num, ratio, Table } from './report.ts';
 import { roomsScenario } from './rooms-scenario.ts';
 import { shardsScenario } from './shards-scenario.ts';
@@ -224,9 +224,9 @@ interface AppConnect {
 
 async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
   const storm = opts.scenario === 'connect' || opts.scenario === 'all';
-  // Let the app go idle after setup (V8 shrinks its heap after a few idle seconds) before the baseline.
-  await sleep(5_000);
-  const rssBefore = rssBytes(app.pid);
+  // Let the app go idle after setup (V8 shrinks its heap after a few idle seconds) before the baseline:
+  // until its RSS stops falling (Node 24 returns freed pages later than Node 20).
+  const rssBefore = await settledRssBytes(app.pid);
   // prom-client's lag histogram restarts at each scrape.
   const heapBefore = metricValue(await scrapeMetrics(app.baseUrl), 'nodejs_heap_size_used_bytes');
   const probe = startPingProbe(app.wsUrl);
@@ -236,8 +236,7 @@ async function connect(app: AppProcess, fleet: Fleet): Promise<AppConnect> {
   if (summary.failed > 0) log(`${summary.failed} connection(s) failed; first errors:\n  ${summary.errors.join('\n  ')}`);
   const auth = summarize(summary.authMs);
   const subscribe = summary.subscribeMs.length ? summarize(summary.subscribeMs) : null;
-  await sleep(5_000);
-  const rssAfter = rssBytes(app.pid);
+  const rssAfter = await settledRssBytes(app.pid);
   const heapAfter = metricValue(await scrapeMetrics(app.baseUrl), 'nodejs_heap_size_used_bytes');
   results.connect = { storm, concurrencyPerWorker: storm ? opts.stormConcurrency : opts.setupConcurrency, ...summary, authMs: auth, subscribeMs: subscribe, eventLoopLag: lag, healthProbe: probeLatency };
   const title = storm

@@ -24,7 +24,8 @@ export function startScriptNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(`${webDir}package.json`, 'utf8')) as { scripts?: { start?: string } };
   const match = /\bnode\s+(.*?)\s*dist\/prod\.mjs\b/.exec(pkg.scripts?.start ?? '');
   if (!match) throw new Error('apps/web/package.json: the start script no longer runs `node … dist/prod.mjs`; update the bench');
-  return match[1]!.split(/\s+/).filter((arg) => arg.startsWith('--'));
+  // `${NAME:-default}` as the shell would expand it for the app, which the bench starts without NAME.
+  return match[1]!.replace(/\$\{\w+:-([^}]*)\}/g, '$1').split(/\s+/).filter((arg) => arg.startsWith('--'));
 }
 
 const children = new Set<ChildProcess>();
@@ -280,6 +281,29 @@ async function stopChild(child: ChildProcess, graceMs: number, signal = true): P
 }
 
 /** Resident set size of a process in bytes (VmRSS from /proc), or NaN where /proc is missing. */
+/**
+ * The resident set once it stops falling: at least `minMs`, then until it has moved by less than 2 %
+ * for 10 s (at most `maxMs`). Node 24's V8 hands freed heap pages back to the system seconds after a
+ * burst (setup, a connect storm): 5 s after one the app held ~250 MB, ~10 s later ~147 MB with nothing
+ * running; Node 20 had returned them by 5 s. A fixed wait read the two Node versions at different points.
+ */
+export async function settledRssBytes(pid: number, minMs = 5_000, maxMs = 45_000): Promise<number> {
+  const start = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, minMs));
+  let anchor = rssBytes(pid);
+  let anchorAt = Date.now();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const now = rssBytes(pid);
+    if (!Number.isFinite(now)) return now;
+    if (Math.abs(now - anchor) > anchor * 0.02) {
+      anchor = now;
+      anchorAt = Date.now();
+    } else if (Date.now() - anchorAt >= 10_000) return now;
+    if (Date.now() - start >= maxMs) return now;
+  }
+}
+
 export function rssBytes(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -40,8 +40,10 @@ try {
 }
 const { host, port, trustProxy, listenBacklog, heapGrowingPercent } = services.config.http;
 // V8 grows the old generation up to 4× what survived the last full GC when collection looks cheap:
-// at 10k connections that left ~100 MB of garbage in RSS (350 MB idle instead of ~240). V8 reads
-// the factor at each full GC, so setting it here, before any load, holds for the process.
+// at 10k connections that left ~100 MB of garbage in RSS (350 MB idle instead of ~240). `pnpm start`
+// passes the factor on the command line (--heap-growing-percent=${V8_HEAP_GROWING_PERCENT:-50}):
+// Node 24's V8 ignores it when set at run time (full GCs came at ~85 MB instead of ~65 MB after
+// setup, apps/bench/README.md). Set here too for Node 20/22 started without the flag; harmless on 24.
 if (heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`);
 
 const server = serve({

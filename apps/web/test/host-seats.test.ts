@@ -130,6 +130,8 @@ describe('remove', () => {
     // What the door answers (toAppError): Discord refused, 502, our words only.
     expect(toAppError(await h.rooms.remove(me('alice'), room.id, id('bob')).catch((e: unknown) => e)).status).toBe(502);
     expect(await h.store.get(room.id)).toMatchObject({ players: [id('alice'), id('bob'), id('dave')], barred: [] });
+    // Still seated, so not barred in Discord either: the bar written first was lifted again.
+    expect(overwrite(await h.discordState(), room.channelId, id('bob'))).toBeUndefined();
     await h.rooms.remove(me('alice'), room.id, id('bob'));
     expect(await h.store.get(room.id)).toMatchObject({ players: [id('alice'), id('dave')], barred: [id('bob')] });
     expect(rolesOf(await h.discordState(), id('bob'))).not.toContain(room.roleId);

@@ -125,12 +125,21 @@ export class RoomHostControls {
       if (targetId === room.creatorId) throw new AppError('validation', 'Hand over hosting first, or close the room.', { reason: 'cannot_remove_host' });
       const membership = membershipOf(room, targetId);
       if (membership === null) throw notInRoom();
-      // The bar first: from then on they cannot get back into voice by hand, whatever happens next.
+      // The bar first: from then on they cannot get back into voice by hand while the rest runs.
       await step();
-      await (await this.#o.discordOf(room.guildId)).bar(room.channelId, targetId);
-      if (membership === 'player') await this.#giveBackVoice(room, targetId, 'removed', step);
-      await step();
-      await this.#o.store.removeParticipant(roomId, targetId, { bar: true });
+      const discord = await this.#o.discordOf(room.guildId);
+      await discord.bar(room.channelId, targetId);
+      try {
+        if (membership === 'player') await this.#giveBackVoice(room, targetId, 'removed', step);
+        await step();
+        await this.#o.store.removeParticipant(roomId, targetId, { bar: true });
+      } catch (error) {
+        // Still seated in the store: the bar goes too, or they would see a channel they cannot join.
+        await discord.unbar(room.channelId, [targetId]).catch((undo: unknown) =>
+          this.#o.log.error({ err: undo, roomId, userId: targetId }, 'could not lift the bar of a removal that failed half-way'),
+        );
+        throw error;
+      }
       this.#o.log.info({ roomId, userId: targetId, membership }, 'removed from the room by its host');
       await this.#told(roomId, targetId, 'removed');
     });

@@ -26,6 +26,12 @@ describe('the server’s parts', () => {
   it('have no file-level import cycle either', () => {
     expect(fileCycles(edges)).toEqual([]);
   });
+
+  it('have no source file over 400 lines (STYLE.md): a longer file is split, not squeezed', () => {
+    const lines = (text: string) => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    expect(lines('a\nb\n')).toBe(2);
+    expect([...modules].filter(([, text]) => lines(text) > 400).map(([file, text]) => `${file}: ${lines(text)}`)).toEqual([]);
+  });
 });
 
 describe('import graph', () => {

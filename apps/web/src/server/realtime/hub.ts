@@ -303,10 +303,7 @@ export class Hub {
 
   /** The frame for what this connection may not (or no longer) watch: the same for a refused subscribe and a revocation. */
   #refuse(state: ConnState, name: string, access: LostAccess, reason?: RevocationReason): void {
-    const { code, error } = SubscribeRefusals[access];
-    if (reason === undefined) this.#sendError(state, code, error, name);
-    // Why the access ended (removed by the host, left), for the page to say so: only a revocation knows it.
-    else this.#send(state, serverMessage({ type: 'error', code, error, room: name, reason }, this.#o.clock.now()));
+    this.#sendError(state, SubscribeRefusals[access].code, SubscribeRefusals[access].error, name, reason);
   }
 
   #unsubscribe(state: ConnState, name: string): void {
@@ -347,9 +344,10 @@ export class Hub {
     this.#write(state, new PreparedFrame(JSON.stringify(message)));
   }
 
-  /** `room`: the subscribe this error refuses. */
-  #sendError(state: ConnState, code: ErrorCode, error: string, room?: string): void {
-    this.#send(state, serverMessage({ type: 'error', code, error, ...(room === undefined ? {} : { room }) }, this.#o.clock.now()));
+  /** `room`: the subscribe this error refuses. `reason`: why access ended (removed, left); only a revocation knows it. */
+  #sendError(state: ConnState, code: ErrorCode, error: string, room?: string, reason?: RevocationReason): void {
+    const extra = { ...(room === undefined ? {} : { room }), ...(reason === undefined ? {} : { reason }) };
+    this.#send(state, serverMessage({ type: 'error', code, error, ...extra }, this.#o.clock.now()));
   }
 
   #violation(state: ConnState, reason: string): void {

@@ -6,8 +6,7 @@ import { optionalSession, requireSession } from './auth/request-session.ts';
 import { errorBody, logAppError } from './errors.ts';
 import { moduleLogger } from './log.ts';
 import { type InvitePreview, alreadyJoined, invitePreview } from './rooms/invite-preview.ts';
-import { HandOverBody, PatchRoomBody, handOver, parsePersonId, parseRoomId, patchRoom, roomDetails, roomInvites } from './rooms/room-api.ts';
-import type { Session } from './auth/session.ts';
+import { parseRoomId, roomDetails, roomInvites } from './rooms/room-api.ts';
 import { type Services, getServices } from './services.ts';
 
 /**
@@ -87,49 +86,6 @@ export const getInvitePage = createServerFn({ method: 'GET' })
       return { ok: false, error: pageError(services, error) };
     }
   });
-
-// ---- host controls and leaving (issue 19): the same room-api helpers as the JSON API --------------
-
-export type ActionResult<T> = ({ ok: true } & T) | { ok: false; error: PageError };
-
-/** One write for the signed-in user, answered as a value (a 401's login URL comes back to the room page). */
-const roomAction = createServerOnlyFn(async <T extends object>(roomId: string, act: (services: Services, session: Session, roomId: string) => Promise<T>): Promise<ActionResult<T>> => {
-  const services = await getServices();
-  try {
-    const session = await requireSession(services.auth, `/rooms/${encodeURIComponent(roomId)}`);
-    return { ok: true, ...(await act(services, session, parseRoomId(roomId))) };
-  } catch (error) {
-    return { ok: false, error: pageError(services, error) };
-  }
-});
-
-const RoomIdInput = z.object({ roomId: z.string() });
-
-/** Rename (host): `{room}`, or 429 `rename_rate_limited` with Discord's wait. */
-export const renameRoomFn = createServerFn({ method: 'POST' })
-  .validator(input(RoomIdInput.extend({ name: z.string().max(1_000) })))
-  .handler(({ data }) => roomAction(data.roomId, (s, me, id) => patchRoom(s.rooms, me, id, PatchRoomBody.parse({ name: data.name }))));
-
-export const setRoomLockedFn = createServerFn({ method: 'POST' })
-  .validator(input(RoomIdInput.extend({ locked: z.boolean() })))
-  .handler(({ data }) => roomAction(data.roomId, (s, me, id) => patchRoom(s.rooms, me, id, { locked: data.locked })));
-
-/** New links (host): `{inviteUrl, spectatorUrl}`; every earlier link answers 410 `invite_replaced`. */
-export const rotateLinksFn = createServerFn({ method: 'POST' })
-  .validator(input(RoomIdInput))
-  .handler(({ data }) => roomAction(data.roomId, (s, me, id) => s.rooms.rotateLinks(me, id)));
-
-export const removePersonFn = createServerFn({ method: 'POST' })
-  .validator(input(RoomIdInput.extend({ userId: z.string().max(32) })))
-  .handler(({ data }) => roomAction(data.roomId, async (s, me, id) => (await s.rooms.remove(me, id, parsePersonId(data.userId)), {})));
-
-export const leaveRoomFn = createServerFn({ method: 'POST' })
-  .validator(input(RoomIdInput))
-  .handler(({ data }) => roomAction(data.roomId, async (s, me, id) => (await s.rooms.leave(me, id), {})));
-
-export const handOverFn = createServerFn({ method: 'POST' })
-  .validator(input(RoomIdInput.extend({ userId: z.string().max(32) })))
-  .handler(({ data }) => roomAction(data.roomId, (s, me, id) => handOver(s.rooms, me, id, HandOverBody.parse({ userId: data.userId }).userId)));
 
 /**
  * A validator that refuses bad input with 400: Start answers a thrown error with its `status`, and

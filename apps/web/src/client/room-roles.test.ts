@@ -78,7 +78,15 @@ describe('leaveConsequence: what the "Leave room" dialog says', () => {
   it('tells a player about seat, role and voice, and a spectator only about watching', () => {
     expect(leaveConsequence(table, 'player')).toMatch(/seat and the room’s Discord role.*disconnected from its voice channel/);
     expect(leaveConsequence(table, 'player')).not.toMatch(/becomes the host/);
-    expect(leaveConsequence(table, 'spectator')).toBe('You stop watching this room. To come back you need a new link from the host.');
+    expect(leaveConsequence(table, 'spectator')).toBe('You stop watching this room. You can come back with a spectator link while the room is open and unlocked.');
+  });
+
+  it('does not promise a bar that leaving does not set: the same link seats them again (host-seats.test.ts)', () => {
+    for (const role of ['player', 'spectator'] as const) {
+      expect(leaveConsequence(table, role)).toMatch(/You can come back with an? (invite|spectator) link while the room is open and unlocked\.$/);
+      expect(leaveConsequence(table, role)).not.toMatch(/new (invite )?link/);
+    }
+    expect(revocationNotice('left', 'Friday').body).not.toMatch(/ask the host/i);
   });
 });
 
@@ -89,6 +97,12 @@ describe('revocationNotice: what the page says when the room is taken away', () 
     for (const other of [undefined, null, '', 'REMOVED', 'kicked']) {
       expect(revocationNotice(other, 'Friday').title).toBe('You are no longer in this room');
     }
+  });
+
+  it('tells a removed member only what is true of players and spectators alike (no seat or voice for a spectator)', () => {
+    const body = revocationNotice('removed', 'Friday').body;
+    expect(body).toBe('Your place in “Friday” was taken back. Your old invite link will not bring you back; ask the host if you think this was a mistake.');
+    expect(body).not.toMatch(/seat|voice/);
   });
 
   it('names the room as text', () => {

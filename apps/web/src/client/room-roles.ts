@@ -25,9 +25,10 @@ export function successorOf(view: RoomReplica): Player | null {
 
 /** What leaving does, said before it happens: the host's dialog names who becomes host, or says the room closes. */
 export function leaveConsequence(view: RoomReplica, role: Exclude<SeatRole, 'none'>): string {
-  if (role === 'spectator') return 'You stop watching this room. To come back you need a new link from the host.';
+  // Leaving bars nobody: the same link seats them again while the room is open and unlocked.
+  if (role === 'spectator') return 'You stop watching this room. You can come back with a spectator link while the room is open and unlocked.';
   const seat = 'You give back your seat and the room’s Discord role, and you are disconnected from its voice channel.';
-  if (role === 'player') return `${seat} To come back you need a new invite link.`;
+  if (role === 'player') return `${seat} You can come back with an invite link while the room is open and unlocked.`;
   const next = successorOf(view);
   if (next === null) return 'You are the only player, so the room closes for everyone in it, and its Discord voice channel and role are deleted.';
   return `${seat} ${displayName(next)} becomes the host.`;
@@ -39,12 +40,13 @@ export function revocationNotice(reason: string | null | undefined, roomName: st
     case 'removed':
       return {
         title: 'The host removed you from this room',
-        body: `Your seat in “${roomName}” was given back and you were taken out of its voice channel. Your old invite link will not bring you back; ask the host if you think this was a mistake.`,
+        // Said to removed players and spectators alike: a spectator has no seat and no voice.
+        body: `Your place in “${roomName}” was taken back. Your old invite link will not bring you back; ask the host if you think this was a mistake.`,
       };
     case 'left':
       return {
         title: 'You left this room',
-        body: `You gave back your place in “${roomName}”. To come back, ask the host for an invite link.`,
+        body: `You gave back your place in “${roomName}”. You can come back with an invite link while the room is open and unlocked.`,
       };
     default:
       return {

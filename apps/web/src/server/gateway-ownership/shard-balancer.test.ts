@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { fairShares, holderOf } from './shard-balancer.ts';
+import { systemClock } from '@repo/platform';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisTestSpace, redisAvailable, silentLog } from '../../../test/cluster/redis.ts';
+import { RedisShardLeases, fairShares, holderOf, stateOf } from './shard-balancer.ts';
+
+const available = await redisAvailable();
 
 const shares = (count: number, live: string[], holders: Array<string | null>) => Object.fromEntries(fairShares(count, live, holders));
 
@@ -39,5 +43,77 @@ describe('fairShares', () => {
     expect(holderOf('')).toBeNull();
     expect(holderOf(null)).toBeNull();
     expect(holderOf('|7')).toBeNull();
+  });
+});
+
+describe('a shard’s reported state', () => {
+  it('is shown only under the lease token that reported it', () => {
+    expect(stateOf('7|CONNECTED', 'a|7')).toBe('CONNECTED');
+    expect(stateOf('7|CONNECTED', 'b|8')).toBeNull();
+    // Look-alike tokens: a prefix or a suffix of the lease's is another token.
+    expect(stateOf('1|CONNECTED', 'b|11')).toBeNull();
+    expect(stateOf('11|CONNECTED', 'b|1')).toBeNull();
+    // The old format (no token), nothing stored, nobody holding.
+    expect(stateOf('CONNECTED', 'a|7')).toBeNull();
+    expect(stateOf(undefined, 'a|7')).toBeNull();
+    expect(stateOf('7|CONNECTED', null)).toBeNull();
+  });
+});
+
+describe.runIf(available)('RedisShardLeases’ states (real Redis)', () => {
+  let space: RedisTestSpace;
+  const running: RedisShardLeases[] = [];
+  beforeEach(() => {
+    space = new RedisTestSpace();
+  });
+  afterEach(async () => {
+    for (const leases of running.splice(0)) await leases.stop();
+    await space.cleanup();
+  });
+
+  async function instance(name: string): Promise<RedisShardLeases> {
+    const leases = new RedisShardLeases({
+      redis: await space.connect(name),
+      keys: space.keys,
+      instanceId: name,
+      clock: systemClock,
+      log: silentLog,
+      tuning: { ttlMs: 1_500, renewEveryMs: 300, safetyMarginMs: 300, pollMaxMs: 50, commandTimeoutMs: 500 },
+      balance: { balanceEveryMs: 50, instanceTtlMs: 1_500 },
+    });
+    running.push(leases);
+    leases.start(1, { onAcquired: () => undefined, onLost: () => undefined, handOver: async () => undefined });
+    return leases;
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    const deadline = Date.now() + 5_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  it('CONNECTED under token 1; once token 2 holds the shard, null until the new holder reports', async () => {
+    const a = await instance('a');
+    await until(() => a.isHolder(0));
+    expect(a.fencingToken(0)).toBe(1);
+    await a.reportState(0, 'CONNECTED');
+    expect(await a.holders()).toEqual([{ id: 0, holder: 'a', state: 'CONNECTED' }]);
+
+    // a goes (its last state stays stored); b takes the shard with token 2.
+    await a.stop();
+    const b = await instance('b');
+    await until(() => b.isHolder(0));
+    expect(b.fencingToken(0)).toBe(2);
+    expect(await b.holders()).toEqual([{ id: 0, holder: 'b', state: null }]);
+    // A late report from the old holder changes nothing.
+    expect((await a.reportState(0, 'CONNECTED')).size).toBe(0);
+    expect(await b.holders()).toEqual([{ id: 0, holder: 'b', state: null }]);
+
+    await b.reportState(0, 'RESUMING');
+    expect(await b.holders()).toEqual([{ id: 0, holder: 'b', state: 'RESUMING' }]);
+    await b.reportState(0, 'CONNECTED');
+    expect(await a.holders()).toEqual([{ id: 0, holder: 'b', state: 'CONNECTED' }]);
   });
 });

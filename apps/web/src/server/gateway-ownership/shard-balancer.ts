@@ -49,15 +49,28 @@ for i = 2, #KEYS do holders[i - 1] = redis.call('GET', KEYS[i]) or '' end
 return {redis.call('ZRANGE', KEYS[1], 0, -1), holders}
 `;
 // KEYS: 1 shard states, 2… the shard leases. ARGV: 1 shard id to report ('' = read only), 2 its state, 3 the reporter's token.
+// A state is stored as `<token>|<state>`: it is shown only while that token is the lease's (stateOf).
 const STATES_LUA = `
 if ARGV[1] ~= '' then
   local lease = redis.call('GET', KEYS[tonumber(ARGV[1]) + 2])
-  if lease and string.match(lease, '|(%d+)$') == ARGV[3] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+  if lease and string.match(lease, '|(%d+)$') == ARGV[3] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. ARGV[2]) end
 end
 local holders = {}
 for i = 2, #KEYS do holders[i - 1] = redis.call('GET', KEYS[i]) or '' end
 return {redis.call('HGETALL', KEYS[1]), holders}
 `;
+
+/**
+ * The state stored as `<token>|<state>`, shown only under the lease (`<instance>|<token>`) that
+ * reported it: a new holder shows no state (null) until it reports its own, never the last one a
+ * dead holder left behind.
+ */
+export function stateOf(stored: string | undefined, leaseValue: string | null | undefined): string | null {
+  if (!stored || !leaseValue) return null;
+  const bar = stored.indexOf('|');
+  if (bar <= 0) return null;
+  return stored.slice(0, bar) === leaseValue.slice(leaseValue.lastIndexOf('|') + 1) ? stored.slice(bar + 1) : null;
+}
 
 export interface RedisShardLeasesOptions {
   redis: Redis;
@@ -152,7 +165,7 @@ export class RedisShardLeases implements ShardLeases {
     for (let i = 0; i + 1 < flat.length; i += 2) states.set(Number(flat[i]), flat[i + 1] ?? '');
     return leases.map((value, id) => {
       const holder = holderOf(value);
-      return { id, holder, state: holder === null ? null : (states.get(id) ?? null) };
+      return { id, holder, state: holder === null ? null : stateOf(states.get(id), value) };
     });
   }
 

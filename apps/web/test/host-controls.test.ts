@@ -133,6 +133,14 @@ describe('new links', () => {
       expect(await refusal(h.rooms.redeem(me('dave'), token))).toEqual(replaced);
     }
     expect((await appErrorOf(h.rooms.openInvite(player))).message).toBe('This link was replaced by the host. Ask them for the new one.');
+    // The seated are not turned away by their own old link (it seats nobody: the page offers "Open room")…
+    expect((await h.rooms.openInvite(player, id('bob'))).room.id).toBe(room.id);
+    expect((await h.rooms.openInvite(player, id('alice'))).room.id).toBe(room.id);
+    expect((await h.rooms.openInvite(spectator, id('carol'))).room.id).toBe(room.id);
+    expect((await h.rooms.redeem(me('bob'), player)).players).toEqual([id('alice'), id('bob')]);
+    // …but an old player link would move the spectator to a seat: replaced for her.
+    expect(await refusal(h.rooms.openInvite(player, id('carol')))).toEqual(replaced);
+    expect(await refusal(h.rooms.redeem(me('carol'), player))).toEqual(replaced);
     expect((await h.rooms.redeem(me('dave'), tokenOf(fresh.inviteUrl))).players).toContain(id('dave'));
     expect((await h.rooms.redeem(me('erin'), tokenOf(fresh.spectatorUrl))).spectators).toContain(id('erin'));
     // A player's invite list hands out the current generation's link.

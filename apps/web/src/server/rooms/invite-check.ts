@@ -11,9 +11,10 @@ import type { RoomStore } from './room-store.ts';
  * minted by anyone holding the key) must not open that room.
  *
  * Then the host's controls (issue 19), in this order: a link of an earlier generation was replaced
- * (410, whoever holds it), a removed user's link is refused until the host makes new links (403),
- * and a locked room seats nobody new (403; a link that would not change the viewer's seat still
- * opens, so the seated are not locked out of their own room).
+ * (410), a removed user's link is refused until the host makes new links (403), and a locked room
+ * seats nobody new (403). A link that would not change the viewer's seat still opens, replaced or
+ * locked, so the seated are not turned away from their own room (a bookmarked old link): it seats
+ * nobody, and the page offers "Open room".
  */
 export interface InviteTarget {
   claims: InviteClaims;
@@ -45,9 +46,10 @@ export async function openInvite(token: string, deps: InviteCheckDeps, now: numb
   if (!room || room.guildId !== claims.guildId || room.channelId !== claims.channelId || room.roleId !== claims.roleId) {
     throw new AppError('gone', 'This room has been closed.', { reason: 'room_closed' });
   }
-  if (claims.gen !== room.linkGeneration) throw new AppError('gone', INVITE_REPLACED_MESSAGE, { reason: 'invite_replaced' });
+  const seated = viewerId !== undefined && seatedAsLinkSays(room, claims, viewerId);
+  if (claims.gen !== room.linkGeneration && !seated) throw new AppError('gone', INVITE_REPLACED_MESSAGE, { reason: 'invite_replaced' });
   if (viewerId !== undefined && room.barred.includes(viewerId)) throw new AppError('forbidden', REMOVED_MESSAGE, { reason: 'removed' });
-  if (room.locked && !(viewerId !== undefined && seatedAsLinkSays(room, claims, viewerId))) {
+  if (room.locked && !seated) {
     throw new AppError('forbidden', ROOM_LOCKED_MESSAGE, { reason: 'room_locked' });
   }
   return { claims, room };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { Profile, Room } from './room.ts';
 import { type AddParticipantResult, type ParticipantKind, type ParticipantLimits, RoomClosedError, RoomExistsError, type RoomPatch, type RoomStore, type SeatBy, type SetHostResult, TOMBSTONE_TTL_MS } from './room-store.ts';
@@ -369,6 +370,15 @@ function toRoom([hashFlat, players, spectators, profilesFlat]: RoomReply): Room 
     // Rooms stored before host controls existed have none of these: unlocked, generation 0, nobody barred.
     locked: field('locked') === '1',
     linkGeneration: Number(field('linkGeneration') || '0'),
-    barred: h.has('barred') ? (JSON.parse(field('barred')) as string[]) : [],
+    barred: h.has('barred') ? parseBarred(field('barred')) : [],
   };
+}
+
+const Barred = z.array(z.string());
+
+/** The `barred` field as stored (a JSON array of user ids), checked: a bad value is an error naming the field, not a wrong room. */
+function parseBarred(stored: string): string[] {
+  const parsed = Barred.safeParse(JSON.parse(stored));
+  if (!parsed.success) throw new Error(`room field "barred" is not a JSON array of user ids: ${parsed.error.message}`);
+  return parsed.data;
 }

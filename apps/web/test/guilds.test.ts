@@ -11,6 +11,7 @@ import { GuildEvents } from '../src/server/guilds/guild-events.ts';
 import { GuildPlaces } from '../src/server/guilds/guild-places.ts';
 import { MemoryGuildRegistry } from '../src/server/guilds/guild-registry.ts';
 import { GuildService } from '../src/server/guilds/guild-service.ts';
+import { UserGuilds, UserGuildsDefaults } from '../src/server/guilds/user-guilds.ts';
 import { MemoryGuildSettingsStore, settingsWithDefaults } from '../src/server/guilds/guild-settings.ts';
 
 /**
@@ -30,6 +31,13 @@ let guilds: GuildService;
 let places: GuildPlaces;
 let g1: string, g2: string, g3: string;
 let ownerId: string;
+/** The app's registry, seeded with the emulator's guilds. */
+const registry = new MemoryGuildRegistry();
+const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
+/** A signed-in user as the lobby passes them: the id and the access token of their sign-in (scopes as asked at the time). */
+function signedIn(userId: string, scopes = ['identify', 'guilds', 'guilds.join']): { userId: string; accessToken: string } {
+  return { userId, accessToken: emulator.state.oauth.issueTokens(userId, scopes).accessToken };
+}
 /** Filled by the Gateway's guild events only (not seeded): what the app's registry learns. */
 const live = new MemoryGuildRegistry();
 const returned: string[] = [];
@@ -63,7 +71,6 @@ beforeAll(async () => {
   [g1, g2, g3] = emulator.guildIds as [string, string, string];
   ownerId = emulator.state.application().ownerUserId;
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const clock = new FakeClock({ startMs: Date.UTC(2026, 10, 25, 12) });
   rest = new DiscordRestClient({ botToken: emulator.botToken, apiBaseUrl: emulator.apiUrl, maxRateLimitWaitMs: 60_000 });
   gateway = new DiscordGatewayClient({ token: emulator.botToken, guildIds: [], restBaseUrl: emulator.apiUrl });
   const events = new GuildEvents({
@@ -79,7 +86,6 @@ beforeAll(async () => {
   });
   await gateway.start();
   const botUserId = (await rest.getBotUser()).id;
-  const registry = new MemoryGuildRegistry();
   for (const id of emulator.guildIds) await registry.available({ id, name: (await rest.getGuild(id)).name });
   const settings = new MemoryGuildSettingsStore();
   places = new GuildPlaces({ rest, gateway: gateway.inventory, botUserId, clock, limits, settingsOf: (id) => settingsWithDefaults(settings, id, { homeGuildId: g1, ...defaults }), log });
@@ -88,6 +94,7 @@ beforeAll(async () => {
     registry,
     settings,
     access: new GuildAccess({ rest, clock, ttlMs: 0 }),
+    userGuilds: new UserGuilds({ rest, clock }),
     rest,
     defaults,
     capacityOf: (id) => places.capacityOf(id),
@@ -174,18 +181,58 @@ describe('where a room may be made', () => {
 
 describe('the servers /api/me lists', () => {
   it('home first, each with its capacity; a server with rooms off only for its admins', async () => {
-    const alice = await guilds.listForUser(emulator.users.alice.id);
-    expect(alice.map((g) => g.id)).toEqual([g1, g2, g3]);
-    expect(alice[0]).toMatchObject({ home: true, canCreateRooms: true, canManage: false });
-    for (const g of alice) expect(g.capacity?.roomsAvailable).toBeGreaterThan(200);
+    const alice = await guilds.listForUser(signedIn(emulator.users.alice.id));
+    expect(alice.signInAgain).toBe(false);
+    expect(alice.guilds.map((g) => g.id)).toEqual([g1, g2, g3]);
+    expect(alice.guilds[0]).toMatchObject({ home: true, canCreateRooms: true, canManage: false });
+    for (const g of alice.guilds) expect(g.capacity?.roomsAvailable).toBeGreaterThan(200);
     await guilds.updateSettings(ownerId, g3, { roomsEnabled: false });
     try {
-      expect((await guilds.listForUser(emulator.users.alice.id)).map((g) => g.id)).toEqual([g1, g2]);
-      expect((await guilds.listForUser(ownerId)).find((g) => g.id === g3)).toMatchObject({ roomsEnabled: false, canCreateRooms: false, canManage: true, capacity: null });
+      expect((await guilds.listForUser(signedIn(emulator.users.alice.id))).guilds.map((g) => g.id)).toEqual([g1, g2]);
+      expect((await guilds.listForUser(signedIn(ownerId))).guilds.find((g) => g.id === g3)).toMatchObject({ roomsEnabled: false, canCreateRooms: false, canManage: true, capacity: null });
     } finally {
       await guilds.updateSettings(ownerId, g3, { roomsEnabled: true });
     }
-    expect(await guilds.listForUser(emulator.users.heidi.id)).toEqual([]);
+    expect(await guilds.listForUser(signedIn(emulator.users.heidi.id))).toEqual({ guilds: [], signInAgain: false });
+  });
+
+  it('the settings link follows the user\'s own list (Manage Server, Administrator); Manage Channels alone shows none', async () => {
+    const canManage = async (name: 'dave' | 'carol' | 'bob') => (await guilds.listForUser(signedIn(emulator.users[name].id))).guilds.find((g) => g.id === g2)?.canManage;
+    expect(await canManage('dave')).toBe(true);
+    expect(await canManage('carol')).toBe(true);
+    expect(await canManage('bob')).toBe(false);
+  });
+
+  it('one list per user from GET /users/@me/guilds, reused for exactly its TTL on the clock, and only servers the bot is in', async () => {
+    const user = signedIn(emulator.users.alice.id);
+    expect((await guilds.listForUser(user)).guilds.map((g) => g.id)).toEqual([g1, g2, g3]);
+    emulator.state.removeMember(g2, emulator.users.alice.id);
+    try {
+      clock.advance(UserGuildsDefaults.ttlMs - 1);
+      expect((await guilds.listForUser(user)).guilds.map((g) => g.id)).toEqual([g1, g2, g3]);
+      clock.advance(1);
+      expect((await guilds.listForUser(user)).guilds.map((g) => g.id)).toEqual([g1, g3]);
+      // A new sign-in (another access token) asks again at once.
+      emulator.state.addMember(g2, emulator.users.alice.id);
+      expect((await guilds.listForUser(signedIn(emulator.users.alice.id))).guilds.map((g) => g.id)).toEqual([g1, g2, g3]);
+    } finally {
+      if (!emulator.state.isMember(g2, emulator.users.alice.id)) emulator.state.addMember(g2, emulator.users.alice.id);
+    }
+    // A server the user is in but the bot's registry does not hold (the bot was removed): not listed.
+    await registry.removed(g3);
+    try {
+      expect((await guilds.listForUser(signedIn(emulator.users.alice.id))).guilds.map((g) => g.id)).toEqual([g1, g2]);
+    } finally {
+      await registry.available({ id: g3, name: emulator.state.guild(g3).name });
+    }
+  });
+
+  it('a sign-in from before the guilds scope (Discord answers 401): the home server from the bot\'s lookup, and "sign in again"', async () => {
+    const old = ['identify', 'guilds.join'];
+    const alice = await guilds.listForUser(signedIn(emulator.users.alice.id, old));
+    expect(alice).toMatchObject({ signInAgain: true, guilds: [{ id: g1, home: true, canCreateRooms: true }] });
+    expect(alice.guilds).toHaveLength(1);
+    expect(await guilds.listForUser(signedIn(emulator.users.heidi.id, old))).toEqual({ guilds: [], signInAgain: true });
   });
 
   it('capacity is counted per server: a room made in guild 2 takes from guild 2 only', async () => {

@@ -208,6 +208,19 @@ describe('hand over', () => {
     expect((await h.store.get(room.id))?.players).toEqual([id('dave'), id('bob')]);
   });
 
+  it('is not refused by the open-rooms limit, which counts for creating only (rooms-api.md); the new host creates again once under it', async () => {
+    const { room } = await table();
+    const own: string[] = [];
+    for (const name of ['Dave 1', 'Dave 2', 'Dave 3']) own.push((await h.rooms.create(me('dave'), name)).room.id);
+    expect((await appErrorOf(h.rooms.create(me('dave'), 'Dave 4'))).status).toBe(409);
+    // At the limit and handed a 4th room: hosting passes (a host leaving or leaving the server is never stuck).
+    expect((await h.rooms.handOver(me('alice'), room.id, id('dave'))).creatorId).toBe(id('dave'));
+    await h.rooms.closeFor(own[0]!, 'closed'); // 3 hosted: still at the limit
+    expect((await appErrorOf(h.rooms.create(me('dave'), 'Dave 4'))).message).toMatch(/already have 3 open rooms/);
+    await h.rooms.closeFor(own[1]!, 'closed'); // 2: under it
+    expect((await h.rooms.create(me('dave'), 'Dave 4')).room.creatorId).toBe(id('dave'));
+  });
+
   it('happens by itself when the host leaves the Discord server; the room closes when no player is left', async () => {
     const { room } = await table();
     h.emulator.state.removeMember(h.emulator.guildId, id('alice'));

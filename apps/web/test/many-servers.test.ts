@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
 import { AppError } from '../src/server/errors.ts';
 import { GuildAccess } from '../src/server/guilds/guild-access.ts';
+import { UserGuilds } from '../src/server/guilds/user-guilds.ts';
 import { GuildEvents } from '../src/server/guilds/guild-events.ts';
 import { GuildOutages } from '../src/server/guilds/guild-outages.ts';
 import { GuildPlaces } from '../src/server/guilds/guild-places.ts';
@@ -93,7 +94,7 @@ beforeAll(async () => {
   const settings = new MemoryGuildSettingsStore();
   const settingsOf = (id: string) => settingsWithDefaults(settings, id, { homeGuildId: g1, ...defaults });
   const places = new GuildPlaces({ rest, gateway: gateway.inventory, botUserId, clock, limits, settingsOf, log });
-  guilds = new GuildService({ homeGuildId: g1, registry, settings, access: new GuildAccess({ rest, clock, ttlMs: 0 }), rest, defaults, capacityOf: (id) => places.capacityOf(id), log });
+  guilds = new GuildService({ homeGuildId: g1, registry, settings, access: new GuildAccess({ rest, clock, ttlMs: 0 }), userGuilds: new UserGuilds({ rest, clock }), rest, defaults, capacityOf: (id) => places.capacityOf(id), log });
   const bus = new MemoryEventBus();
   const home = await places.get(g1);
   rooms = new RoomService({
@@ -271,7 +272,7 @@ describe('Discord’s 100-servers cap on guilds.join', () => {
       const last = big.guildIds.at(-1)!;
       await registry.available({ id: last, name: 'The 101st' });
       await settings.put(last, { roomsEnabled: true, categoryId: null, addInvitees: true, reserve: { channels: 5, roles: 5 } });
-      const service = new GuildService({ homeGuildId: big.guildId, registry, settings, access: new GuildAccess({ rest: bigRest, clock, ttlMs: 0 }), rest: bigRest, defaults, capacityOf: async () => { throw new Error('not asked'); }, log });
+      const service = new GuildService({ homeGuildId: big.guildId, registry, settings, access: new GuildAccess({ rest: bigRest, clock, ttlMs: 0 }), userGuilds: new UserGuilds({ rest: bigRest, clock }), rest: bigRest, defaults, capacityOf: async () => { throw new Error('not asked'); }, log });
       const heidi = big.users.heidi!.id;
       // In exactly 100 servers, none of them the 101st.
       for (const id of big.guildIds.slice(0, 100)) if (!big.state.isMember(id, heidi)) big.state.addMember(id, heidi);

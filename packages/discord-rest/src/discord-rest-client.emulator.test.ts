@@ -252,6 +252,20 @@ describe('operations (Discord-like buckets on)', () => {
     for (const limit of [0, 201, 1.5]) await expect(rest.getBotGuilds({ limit })).rejects.toBeInstanceOf(RangeError);
   });
 
+  it('lists a user\'s servers with their bearer token (guilds scope), paged; a token without the scope is a 401 DiscordApiError', async () => {
+    const emu = await emulator({ guilds: 3 });
+    const rest = clientFor(emu);
+    const [g1, g2, g3] = emu.guildIds as [string, string, string];
+    const alice = emu.state.oauth.issueTokens(emu.users.alice.id, ['identify', 'guilds', 'guilds.join']).accessToken;
+    const listed = await rest.getUserGuilds(alice);
+    expect(listed.map((g) => g.id)).toEqual([g1, g2, g3]);
+    expect(listed[0]).toMatchObject({ name: emu.state.guild(g1).name, owner: false, permissions: expect.stringMatching(/^\d+$/) });
+    expect((await rest.getUserGuilds(alice, { limit: 1, after: g1 })).map((g) => g.id)).toEqual([g2]);
+    const old = emu.state.oauth.issueTokens(emu.users.alice.id, ['identify', 'guilds.join']).accessToken;
+    await expect(rest.getUserGuilds(old)).rejects.toMatchObject({ status: 401 });
+    await expect(rest.getUserGuilds(alice, { limit: 201 })).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('runs a room lifecycle: role, private voice channel, membership, move, cleanup (idempotent)', async () => {
     const emu = await emulator();
     const rest = clientFor(emu);

@@ -27,6 +27,7 @@ import {
   type DiscordGuild,
   type DiscordGuildMember,
   type DiscordInvite,
+  type DiscordPartialGuild,
   type DiscordRole,
   type DiscordUser,
 } from './schemas.ts';
@@ -352,19 +353,25 @@ export class DiscordRestClient {
    * The servers the bot is in, oldest first (GET /users/@me/guilds: at most 200 a page, `after` for
    * the next). The app takes the oldest as its home server when DISCORD_GUILD_ID is not set.
    */
-  async getBotGuilds(page: { limit: number; after?: string } = { limit: 200 }, options?: CallOptions): Promise<Array<{ id: string; name: string }>> {
+  async getBotGuilds(page: { limit: number; after?: string } = { limit: 200 }, options?: CallOptions): Promise<DiscordPartialGuild[]> {
+    return this.#myGuilds('getBotGuilds', page, undefined, options);
+  }
+
+  /**
+   * The servers a signed-in user is in, by id (GET /users/@me/guilds with their bearer token and the
+   * `guilds` scope; `owner` and `permissions` as Discord computes them for the user). A token without
+   * the scope is answered 401 (a DiscordApiError with status 401).
+   */
+  async getUserGuilds(accessToken: string, page: { limit: number; after?: string } = { limit: 200 }, options?: CallOptions): Promise<DiscordPartialGuild[]> {
+    return this.#myGuilds('getUserGuilds', page, accessToken, options);
+  }
+
+  async #myGuilds(operation: string, page: { limit: number; after?: string }, accessToken: string | undefined, options?: CallOptions): Promise<DiscordPartialGuild[]> {
     if (!Number.isInteger(page.limit) || page.limit < 1 || page.limit > 200) throw new RangeError(`limit must be an integer from 1 to 200, got ${page.limit}`);
     const query = new URLSearchParams({ limit: String(page.limit) });
     if (page.after !== undefined) query.set('after', snowflake('after', page.after));
-    return this.#pipeline.call({
-      operation: 'getBotGuilds',
-      method: 'GET',
-      route: '/users/@me/guilds',
-      path: '/users/@me/guilds',
-      query,
-      options,
-      parse: json(partialGuildSchema.array()),
-    });
+    const auth = accessToken === undefined ? {} : { auth: { kind: 'bearer' as const, token: accessToken } };
+    return this.#pipeline.call({ operation, method: 'GET', route: '/users/@me/guilds', path: '/users/@me/guilds', query, ...auth, options, parse: json(partialGuildSchema.array()) });
   }
 
   // ── OAuth2 (the user's bearer token) ────────────────────────────────────────────────────────────

@@ -24,6 +24,6 @@ export { discordResourceLimits, resourceLimitOf, type DiscordResourceLimit } fro
 export { InMemoryRateLimitStateStore, type BucketRef, type RateLimitObservation, type RateLimitStateStore, type RateLimitWait } from './rate-limit-store.ts';
 export { systemClock, type Clock } from '@repo/platform';
 export { silentLogger, type Logger } from '@repo/platform';
-export type { DiscordAuthorization, DiscordChannel, DiscordGuild, DiscordGuildMember, DiscordInvite, DiscordPermissionOverwrite, DiscordRole, DiscordUser } from './schemas.ts';
+export type { DiscordAuthorization, DiscordChannel, DiscordGuild, DiscordGuildMember, DiscordInvite, DiscordPartialGuild, DiscordPermissionOverwrite, DiscordRole, DiscordUser } from './schemas.ts';
 // Discord's JSON error codes (10003 Unknown Channel, 50013 Missing Permissions, …), to compare with DiscordRestError.code.
 export { RESTJSONErrorCodes as DiscordErrorCodes } from 'discord-api-types/v10';

@@ -63,7 +63,8 @@ export const guildSchema = z.looseObject({
 export type DiscordGuild = z.infer<typeof guildSchema>;
 
 /** GET /users/@me/guilds: a server as the current user's (or bot's) list gives it. */
-export const partialGuildSchema = z.looseObject({ id: snowflake, name: z.string() });
+export const partialGuildSchema = z.looseObject({ id: snowflake, name: z.string(), owner: z.boolean().optional(), permissions: z.string().regex(/^\d{1,20}$/).optional() });
+export type DiscordPartialGuild = z.infer<typeof partialGuildSchema>;
 
 /** POST /channels/:id/invites: the invite's code (https://discord.gg/<code>). */
 export const inviteSchema = z.looseObject({

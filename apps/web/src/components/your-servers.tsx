@@ -6,7 +6,7 @@ import { buttonSecondary, buttonSmall, card } from './styles.ts';
  * The lobby's "Your servers" (issue 17): the servers the user can make rooms in, each with its
  * capacity, a settings link for the server's admins, and the link that adds the bot to another server.
  */
-export function YourServers({ servers, addToDiscordUrl }: { servers: readonly ServerOption[]; addToDiscordUrl: string }) {
+export function YourServers({ servers, addToDiscordUrl, signInAgain = false }: { servers: readonly ServerOption[]; addToDiscordUrl: string; signInAgain?: boolean }) {
   return (
     <section aria-labelledby="your-servers-heading" className={`${card} flex flex-col gap-3 p-5`}>
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -17,6 +17,14 @@ export function YourServers({ servers, addToDiscordUrl }: { servers: readonly Se
           Add Spell Rooms to your server
         </a>
       </div>
+      {signInAgain ? (
+        <p className="text-sm text-zinc-300">
+          <a href="/auth/discord/login?returnTo=%2F" className="underline">
+            Sign in again
+          </a>{' '}
+          to see your other servers.
+        </p>
+      ) : null}
       {servers.length === 0 ? (
         <p className="text-sm text-zinc-400">You are not in a Discord server with Spell Rooms yet. Add it to a server you manage, or ask a friend for an invite.</p>
       ) : (

@@ -120,7 +120,7 @@ function SignedInLobby({ initialRooms, servers }: { initialRooms: RoomListing[] 
         )}
       </section>
     </div>
-    {servers ? <YourServers servers={servers.guilds} addToDiscordUrl={servers.addToDiscordUrl} /> : null}
+    {servers ? <YourServers servers={servers.guilds} addToDiscordUrl={servers.addToDiscordUrl} signInAgain={servers.signInAgain} /> : null}
     </>
   );
 }

@@ -9,6 +9,8 @@ import { getServices } from './services.ts';
 export interface LobbyServers {
   /** The servers the user may make rooms in (home first), each with its capacity. */
   guilds: UserGuild[];
+  /** Signed in before the `guilds` scope: only the home server is listed; signing in again lists the rest. */
+  signInAgain: boolean;
   /** Every server the bot is in, by id: the headings over the user's rooms. */
   names: Record<string, string>;
   addToDiscordUrl: string;
@@ -19,9 +21,11 @@ export const getLobbyInfo = createServerFn({ method: 'GET' }).handler(async () =
   const services = await getServices();
   const session = await optionalSession(services.auth);
   const rooms: RoomListing[] | null = session ? await services.rooms.listForUser(session.userId) : null;
+  const { guilds, signInAgain } = session ? await services.guilds.listForUser(session) : { guilds: [], signInAgain: false };
   const servers: LobbyServers | null = session
     ? {
-        guilds: await services.guilds.listForUser(session.userId),
+        guilds,
+        signInAgain,
         names: await services.guilds.names(),
         addToDiscordUrl: addToDiscordUrl(services.discord.clientId, `${new URL(services.discord.apiUrl).origin}/oauth2/authorize`),
       }

@@ -8,14 +8,17 @@ export const Route = createFileRoute('/api/me')({
   server: {
     handlers: {
       GET: ({ request }) =>
-        authedApiRoute(request, 'Auth', async ({ services, session }) =>
-          json({
+        authedApiRoute(request, 'Auth', async ({ services, session }) => {
+          // The servers this user may make rooms in (home first), each with its capacity (issue 17);
+          // signInAgain: a sign-in from before the `guilds` scope sees only the home server.
+          const { guilds, signInAgain } = await services.guilds.listForUser(session);
+          return json({
             user: publicUser(session, services.discord.cdnUrl),
-            // The servers this user may make rooms in (home first), each with its capacity (issue 17).
-            guilds: await services.guilds.listForUser(session.userId),
+            guilds,
+            signInAgain,
             addToDiscordUrl: addToDiscordUrl(services.discord.clientId, `${new URL(services.discord.apiUrl).origin}/oauth2/authorize`),
-          }),
-        ),
+          });
+        }),
     },
   },
 });

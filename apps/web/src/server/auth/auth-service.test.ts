@@ -58,11 +58,11 @@ beforeEach(async () => {
 });
 
 describe('sign-in', () => {
-  it('asks Discord for identify + guilds.join with PKCE S256 and a state', async () => {
+  it('asks Discord for identify + guilds + guilds.join with PKCE S256 and a state', async () => {
     const { authorizeUrl } = await authorize(service(), 'alice');
     expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${emulator.url}/oauth2/authorize`);
     const q = authorizeUrl.searchParams;
-    expect(q.get('scope')).toBe('identify guilds.join');
+    expect(q.get('scope')).toBe('identify guilds guilds.join');
     expect(q.get('code_challenge_method')).toBe('S256');
     expect(q.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(q.get('state')).toMatch(/^[A-Za-z0-9_-]{20,}$/);

@@ -1,7 +1,7 @@
 import { CodeChallengeMethod, OAuth2Client, OAuth2RequestError, type OAuth2Tokens, generateCodeVerifier, generateState } from 'arctic';
 
-/** The scopes we ask for: who you are, and permission for our bot to add you to the guild. */
-export const OAUTH_SCOPES = ['identify', 'guilds.join'] as const;
+/** The scopes we ask for: who you are, which servers you are in (the lobby's list, specs/auth.md), and permission for our bot to add you to a server. */
+export const OAUTH_SCOPES = ['identify', 'guilds', 'guilds.join'] as const;
 
 export interface OAuthEndpoints {
   authorize: string;

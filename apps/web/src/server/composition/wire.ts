@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import type { DiscordEndpoint } from '../discord/discord-endpoint.ts';
 import { GatewayLeaseRunner } from '../gateway-ownership/lease-runner.ts';
 import { GuildAccess } from '../guilds/guild-access.ts';
+import { UserGuilds } from '../guilds/user-guilds.ts';
 import { GuildEvents } from '../guilds/guild-events.ts';
 import { GuildOutages } from '../guilds/guild-outages.ts';
 import { GuildRooms } from '../guilds/guild-rooms.ts';
@@ -163,6 +164,7 @@ export function wireServices(input: WiringInput): Wired {
     registry: infra.guildRegistry,
     settings: infra.guildSettings,
     access: new GuildAccess({ rest, clock }),
+    userGuilds: new UserGuilds({ rest, clock }),
     rest,
     defaults: guildDefaults,
     capacityOf: (guildId) => places.capacityOf(guildId),
@@ -181,6 +183,7 @@ export function wireServices(input: WiringInput): Wired {
     bus: infra.bus,
     invites: new InviteTokens(config.sessionSecret),
     guildId: endpoint.guildId,
+    admit: (session, guildId) => guilds.admit(session, guildId),
     publicUrl: config.http.publicUrl,
     cdnUrl: endpoint.cdnUrl,
     siteUsers: infra.siteUsers,

@@ -4,6 +4,7 @@ import { AppError, validationError } from '../errors.ts';
 import type { GuildAccess } from './guild-access.ts';
 import type { GuildCapacityStatus } from './guild-places.ts';
 import type { GuildRegistry, KnownGuild } from './guild-registry.ts';
+import type { UserGuildList, UserGuilds } from './user-guilds.ts';
 import { type GuildSettings, type GuildSettingsStore, GuildSettingsUpdateSchema, applyUpdate, settingsWithDefaults } from './guild-settings.ts';
 
 /** A server as /api/me and the create form show it to one user. */
@@ -20,6 +21,13 @@ export interface UserGuild {
   capacity: { roomsAvailable: number; roomsInUse: number } | null;
 }
 
+/** What /api/me and the lobby list: the user's servers, and whether the sign-in is too old to list them all. */
+export interface UserServers {
+  guilds: UserGuild[];
+  /** Signed in before the `guilds` scope was asked: only the home server is known; signing in again lists the rest. */
+  signInAgain: boolean;
+}
+
 /** A category an admin may choose for rooms on the settings page. */
 export interface GuildCategory {
   id: string;
@@ -31,6 +39,8 @@ export interface GuildServiceOptions {
   registry: GuildRegistry;
   settings: GuildSettingsStore;
   access: GuildAccess;
+  /** The user's own list of servers (the OAuth `guilds` scope): the lobby's one call per user. */
+  userGuilds: Pick<UserGuilds, 'list' | 'forget'>;
   rest: DiscordRestClient;
   /** Defaults for a server nobody has set up, and Discord's limits a reserve must leave room under. */
   defaults: { reserveChannels: number; reserveRoles: number; homeCategoryId: string | undefined; channelsPerGuild: number; rolesPerGuild: number };
@@ -141,6 +151,7 @@ export class GuildService {
       throw error;
     }
     this.#o.access.forget(guildId, user.userId);
+    this.#o.userGuilds.forget(user.userId);
     this.#o.log.info({ guildId, userId: user.userId }, 'added an invitee to a server (guilds.join)');
     return 'added';
   }
@@ -162,32 +173,54 @@ export class GuildService {
 
   /**
    * The servers the user is in where rooms are on (or which the user may manage), home first, then
-   * oldest first. Each member check is a cached REST lookup (guild-access.ts).
+   * oldest first: the user's own list (one paged `GET /users/@me/guilds`, cached per user) met with
+   * the bot's registry. A sign-in from before the `guilds` scope (Discord's 401) or Discord failing
+   * to answer falls back to the home server, from the bot's member lookup.
    */
-  async listForUser(userId: string): Promise<UserGuild[]> {
+  async listForUser(user: { userId: string; accessToken: string }): Promise<UserServers> {
     const home = this.#o.homeGuildId;
-    const known = (await this.#o.registry.list()).sort((a, b) => Number(b.id === home) - Number(a.id === home));
+    let listed: UserGuildList | 'failed';
+    try {
+      listed = await this.#o.userGuilds.list(user);
+    } catch (error) {
+      this.#o.log.warn({ err: error, userId: user.userId }, 'could not list the user’s servers; showing the home server only');
+      listed = 'failed';
+    }
+    if (typeof listed === 'string') return { guilds: await this.#homeOnly(user.userId), signInAgain: listed === 'no_scope' };
+    const known = (await this.#o.registry.list()).filter((g) => listed.has(g.id)).sort((a, b) => Number(b.id === home) - Number(a.id === home));
     const out: UserGuild[] = [];
     for (const guild of known) {
-      const access = await this.#o.access.membership(guild.id, userId).catch((error: unknown) => {
-        this.#o.log.warn({ err: error, guildId: guild.id }, 'could not look up a member; leaving the server out');
-        return { member: false, admin: false };
-      });
-      if (!access.member) continue;
-      const settings = await this.settingsOf(guild.id);
-      if (!settings.roomsEnabled && !access.admin) continue;
-      const capacity = settings.roomsEnabled && guild.available ? await this.#capacity(guild.id) : null;
-      out.push({
-        id: guild.id,
-        name: guild.name,
-        home: guild.id === home,
-        canCreateRooms: settings.roomsEnabled && guild.available && (capacity?.roomsAvailable ?? 0) > 0,
-        roomsEnabled: settings.roomsEnabled,
-        canManage: access.admin,
-        capacity,
-      });
+      const entry = await this.#entry(guild, listed.get(guild.id)?.canManage ?? false);
+      if (entry) out.push(entry);
     }
-    return out;
+    return { guilds: out, signInAgain: false };
+  }
+
+  async #homeOnly(userId: string): Promise<UserGuild[]> {
+    const home = this.#o.homeGuildId === undefined ? null : await this.#o.registry.get(this.#o.homeGuildId);
+    if (!home) return [];
+    const access = await this.#o.access.membership(home.id, userId).catch((error: unknown) => {
+      this.#o.log.warn({ err: error, guildId: home.id }, 'could not look up a member; leaving the server out');
+      return { member: false, admin: false };
+    });
+    const entry = access.member ? await this.#entry(home, access.admin) : null;
+    return entry ? [entry] : [];
+  }
+
+  /** One server as the user sees it, or null when rooms are off there and the user may not manage it. */
+  async #entry(guild: KnownGuild, canManage: boolean): Promise<UserGuild | null> {
+    const settings = await this.settingsOf(guild.id);
+    if (!settings.roomsEnabled && !canManage) return null;
+    const capacity = settings.roomsEnabled && guild.available ? await this.#capacity(guild.id) : null;
+    return {
+      id: guild.id,
+      name: guild.name,
+      home: guild.id === this.#o.homeGuildId,
+      canCreateRooms: settings.roomsEnabled && guild.available && (capacity?.roomsAvailable ?? 0) > 0,
+      roomsEnabled: settings.roomsEnabled,
+      canManage,
+      capacity,
+    };
   }
 
   async #capacity(guildId: string): Promise<{ roomsAvailable: number; roomsInUse: number } | null> {

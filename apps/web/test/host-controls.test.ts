@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { toErrorResponse } from '../src/server/errors.ts';
+import { toAppError, toErrorResponse } from '../src/server/errors.ts';
 import { reconcileRooms } from '../src/server/rooms/reconcile.ts';
 import { HandOverBody, PatchRoomBody, parsePersonId, patchRoom, roomInvites } from '../src/server/rooms/room-api.ts';
 import { MemoryRoomStore } from '../src/server/rooms/room-store.ts';
@@ -188,6 +188,19 @@ describe('rename', () => {
     expect(await channelName(room.channelId)).toBe('Monday');
     const listing = h.published.filter((m) => m.event === 'lobby.rooms').at(-1);
     expect(JSON.stringify(listing?.payload)).toContain('Monday');
+  });
+});
+
+describe('rename and lock in one PATCH', () => {
+  it('the rename applies first; a lock Discord then refuses keeps the rename and answers the error (rooms-api.md); the same PATCH again finishes', async () => {
+    const { room } = await table('Both at once');
+    await h.control('faults', { kind: 'rest.status', method: 'PATCH', route: '/guilds/:id/roles/:id', status: 403, count: 1 });
+    // What the door answers (toAppError): Discord refused, 502.
+    expect(toAppError(await patchRoom(h.rooms, me('alice'), room.id, { name: 'Renamed', locked: true }).catch((e: unknown) => e)).status).toBe(502);
+    expect(await channelName(room.channelId)).toBe('Renamed');
+    expect(await h.store.get(room.id)).toMatchObject({ name: 'Renamed', locked: false });
+    expect(await roleName(room.roleId)).toBe(`room-${room.id}`);
+    expect((await patchRoom(h.rooms, me('alice'), room.id, { name: 'Renamed', locked: true })).room).toMatchObject({ name: 'Renamed', locked: true });
   });
 });
 

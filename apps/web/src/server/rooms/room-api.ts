@@ -61,7 +61,8 @@ export async function roomInvites(rooms: RoomService, session: Session, roomId: 
 
 /**
  * The host renames and/or locks the room. The rename goes first: it is the step Discord may refuse
- * (its rename limit), and then nothing has changed.
+ * (its rename limit), and then nothing has changed. They are two steps: a lock that fails after a
+ * rename keeps the rename (rooms-api.md); the same request again finishes.
  */
 export async function patchRoom(rooms: RoomService, session: Session, roomId: string, body: PatchRoomBody) {
   let room = body.name !== undefined ? await rooms.rename(session, roomId, body.name) : null;

@@ -1,13 +1,11 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toAppError } from '../src/server/errors.ts';
-import { Hub } from '../src/server/realtime/hub.ts';
+import type { Hub } from '../src/server/realtime/hub.ts';
 import { handOver } from '../src/server/rooms/room-api.ts';
 import { HOST_MARK } from '../src/server/rooms/room-in-discord.ts';
-import { roomTopic } from '../src/server/rooms/room-events.ts';
 import { appErrorOf } from './app-error.ts';
-import { openTab } from './hub-tab.ts';
+import { hubOver, openTab } from './hub-tab.ts';
 import { type DiscordState, type RoomsHarness, roomsHarness } from './rooms-harness.ts';
 
 /**
@@ -21,17 +19,7 @@ let h: RoomsHarness;
 let hub: Hub;
 beforeAll(async () => {
   h = await roomsHarness();
-  hub = new Hub({
-    log: pino({ level: 'silent' }),
-    clock: h.clock,
-    verifyToken: async (token) => token,
-    streamTopic: roomTopic,
-    viewAccess: (roomId, userId) => h.rooms.viewAccess(roomId, userId),
-    snapshot: (roomId) => h.rooms.snapshot(roomId),
-    gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
-  });
-  h.bus.subscribe((m) => hub.deliver(m));
-  h.bus.onRevocation((r) => hub.revoke(r));
+  hub = hubOver(h);
 });
 afterAll(async () => {
   hub?.closeAll();

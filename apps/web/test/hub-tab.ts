@@ -1,5 +1,27 @@
-import type { Hub } from '../src/server/realtime/hub.ts';
+import pino from 'pino';
+import { Hub } from '../src/server/realtime/hub.ts';
 import type { Connection } from '../src/server/realtime/hub-options.ts';
+import { roomTopic } from '../src/server/rooms/room-events.ts';
+import type { RoomsHarness } from './rooms-harness.ts';
+
+/**
+ * A real Hub over a rooms harness, wired as services.ts wires it: the bus's events and revocations
+ * go in, access and snapshots come from the harness's RoomService. Its tokens are user ids.
+ */
+export function hubOver(h: RoomsHarness): Hub {
+  const hub = new Hub({
+    log: pino({ level: 'silent' }),
+    clock: h.clock,
+    verifyToken: async (token) => token,
+    streamTopic: roomTopic,
+    viewAccess: (roomId, userId) => h.rooms.viewAccess(roomId, userId),
+    snapshot: (roomId) => h.rooms.snapshot(roomId),
+    gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
+  });
+  h.bus.subscribe((m) => hub.deliver(m));
+  h.bus.onRevocation((r) => hub.revoke(r));
+  return hub;
+}
 
 /**
  * A browser tab as the hub sees it, without a socket: it authenticates (the hub under test takes the

@@ -1,9 +1,8 @@
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
 import { toAppError } from '../src/server/errors.ts';
-import { Hub } from '../src/server/realtime/hub.ts';
-import { openTab } from './hub-tab.ts';
+import type { Hub } from '../src/server/realtime/hub.ts';
+import { hubOver, openTab } from './hub-tab.ts';
 import { roomTopic } from '../src/server/rooms/room-events.ts';
 import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
 import { voiceMember } from '@repo/protocol/testing';
@@ -17,17 +16,7 @@ let h: RoomsHarness;
 let hub: Hub;
 beforeAll(async () => {
   h = await roomsHarness();
-  hub = new Hub({
-    log: pino({ level: 'silent' }),
-    clock: h.clock,
-    verifyToken: async (token) => token,
-    streamTopic: roomTopic,
-    viewAccess: (roomId, userId) => h.rooms.viewAccess(roomId, userId),
-    snapshot: (roomId) => h.rooms.snapshot(roomId),
-    gatewayStatus: () => ({ live: true, state: 'CONNECTED' }),
-  });
-  h.bus.subscribe((m) => hub.deliver(m));
-  h.bus.onRevocation((r) => hub.revoke(r));
+  hub = hubOver(h);
 });
 afterAll(async () => {
   hub?.closeAll();

@@ -42,7 +42,7 @@ function signedIn(userId: string, scopes = ['identify', 'guilds', 'guilds.join']
 const live = new MemoryGuildRegistry();
 const returned: string[] = [];
 const removed: string[] = [];
-/** What browsers were told: each published outage list, and each return, in order. */
+/** What the instances were told: each published outage change, and each return, in order. */
 const told: string[] = [];
 const outages = new GuildOutages();
 
@@ -77,7 +77,7 @@ beforeAll(async () => {
     registry: live,
     places: { forget: () => undefined },
     onReturned: async (id) => void (returned.push(id), told.push(`read back ${id}`)),
-    outages: { list: outages, publish: async (ids) => void told.push(`outages [${ids.join()}]`) },
+    outages: { list: outages, publish: async ({ guildId, unavailable }) => void told.push(`outage ${guildId} ${unavailable}`) },
     onRemoved: async (id) => void removed.push(id),
     log,
   });
@@ -277,14 +277,14 @@ describe('the registry from the Gateway (GUILD_CREATE / GUILD_DELETE)', () => {
     expect((await live.get(g2))?.name).not.toBe('');
     expect(returned).toEqual([]);
     await until(async () => told.length === 1, 'the outage published');
-    expect(told).toEqual([`outages [${g2}]`]);
+    expect(told).toEqual([`outage ${g2} true`]);
     expect(outages.list()).toEqual([g2]);
     emulator.state.setGuildAvailability(g2, true);
     await until(async () => (await live.get(g2))?.available === true, 'guild 2 back');
     expect(returned).toEqual([g2]);
     // Read back before the banner is lifted: what browsers resync to is already Discord's.
     await until(async () => told.length === 3, 'the return published');
-    expect(told).toEqual([`outages [${g2}]`, `read back ${g2}`, 'outages []']);
+    expect(told).toEqual([`outage ${g2} true`, `read back ${g2}`, `outage ${g2} false`]);
     expect(outages.list()).toEqual([]);
   });
 

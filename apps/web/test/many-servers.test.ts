@@ -119,13 +119,14 @@ beforeAll(async () => {
     snapshot: (roomId) => rooms.snapshot(roomId),
     gatewayStatus: () => ({ live: true, state: 'CONNECTED', unavailableGuilds: outages.list() }),
   });
-  bus.subscribe((m) => hub.deliver(m));
+  // As wire.ts: a published outage change is applied to this instance's list, which browsers get.
+  bus.subscribe((m) => hub.deliver(m.event === 'gateway.status' && m.payload.outage ? { ...m, payload: outages.received(m.payload) } : m));
   bus.onRevocation((r) => hub.revoke(r));
   const guildRooms = new GuildRooms({ rooms, places, rest, settingsOf, clock, log });
   const events = new GuildEvents({
     registry,
     places,
-    outages: { list: outages, publish: (ids) => bus.publish(ALL_TOPIC, 'gateway.status', { live: true, state: 'CONNECTED', unavailableGuilds: ids }) },
+    outages: { list: outages, publish: (outage) => bus.publish(ALL_TOPIC, 'gateway.status', { live: true, state: 'CONNECTED', outage }) },
     onRemoved: async (id) => void (await guildRooms.closeAll(id)),
     onReturned: async (id) => void (await guildRooms.readBack(id)),
     log,

@@ -113,6 +113,12 @@ export const GatewayStatusPayload = z.object({
    * last status that carried it (a shard's state change does not repeat it).
    */
   unavailableGuilds: z.array(z.string()).optional(),
+  /**
+   * Between instances only (each hub replaces it with the list it holds before a browser sees it):
+   * the one change a shard's holder published, applied by every instance to its own list, so two
+   * holders changing the list at once lose nothing.
+   */
+  outage: z.object({ guildId: z.string(), unavailable: z.boolean() }).optional(),
 });
 export type GatewayStatusPayload = z.infer<typeof GatewayStatusPayload>;
 

@@ -91,6 +91,9 @@ export async function startServices(options: { config?: Config; clock?: Clock } 
     const home = await rest.getGuild(endpoint.guildId);
     await infra.guildRegistry.available({ id: home.id, name: home.name });
     await wired.places.settingsChanged(home.id, await wired.guilds.settingsOf(home.id));
+    // The servers already in an outage (the registry is shared with Redis): their rooms' banner shows
+    // for browsers of an instance that starts during the outage.
+    await wired.outages.seed(infra.guildRegistry);
 
     // 4. Reconcile: the rooms are read back from Discord without holding up the start; room
     //    requests wait for it meanwhile (room-restore.ts). The cleanup job starts once it is done.

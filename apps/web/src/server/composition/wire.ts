@@ -65,6 +65,8 @@ export interface Wired {
   guilds: GuildService;
   /** Each server's capacity, placement and Discord side of rooms. */
   places: GuildPlaces;
+  /** The servers in an outage, as this instance tells its browsers (seeded from the registry at start). */
+  outages: GuildOutages;
   /** Step 4: the rooms read back from Discord while the server listens (requests wait for it). */
   restore: RoomRestore;
   roomDiscord: RoomDiscord;
@@ -219,11 +221,9 @@ export function wireServices(input: WiringInput): Wired {
     },
     onStat: (stat) => metrics.hub(stat),
   });
-  infra.bus.subscribe((message) => hub.deliver(message));
-  // Every instance repeats the outage list a holder published to browsers that connect later.
-  infra.bus.subscribe((message) => {
-    if (message.topic === ALL_TOPIC && message.event === GATEWAY_STATUS_EVENT && message.payload.unavailableGuilds) outages.replace(message.payload.unavailableGuilds);
-  });
+  // A holder publishes one server's outage change (guild-outages.ts): every instance applies it to
+  // its own list and hands its browsers that whole list, never the publisher's.
+  infra.bus.subscribe((message) => hub.deliver(message.event === GATEWAY_STATUS_EVENT && message.payload.outage ? { ...message, payload: outages.received(message.payload) } : message));
   infra.bus.onRevocation((revocation) => hub.revoke(revocation));
 
   // Flow 1: Gateway events → (the holder's, fenced) → room events.
@@ -245,7 +245,7 @@ export function wireServices(input: WiringInput): Wired {
     onReturned: async (guildId) => void (await guildRooms.readBack(guildId)),
     // The home server is read back at start (start.ts step 4); another one when the Gateway first shows it.
     onJoined: async (guildId) => void (guildId === endpoint.guildId ? undefined : await restore.whenReady().then(() => guildRooms.readBack(guildId))),
-    outages: { list: outages, publish: (unavailableGuilds) => infra.bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...attached.status.current(), unavailableGuilds }) },
+    outages: { list: outages, publish: (outage) => infra.bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...attached.status.current(), outage }) },
     log: moduleLogger(log, 'Gateway'),
   });
   gateway.on('*', (event) => {
@@ -270,6 +270,7 @@ export function wireServices(input: WiringInput): Wired {
     rooms,
     guilds,
     places,
+    outages,
     restore,
     roomDiscord,
     cleanup,

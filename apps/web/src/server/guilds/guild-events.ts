@@ -1,14 +1,14 @@
 import type { GatewayDomainEvent } from '@repo/discord-gateway';
 import type { Logger } from 'pino';
-import type { GuildOutages } from './guild-outages.ts';
+import type { GuildOutages, OutageChange } from './guild-outages.ts';
 import type { GuildPlaces } from './guild-places.ts';
 import type { GuildRegistry } from './guild-registry.ts';
 
 export interface GuildEventsOptions {
   registry: GuildRegistry;
   places: Pick<GuildPlaces, 'forget'>;
-  /** The servers in an outage, and how browsers are told (the Gateway status with the list). */
-  outages?: { list: GuildOutages; publish(unavailableGuilds: string[]): Promise<unknown> };
+  /** The servers in an outage, and how every instance is told of a change (the Gateway status with `outage`). */
+  outages?: { list: GuildOutages; publish(change: OutageChange): Promise<unknown> };
   /** The bot was removed from the server: its rooms close (RoomService, reason bot_removed). */
   onRemoved?(guildId: string): Promise<void>;
   /** A server's outage ended (GUILD_CREATE after GUILD_DELETE unavailable): its rooms are read back. */
@@ -56,7 +56,8 @@ export class GuildEvents {
           // Read back first, then lift the banner: what browsers resync to is already true.
           await this.#o.onReturned?.(event.guildId);
         }
-        await this.#outage(event.guildId, false);
+        // Told again when the registry says it was out, though this instance's list may not know it.
+        await this.#outage(event.guildId, false, before?.available === false);
         return;
       }
       case 'guild.unavailable':
@@ -76,8 +77,9 @@ export class GuildEvents {
     }
   }
 
-  async #outage(guildId: string, unavailable: boolean): Promise<void> {
+  async #outage(guildId: string, unavailable: boolean, tell = false): Promise<void> {
     const outages = this.#o.outages;
-    if (outages?.list.set(guildId, unavailable)) await outages.publish(outages.list.list());
+    if (!outages) return;
+    if (outages.list.set(guildId, unavailable) || tell) await outages.publish({ guildId, unavailable });
   }
 }

@@ -1,9 +1,20 @@
+import type { GatewayStatusPayload } from '@repo/protocol';
+import type { GuildRegistry } from './guild-registry.ts';
+
+/** One server's outage starting or ending, as its shard's holder publishes it. */
+export interface OutageChange {
+  guildId: string;
+  unavailable: boolean;
+}
+
 /**
  * The Discord servers in an outage right now (GUILD_DELETE with unavailable: true), as this
  * instance knows them: browsers get the list with the Gateway status (GatewayStatusPayload's
  * `unavailableGuilds`) and show the delayed banner on those servers' rooms. A guild's shard holder
- * changes it and publishes the whole list; every instance (itself included) takes the list from
- * what is published, so each can repeat it to a browser that connects later.
+ * publishes the change alone (`outage: {guildId, unavailable}`), never its whole list: every
+ * instance (itself included) applies it to its own list and hands its browsers that list, so two
+ * holders changing it at once lose nothing. An instance that starts later seeds it from the
+ * registry (`available: false`).
  */
 export class GuildOutages {
   #ids: ReadonlySet<string> = new Set();
@@ -27,8 +38,20 @@ export class GuildOutages {
     return true;
   }
 
-  /** The list as another instance (or this one) published it. */
-  replace(guildIds: readonly string[]): void {
-    this.#ids = new Set(guildIds);
+  /** At start: the servers the registry (shared with Redis) holds as unavailable. */
+  async seed(registry: Pick<GuildRegistry, 'list'>): Promise<void> {
+    for (const guild of await registry.list()) if (!guild.available) this.set(guild.id, true);
+  }
+
+  /**
+   * A published Gateway status as this instance passes it to its browsers: a change it carries is
+   * applied here first, and the payload then carries this instance's whole list (never the change).
+   * A status without a change or a list (a shard's state) goes as it came.
+   */
+  received(payload: GatewayStatusPayload): GatewayStatusPayload {
+    const { outage, ...rest } = payload;
+    if (!outage) return payload;
+    this.set(outage.guildId, outage.unavailable);
+    return { ...rest, unavailableGuilds: this.list() };
   }
 }

@@ -253,15 +253,18 @@ describe('the servers /api/me lists', () => {
 });
 
 describe('the settings page and the lobby’s headings', () => {
-  it('lists the server’s categories for an admin only, and every known server’s name', async () => {
+  it('lists the server’s categories for an admin only, and the names of the servers asked for (no others)', async () => {
     const lounge = emulator.state.createChannel(g2, { name: 'Board games', type: 4 });
     const page = await guilds.settingsPage(emulator.users.dave.id, g2);
     expect(page.categories).toContainEqual({ id: lounge.id, name: 'Board games' });
     expect(page.categories.every((c) => emulator.state.channelPayload(c.id).type === 4)).toBe(true);
     expect((await refusal(guilds.settingsPage(emulator.users.alice.id, g2))).status).toBe(403);
-    const names = await guilds.names();
-    expect(Object.keys(names)).toEqual([g1, g2, g3]);
+    const names = await guilds.names([g2, g3, g2]);
+    expect(Object.keys(names)).toEqual([g2, g3]);
     expect(names[g2]).toBe((await rest.getGuild(g2)).name);
+    // An id the bot is not in, or none asked for: nothing.
+    expect(await guilds.names(['100000000000000000'])).toEqual({});
+    expect(await guilds.names([])).toEqual({});
   });
 });
 

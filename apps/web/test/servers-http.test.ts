@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAs } from './sign-in.ts';
@@ -11,13 +13,13 @@ import { type Stack, startStack } from './stack.ts';
 let emulator: EmulatorHandle;
 let stack: Stack;
 const cookies: Record<string, string> = {};
-let g1: string, g2: string;
+let g1: string, g2: string, g3: string;
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, guilds: 3, recommendedShards: 2 });
-  [g1, g2] = emulator.guildIds as [string, string];
+  [g1, g2, g3] = emulator.guildIds as [string, string, string];
   stack = await startStack({ mode: 'production', emulator });
-  for (const user of ['alice', 'dave', 'heidi']) cookies[user] = (await signInAs(stack.baseUrl, user)).cookie;
+  for (const user of ['alice', 'dave', 'erin', 'heidi']) cookies[user] = (await signInAs(stack.baseUrl, user)).cookie;
 }, 120_000);
 afterAll(async () => {
   await stack?.close();
@@ -34,6 +36,16 @@ function api(user: string | null, path: string, init: RequestInit & { origin?: s
 }
 
 const json = async <T>(res: Response) => (await res.json()) as T;
+
+/** The lobby's server function (getLobbyInfo) as `user`, its answer as text: its id from the build's manifest. */
+async function lobbyInfo(user: string): Promise<string> {
+  const server = readFileSync(fileURLToPath(new URL('../dist/server/server.js', import.meta.url)), 'utf8');
+  const id = /"([0-9a-f]{64})": \{\s*functionName: "getLobbyInfo_createServerFn_handler"/.exec(server)?.[1];
+  if (!id) throw new Error('getLobbyInfo is not in the build’s server-function manifest');
+  const res = await api(user, `/_serverFn/${id}`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
 
 describe('servers over HTTP', () => {
   it('GET /api/me lists the user’s servers, home first, each with its capacity, and the install link', async () => {
@@ -69,6 +81,30 @@ describe('servers over HTTP', () => {
     expect(refused.status).toBe(403);
     expect((await json<{ error: { reason: string; message: string } }>(refused)).error).toMatchObject({ reason: 'join_server_first', message: expect.stringMatching(/^Join .+ on Discord first/) });
     expect(emulator.state.isMember(g2, emulator.users.heidi!.id)).toBe(false);
+  });
+
+  it('a spectator link needs no server membership: heidi watches a guild-2 room and is not added to guild 2', async () => {
+    const created = await json<{ spectatorUrl: string }>(await api('alice', '/api/rooms', { method: 'POST', body: JSON.stringify({ name: 'Watch only', guildId: g2 }) }));
+    const token = new URL(created.spectatorUrl).pathname.split('/').at(-1)!;
+    const redeemed = await api('heidi', '/api/invites/redeem', { method: 'POST', body: JSON.stringify({ token }) });
+    expect(redeemed.status).toBe(200);
+    const { room } = await json<{ room: { id: string; guildId: string } }>(redeemed);
+    expect(room.guildId).toBe(g2);
+    const seen = await api('heidi', `/api/rooms/${room.id}`);
+    expect(seen.status).toBe(200);
+    expect((await json<{ spectators: Array<{ userId: string }> }>(seen)).spectators.map((s) => s.userId)).toEqual([emulator.users.heidi!.id]);
+    expect(emulator.state.isMember(g2, emulator.users.heidi!.id)).toBe(false);
+  });
+
+  it('the lobby names only the servers of the user’s own rooms and servers', async () => {
+    // alice is in all 3; erin only in the home server, with no rooms anywhere.
+    const alice = await lobbyInfo('alice');
+    for (const id of [g1, g2, g3]) expect(alice).toContain(id);
+    const erin = await lobbyInfo('erin');
+    expect(erin).toContain(g1);
+    expect(erin).not.toContain(g2);
+    expect(erin).not.toContain(g3);
+    expect(erin).not.toContain(emulator.state.guildPayload(g2).name);
   });
 
   it('settings: dave (Manage Server in guild 2) reads and changes them; alice gets 403; a bad value is a 400 by field; a cross-site write is refused', async () => {

@@ -11,7 +11,7 @@ export interface LobbyServers {
   guilds: UserGuild[];
   /** Signed in before the `guilds` scope: only the home server is listed; signing in again lists the rest. */
   signInAgain: boolean;
-  /** Every server the bot is in, by id: the headings over the user's rooms. */
+  /** The names of the servers the user's rooms and `guilds` are in, by id (no other server's): the headings over the rooms. */
   names: Record<string, string>;
   addToDiscordUrl: string;
 }
@@ -26,7 +26,7 @@ export const getLobbyInfo = createServerFn({ method: 'GET' }).handler(async () =
     ? {
         guilds,
         signInAgain,
-        names: await services.guilds.names(),
+        names: await services.guilds.names([...(rooms ?? []).map((r) => r.guildId), ...guilds.map((g) => g.id)]),
         addToDiscordUrl: addToDiscordUrl(services.discord.clientId, `${new URL(services.discord.apiUrl).origin}/oauth2/authorize`),
       }
     : null;

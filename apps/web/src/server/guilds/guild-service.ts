@@ -90,9 +90,13 @@ export class GuildService {
     return { guild, settings, categories };
   }
 
-  /** Every known server's name by id (the lobby's headings over rooms, whatever the user's own list holds). */
-  async names(): Promise<Record<string, string>> {
-    return Object.fromEntries((await this.#o.registry.list()).map((g) => [g.id, g.name]));
+  /**
+   * The names of these servers (the lobby's headings over a user's rooms), by id: only those asked
+   * for, so a user learns no other server's name (servers the bot is in are not everyone's business).
+   */
+  async names(ids: Iterable<string>): Promise<Record<string, string>> {
+    const wanted = new Set(ids);
+    return Object.fromEntries((await this.#o.registry.list()).filter((g) => wanted.has(g.id)).map((g) => [g.id, g.name]));
   }
 
   /** PUT /api/guilds/:id/settings: validated whole (400 names each field), admins only; nothing changes on a refusal. */

@@ -22,17 +22,21 @@ export class RoomSeating {
     private readonly discordOf: RoomDiscordOf,
     private readonly events: RoomEvents,
     private readonly log: Logger,
+    /** A player seat needs the room's server (issue 17): GuildService.admit, which adds or refuses. */
+    private readonly admit: (session: Session, guildId: string) => Promise<unknown> = async () => undefined,
   ) {}
 
   /**
    * Redeems an opened invite: players get the voice role, at most 4; a spectator gets nothing in
-   * Discord. The fifth player gets 409 and Discord is not touched.
+   * Discord, so only a player must be in (or is added to) the room's server, before the seat is
+   * taken. The fifth player gets 409 and no role is granted.
    */
   async redeem(session: Session, { claims, room }: InviteTarget): Promise<Room> {
     const membership = membershipOf(room, session.userId);
     if (membership === 'creator' || membership === 'player') return room;
     if (claims.kind === 'spectator' && membership === 'spectator') return room;
 
+    if (claims.kind === 'player') await this.admit(session, room.guildId);
     // The lock, the bars and the link's generation once more, in the step that takes the seat: the
     // host may have used a control since the link was opened.
     const result = await this.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), LIMITS, { linkGeneration: claims.gen });

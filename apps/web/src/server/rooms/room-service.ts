@@ -1,8 +1,6 @@
-// Rooms (R-ROOM1…9): a room is a Discord voice channel and role plus what the store keeps; this
-// file is the part's façade and its one writer of room state (RoomService). Beside it: creating,
-// seating, what browsers see and what hubs are told (room-*.ts), the stores (memory, Redis), the
-// Discord side (room-discord.ts, placement, capacity), invites, the idle cleanup, the Gateway
-// router and the read-back after a restart (reconcile.ts, room-restore.ts). specs/rooms-api.md.
+// Rooms (R-ROOM1…9): a Discord voice channel and role plus what the store keeps; this file is the façade
+// and the one writer of room state. Beside it: creating, seating, views, events (room-*.ts), the stores,
+// the Discord side, invites, the idle cleanup, the Gateway router and the read-back after a restart.
 import type { VoiceStateView } from '@repo/discord-gateway';
 import { DiscordApiError, DiscordErrorCodes } from '@repo/discord-rest';
 import type { Clock } from '@repo/platform';
@@ -38,6 +36,8 @@ export interface RoomServiceOptions {
   bus: EventBus;
   invites: InviteTokens;
   guildId: string;
+  /** Before a player seat: in the room's server, or added to it (GuildService.admit); spectators skip it. */
+  admit?: (session: Session, guildId: string) => Promise<unknown>;
   publicUrl: URL;
   cdnUrl: string;
   /** Who has signed in to the site: marks the voice channel's non-players (default: nobody known but the room's people). */
@@ -89,7 +89,7 @@ export class RoomService {
     const { store, discord, clock, log } = options;
     const discordOf = (this.#discordOf = options.discordOf ?? (async () => discord));
     this.#creation = new RoomCreation({ store, discordOf, events: this.#events, clock, log, withLinks: (room) => this.#withLinks(room) });
-    this.#seating = new RoomSeating(store, discordOf, this.#events, log);
+    this.#seating = new RoomSeating(store, discordOf, this.#events, log, options.admit);
     const [roomFor, closeFor] = [(id: string, userId: string) => this.getForMember(id, userId), (id: string, why: RoomDeletedReason) => this.closeFor(id, why)];
     this.#host = new RoomHostControls({ store, discordOf, events: this.#events, voice: options.voice, clock, log, roomFor, closeFor });
   }

@@ -9,9 +9,7 @@ export const Route = createFileRoute('/api/invites/redeem')({
       POST: ({ request }) =>
         authedApiRoute(request, 'Room', async ({ services, session }) => {
           const { token } = await readJson(request, RedeemBody);
-          // In the room's server first (issue 17): added with guilds.join, or told to join on Discord.
-          const { room } = await services.rooms.openInvite(token, session.userId);
-          await services.guilds.admit(session, room.guildId);
+          // A player seat needs the room's server (issue 17): RoomSeating asks GuildService.admit.
           return json(await redeemInvite(services.rooms, session, token));
         }),
     },

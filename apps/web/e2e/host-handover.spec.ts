@@ -181,22 +181,29 @@ test('keyboard only: Tab reaches every host control; dialogs take focus, Escape 
     await expect(player.page.getByRole('heading', { level: 1 })).toHaveText('Typed by keyboard');
     await expect(rename).toBeFocused();
 
-    // Remove: the confirm button has focus (Enter confirms); Escape first, then for real.
+    // Remove cannot be undone: Cancel has focus, so Enter twice removes nobody; Tab reaches "Remove".
     const remove = a.getByRole('button', { name: `Remove ${ivy.name}` });
     await tabTo(a, remove);
     await a.keyboard.press('Enter');
     const removeDialog = a.getByRole('dialog', { name: `Remove ${ivy.name}?` });
     const confirm = removeDialog.getByRole('button', { name: 'Remove', exact: true });
-    await expect(confirm).toBeFocused();
-    await a.keyboard.press('Shift+Tab');
-    await expect(removeDialog.getByRole('button', { name: 'Cancel' })).toBeFocused(); // focus stays in the dialog
-    await a.keyboard.press('Tab');
-    await expect(confirm).toBeFocused();
-    await a.keyboard.press('Escape');
+    const cancel = removeDialog.getByRole('button', { name: 'Cancel' });
+    await expect(cancel).toBeFocused();
+    await a.keyboard.press('Enter');
     await expect(removeDialog).toBeHidden();
     await expect(remove).toBeFocused();
     await expect(player.page.getByRole('heading', { level: 1 })).toHaveText('Typed by keyboard'); // nothing happened
     await a.keyboard.press('Enter');
+    await expect(cancel).toBeFocused();
+    await a.keyboard.press('Tab');
+    await expect(confirm).toBeFocused();
+    await a.keyboard.press('Shift+Tab');
+    await expect(cancel).toBeFocused();
+    await a.keyboard.press('Escape');
+    await expect(removeDialog).toBeHidden();
+    await expect(remove).toBeFocused();
+    await a.keyboard.press('Enter');
+    await a.keyboard.press('Tab');
     await expect(confirm).toBeFocused();
     await a.keyboard.press('Enter');
     await expect(removeDialog).toBeHidden();

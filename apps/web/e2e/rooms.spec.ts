@@ -15,6 +15,7 @@ import {
   test,
   watchFor,
 } from './support.ts';
+import { roomInDiscord } from './discord-state.ts';
 
 /**
  * A game night, end to end, in real browsers against the production build and the Discord
@@ -247,11 +248,17 @@ test('a dropped connection shows "Reconnecting…", then converges to changes ma
     await context.setOffline(false);
     await expect(connection(page)).toHaveText('Live', { timeout: 20_000 });
     await expect(seat(page, 'Dave')).toContainText('Not connected to voice');
-    // He was in voice and is not any more (learned from the resync): the rejoin dialog. He leaves the game.
+    // He was in voice and is not any more (learned from the resync): the rejoin dialog. "Leave game"
+    // leaves for real, asked as "Leave room" asks: he hosts alone, so leaving closes the room.
     const dialog = page.getByRole('dialog', { name: 'You left the voice channel' });
     await dialog.getByRole('button', { name: 'Leave game' }).click();
+    const leave = page.getByRole('dialog', { name: 'Leave this room?' });
+    await expect(leave.getByRole('button', { name: 'Cancel' })).toBeFocused();
+    await expect(leave).toContainText('You are the only player, so the room closes');
+    await leave.getByRole('button', { name: 'Leave and close room' }).click();
+    await expect(page).toHaveURL(/\/\?closed=closed/);
     await expect(page.getByRole('heading', { name: 'Lobby' })).toBeVisible();
-    expect((await page.request.delete(`/api/rooms/${room.id}`, sameOrigin(page))).status()).toBe(204);
+    await expect.poll(async () => (await roomInDiscord(room)).channelName).toBeUndefined(); // its Discord channel is gone
   } finally {
     await context.close();
   }

@@ -5,9 +5,11 @@ import { Dialog } from './dialog.tsx';
 import { buttonDanger, buttonPrimary, buttonSecondary } from './styles.ts';
 
 /**
- * A control whose action is asked for first: the trigger opens a dialog that says what will happen;
- * its confirm button has focus (Enter confirms, Escape or "Cancel" closes, focus goes back to the
- * trigger). One request at a time; a refusal is shown inside the dialog and nothing else changes.
+ * A control whose action is asked for first: the trigger opens a dialog that says what will happen
+ * (Escape or "Cancel" closes, focus goes back to the trigger). Focus starts on the confirm button,
+ * except for a `danger` action, which cannot be undone: there it starts on "Cancel" (WAI-ARIA APG
+ * dialog pattern), so two Enters never remove someone or close a room. One request at a time; a
+ * refusal is shown inside the dialog and nothing else changes.
  */
 export function ConfirmButton<T>({
   trigger,
@@ -21,6 +23,7 @@ export function ConfirmButton<T>({
   run,
   onDone,
   focusAfterDone,
+  opener,
 }: {
   /** The trigger's content, which is its accessible name (visually hidden parts included). */
   trigger: ReactNode;
@@ -40,6 +43,8 @@ export function ConfirmButton<T>({
    * otherwise it goes back to the trigger.
    */
   focusAfterDone?: () => HTMLElement | null;
+  /** Lets another control ask for this dialog (the voice-dropout dialog's "Leave game"): focus moves to the trigger, then the dialog opens. */
+  opener?: { current: (() => void) | null };
 }) {
   const hydrated = useHydrated();
   const [open, setOpen] = useState(false);
@@ -47,6 +52,17 @@ export function ConfirmButton<T>({
   const [error, setError] = useState<string | null>(null);
   const inFlight = useRef(false);
   const done = useRef(false);
+  const triggerRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!opener) return;
+    opener.current = () => {
+      triggerRef.current?.focus();
+      setOpen(true);
+    };
+    return () => {
+      opener.current = null;
+    };
+  }, [opener]);
   // Runs after the dialog's own effect, which put focus back on the trigger.
   useEffect(() => {
     if (open || !done.current) return;
@@ -95,7 +111,7 @@ export function ConfirmButton<T>({
 
   return (
     <>
-      <button type="button" className={triggerClassName} onClick={() => setOpen(true)} disabled={!hydrated} title={triggerTitle}>
+      <button ref={triggerRef} type="button" className={triggerClassName} onClick={() => setOpen(true)} disabled={!hydrated} title={triggerTitle}>
         {trigger}
       </button>
       <Dialog open={open} title={title} description={description} onCancel={close}>
@@ -105,7 +121,7 @@ export function ConfirmButton<T>({
           </p>
         ) : null}
         <div className="flex flex-wrap justify-end gap-3">
-          <button type="button" className={buttonSecondary} onClick={close}>
+          <button type="button" className={buttonSecondary} onClick={close} data-autofocus={danger || undefined}>
             Cancel
           </button>
           {/* aria-disabled, not disabled: a disabled button would drop the focus it has (Enter pressed it). */}
@@ -115,7 +131,7 @@ export function ConfirmButton<T>({
             onClick={() => void confirm()}
             aria-disabled={pending}
             aria-busy={pending}
-            data-autofocus
+            data-autofocus={!danger || undefined}
           >
             {pending ? pendingLabel : confirmLabel}
           </button>

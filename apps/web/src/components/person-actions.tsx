@@ -56,7 +56,7 @@ export function PersonActions({ roomId, userId, name, kind }: { roomId: string; 
         title={`Remove ${name}?`}
         description={
           kind === 'player'
-            ? `${name} loses their seat and the room’s Discord role, and is disconnected from its voice channel. Their invite link will not bring them back until you make new links.`
+            ? `${name} loses their seat and the room’s Discord role, and is disconnected from its voice channel if they are in it. Their invite link will not bring them back until you make new links.`
             : `${name} stops watching this room. Their link will not bring them back until you make new links.`
         }
         confirmLabel="Remove"

@@ -1,12 +1,13 @@
 import { useHydrated, useNavigate } from '@tanstack/react-router';
-import { useState } from 'react';
 import { api } from '../client/api.ts';
 import type { useVoiceJoin } from '../hooks/use-voice-join.ts';
+import { ConfirmButton } from './confirm-button.tsx';
 import { Dialog } from './dialog.tsx';
-import { buttonDanger, buttonDangerOutline, buttonPrimary, buttonSecondary } from './styles.ts';
+import { buttonDangerOutline, buttonPrimary, buttonSecondary } from './styles.ts';
 import { VoiceJoinOutcome } from './voice-panel.tsx';
 
 // The room page's two older dialogs: "You left the voice channel" (R-ROOM5) and "Close this room?".
+// "Leave game" leaves for real: the page answers it with the "Leave this room?" confirm (leave-room.tsx).
 
 export function RejoinDialog({
   open,
@@ -42,51 +43,20 @@ export function RejoinDialog({
   );
 }
 
+/** "Close room" (host): the shared confirm, Cancel focused since closing cannot be undone (specs/ui.md). */
 export function CloseRoomButton({ roomId, roomName }: { roomId: string; roomName: string }) {
-  const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const hydrated = useHydrated();
   const navigate = useNavigate();
-
-  async function close() {
-    setPending(true);
-    setError(null);
-    const result = await api.closeRoom(roomId);
-    setPending(false);
-    if (!result.ok) {
-      setError(result.error.message);
-      return;
-    }
-    setOpen(false);
-    void navigate({ to: '/', search: { closed: 'closed', room: roomName }, replace: true });
-  }
-
   return (
-    <>
-      <button type="button" className={buttonDangerOutline} onClick={() => setOpen(true)} disabled={!hydrated}>
-        Close room
-      </button>
-      <Dialog
-        open={open}
-        title="Close this room?"
-        description="Everyone in it goes back to the lobby, and its Discord voice channel and role are deleted. This cannot be undone."
-        onCancel={() => setOpen(false)}
-      >
-        {error ? (
-          <p role="alert" className="text-sm text-red-300">
-            {error}
-          </p>
-        ) : null}
-        <div className="flex flex-wrap justify-end gap-3">
-          <button type="button" className={buttonSecondary} onClick={() => setOpen(false)} data-autofocus>
-            Cancel
-          </button>
-          <button type="button" className={buttonDanger} onClick={() => void close()} disabled={pending}>
-            {pending ? 'Closing…' : 'Close room'}
-          </button>
-        </div>
-      </Dialog>
-    </>
+    <ConfirmButton
+      trigger="Close room"
+      triggerClassName={buttonDangerOutline}
+      title="Close this room?"
+      description="Everyone in it goes back to the lobby, and its Discord voice channel and role are deleted. This cannot be undone."
+      confirmLabel="Close room"
+      pendingLabel="Closing…"
+      danger
+      run={() => api.closeRoom(roomId)}
+      onDone={() => void navigate({ to: '/', search: { closed: 'closed', room: roomName }, replace: true })}
+    />
   );
 }

@@ -108,6 +108,7 @@ function Room({ data }: { data: RoomData }) {
     void navigate({ to: '/', search: { closed: channel.deleted ?? 'closed', room: view.room.name }, replace: true });
   }, [channel.sync, channel.deleted, navigate, view.room.name]);
 
+  const askLeave = useRef<(() => void) | null>(null);
   const dropped = useVoiceDrop((role === 'host' || role === 'player') && channel.sync === 'live', inVoice);
 
   if (channel.sync === 'revoked') return <NoLongerInRoom roomName={view.room.name} reason={channel.error?.reason} />;
@@ -142,7 +143,7 @@ function Room({ data }: { data: RoomData }) {
         </div>
         <div className="flex shrink-0 flex-wrap items-center gap-3">
           <ConnectionStatus />
-          {role !== 'none' ? <LeaveRoomButton roomId={roomId} view={view} role={role} /> : null}
+          {role !== 'none' ? <LeaveRoomButton roomId={roomId} view={view} role={role} opener={askLeave} /> : null}
           {isHost ? <CloseRoomButton roomId={roomId} roomName={view.room.name} /> : null}
         </div>
       </header>
@@ -208,7 +209,12 @@ function Room({ data }: { data: RoomData }) {
         join={voice.state}
         onRejoin={() => void voice.join()}
         onDismiss={dropped.dismiss}
-        onLeave={() => void navigate({ to: '/' })}
+        onLeave={() => {
+          // Leaving the game gives the seat back (or hands over / closes, for the host): the same question as "Leave room",
+          // asked once this dialog has closed.
+          dropped.dismiss();
+          window.setTimeout(() => askLeave.current?.(), 0);
+        }}
       />
     </main>
   );

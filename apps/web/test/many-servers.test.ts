@@ -38,6 +38,9 @@ let emulator: EmulatorHandle;
 let rest: DiscordRestClient;
 let gateway: ShardedGateway;
 let rooms: RoomService;
+/** The app's registry of servers (filled by the Gateway), and each server's rooms as servers come and go. */
+const registry = new MemoryGuildRegistry();
+let guildRooms: GuildRooms;
 let guilds: GuildService;
 let hub: Hub;
 let g1: string, g2: string, g3: string;
@@ -90,7 +93,6 @@ beforeAll(async () => {
   const { shards } = await readGatewayBot({ token: emulator.botToken, restBaseUrl: emulator.apiUrl });
   gateway = new ShardedGateway({ token: emulator.botToken, guildIds: [], restBaseUrl: emulator.apiUrl, shardCount: shards });
   const botUserId = (await rest.getBotUser()).id;
-  const registry = new MemoryGuildRegistry();
   const settings = new MemoryGuildSettingsStore();
   const settingsOf = (id: string) => settingsWithDefaults(settings, id, { homeGuildId: g1, ...defaults });
   const places = new GuildPlaces({ rest, gateway: gateway.inventory, botUserId, clock, limits, settingsOf, log });
@@ -122,13 +124,14 @@ beforeAll(async () => {
   // As wire.ts: a published outage change is applied to this instance's list, which browsers get.
   bus.subscribe((m) => hub.deliver(m.event === 'gateway.status' && m.payload.outage ? { ...m, payload: outages.received(m.payload) } : m));
   bus.onRevocation((r) => hub.revoke(r));
-  const guildRooms = new GuildRooms({ rooms, places, rest, settingsOf, clock, log });
+  guildRooms = new GuildRooms({ rooms, places, rest, settingsOf, clock, log });
   const events = new GuildEvents({
     registry,
     places,
     outages: { list: outages, publish: (outage) => bus.publish(ALL_TOPIC, 'gateway.status', { live: true, state: 'CONNECTED', outage }) },
     onRemoved: async (id) => void (await guildRooms.closeAll(id)),
     onReturned: async (id) => void (await guildRooms.readBack(id)),
+    shardOf: (id) => shardOfGuild(id, shards),
     log,
   });
   const router = new GatewayRouter(rooms, { noteActivity: async () => undefined }, log);
@@ -254,6 +257,32 @@ describe('rooms in any server, over two shards', () => {
     await until(() => frames.some((f) => f.event === 'gateway.status' && (f.payload?.unavailableGuilds as string[] | undefined)?.length === 0), 'the end of the outage told');
     expect(frames.find((f) => f.event === 'room.deleted')?.payload).toMatchObject({ roomId: two, reason: 'channel_deleted' });
     expect(outages.list()).toEqual([]);
+  });
+
+  it('after a restart with every instance down: every server with stored rooms is read back, and a server left meanwhile goes with its shard\'s READY', async () => {
+    const alice = session('alice');
+    const inTwo = (await rooms.create(alice, 'Two, restarted', g2)).room;
+    const inThree = (await rooms.create(alice, 'Three, restarted', g3)).room;
+    const frames = await browser(alice.userId, [inThree.id]);
+    await until(() => frames.some((f) => f.event === 'room.snapshot'), 'the snapshot');
+    // "Down": no Gateway session hears what Discord does now.
+    await gateway.stop();
+    emulator.state.deleteChannel(inTwo.channelId);
+    emulator.state.setBotMembership(g3, false);
+    try {
+      // The start's read-back (start.ts step 4): every known server but the home one, from REST alone.
+      expect(await guildRooms.readBackStored(async (id) => (await registry.get(id)) !== null, g1)).toEqual([g2]);
+      expect(await rooms.get(inTwo.id)).toBeNull();
+      expect(await rooms.get(inThree.id)).not.toBeNull();
+      // The new sessions' READY lists guild 3 on no shard: it is removed, its rooms closed and their viewers told.
+      await gateway.start();
+      await until(async () => (await registry.get(g3)) === null, 'guild 3 dropped on READY');
+      await until(async () => (await rooms.get(inThree.id)) === null, 'its room closed');
+      expect(frames.find((f) => f.event === 'room.deleted')?.payload).toMatchObject({ roomId: inThree.id, reason: 'bot_removed' });
+      expect((await registry.list()).map((g) => g.id)).toEqual([g1, g2]);
+    } finally {
+      emulator.state.setBotMembership(g3, true);
+    }
   });
 });
 

@@ -34,6 +34,8 @@ const key = (e: GatewayDomainEvent): string => {
       return `channel.deleted ${e.channelId}`;
     case 'member.removed':
       return `member.removed ${e.userId}`;
+    case 'guild.listed':
+      return `guild.listed ${e.guildIds.join(',')}`;
     default:
       return `${e.type} ${e.guildId}`;
   }

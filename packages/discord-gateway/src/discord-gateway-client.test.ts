@@ -24,6 +24,8 @@ const describeEvents = (events: GatewayDomainEvent[]): string[] =>
         return `channel.deleted ${e.channelId}`;
       case 'member.removed':
         return `member.removed ${e.userId}`;
+      case 'guild.listed':
+        return `guild.listed ${e.guildIds.join(',')}`;
       default:
         return `${e.type} ${e.guildId}`;
     }

@@ -66,6 +66,9 @@ export const guildDeleteSchema = z.object({
   unavailable: z.boolean().optional(),
 });
 
+/** READY: the fields this package reads (the bot's guilds of the session's shard, all unavailable at first). */
+export const readySchema = z.object({ guilds: z.array(z.object({ id: snowflake })) });
+
 export const guildMemberAddSchema = memberSchema.extend({ guild_id: snowflake });
 
 /** GUILD_MEMBER_UPDATE sends the whole member too, but only `user` is guaranteed. */

@@ -10,6 +10,7 @@ import {
   guildMemberUpdateSchema,
   guildRoleDeleteSchema,
   guildRoleSchema,
+  readySchema,
   voiceStateSchema,
 } from './discord-payloads.ts';
 import type { DomainChange, EventSource, GatewayDomainEvent } from './events.ts';
@@ -82,6 +83,11 @@ export class DispatchHandler {
   #apply(payload: GatewayDispatchPayload): DomainChange[] {
     const cache = this.#o.cache;
     switch (payload.t) {
+      case GatewayDispatchEvents.Ready: {
+        const ready = this.#parse(readySchema, payload);
+        if (!ready) return [];
+        return [{ type: 'guild.listed', guildIds: ready.guilds.map((g) => g.id).filter((id) => this.wants(id)) }];
+      }
       case GatewayDispatchEvents.GuildCreate: {
         const guild = this.#parse(guildCreateSchema, payload);
         if (!guild || !this.wants(guild.id) || guild.unavailable) return [];

@@ -103,7 +103,18 @@ export interface GuildRemovedEvent extends EventMeta {
   guildId: string;
 }
 
+/**
+ * READY (a new session, after IDENTIFY): the guilds the bot is in on this event's shard. A guild of
+ * that shard the app knew and READY does not list was left while no session was open (Discord sends
+ * no GUILD_DELETE for it later).
+ */
+export interface GuildListedEvent extends EventMeta {
+  type: 'guild.listed';
+  guildIds: string[];
+}
+
 export type GatewayDomainEvent =
+  | GuildListedEvent
   | VoiceJoinedEvent
   | VoiceLeftEvent
   | VoiceUpdatedEvent
@@ -139,6 +150,7 @@ export interface GatewayEventMap {
   'guild.available': GuildAvailableEvent;
   'guild.unavailable': GuildUnavailableEvent;
   'guild.removed': GuildRemovedEvent;
+  'guild.listed': GuildListedEvent;
   'gateway.state': GatewayStateChange;
   /** Every domain event (not state changes), in order: the one subscription an event bus needs. */
   '*': GatewayDomainEvent;

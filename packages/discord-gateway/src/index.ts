@@ -16,6 +16,7 @@ export type {
   GuildAvailableEvent,
   GuildRemovedEvent,
   GuildUnavailableEvent,
+  GuildListedEvent,
   MemberProfile,
   MemberRemovedEvent,
   VoiceFlag,

@@ -114,6 +114,9 @@ describe('ShardedGateway against the emulator', () => {
     expect(gateway.shard(0).status().sessionId).not.toBe(gateway.shard(1).status().sessionId);
     expect(gateway.cache.channelOf(bed.guildId, bed.userId('carol'))).toBe(lounge);
     expect(events.filter((e) => e.type === 'guild.available')).toEqual([expect.objectContaining({ guildId: bed.guildId, shardId: owner, source: 'resync' })]);
+    // Each shard's READY lists that shard's guilds (guild.listed): the app drops the guilds it knew there and READY lacks.
+    const listed = events.flatMap((e) => (e.type === 'guild.listed' ? [[e.shardId, e.guildIds] as const] : []));
+    expect(new Map(listed)).toEqual(new Map([[owner, [bed.guildId]], [other, []]]));
 
     await bed.voice({ userId: 'alice', channelId: lounge });
     await waitFor(() => events.some((e) => e.type === 'voice.joined'), 'the join');

@@ -184,7 +184,7 @@ describe('VoiceStateCache', () => {
         ['v1', 'v2'],
       ),
     );
-    expect(changes.map((c) => `${c.type}:${'userId' in c ? c.userId : 'channelId' in c ? c.channelId : c.guildId}`)).toEqual([
+    expect(changes.map((c) => `${c.type}:${'userId' in c ? c.userId : 'channelId' in c ? c.channelId : 'guildId' in c ? c.guildId : c.guildIds.join()}`)).toEqual([
       'voice.left:u1',
       'voice.left:u2',
       'voice.joined:u2',

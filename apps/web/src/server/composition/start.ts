@@ -143,9 +143,11 @@ function readBackRooms(wired: Wired, infra: Infrastructure, clock: Clock, log: L
   const halfMadeGraceMs = infra.kind === 'redis' ? ReconcileDefaults.halfMadeGraceMs : 0;
   void wired.restore
     .run(async () => {
-      const ran = await infra.leader.runExclusive('reconcile', RECONCILE_LOCK_TTL_MS, () =>
-        reconcileRooms({ rooms: wired.rooms, discord: wired.roomDiscord, clock, log, halfMadeGraceMs }).then(() => undefined),
-      );
+      const ran = await infra.leader.runExclusive('reconcile', RECONCILE_LOCK_TTL_MS, async () => {
+        await reconcileRooms({ rooms: wired.rooms, discord: wired.roomDiscord, clock, log, halfMadeGraceMs });
+        // Every other server with stored rooms (Redis keeps them, and the registry, across restarts).
+        await wired.guildRooms.readBackStored(async (guildId) => (await infra.guildRegistry.get(guildId)) !== null, wired.rooms.guildId);
+      });
       if (!ran) log.info('another instance is reconciling the rooms with Discord; serving the shared store');
     })
     .then(() => {

@@ -1,4 +1,4 @@
-import { ShardedGateway } from '@repo/discord-gateway';
+import { ShardedGateway, shardOfGuild } from '@repo/discord-gateway';
 import type { DiscordRestClient } from '@repo/discord-rest';
 import type { Clock } from '@repo/platform';
 import type { Logger } from 'pino';
@@ -65,6 +65,8 @@ export interface Wired {
   guilds: GuildService;
   /** Each server's capacity, placement and Discord side of rooms. */
   places: GuildPlaces;
+  /** Each server's rooms as the server comes and goes; at start, every server with stored rooms is read back. */
+  guildRooms: GuildRooms;
   /** The servers in an outage, as this instance tells its browsers (seeded from the registry at start). */
   outages: GuildOutages;
   /** Step 4: the rooms read back from Discord while the server listens (requests wait for it). */
@@ -245,6 +247,8 @@ export function wireServices(input: WiringInput): Wired {
     onReturned: async (guildId) => void (await guildRooms.readBack(guildId)),
     // The home server is read back at start (start.ts step 4); another one when the Gateway first shows it.
     onJoined: async (guildId) => void (guildId === endpoint.guildId ? undefined : await restore.whenReady().then(() => guildRooms.readBack(guildId))),
+    // READY's list per shard: a registry server missing from its shard's list was left while down.
+    shardOf: (guildId) => shardOfGuild(guildId, input.shards.count),
     outages: { list: outages, publish: (outage) => infra.bus.publish(ALL_TOPIC, GATEWAY_STATUS_EVENT, { ...attached.status.current(), outage }) },
     log: moduleLogger(log, 'Gateway'),
   });
@@ -271,6 +275,7 @@ export function wireServices(input: WiringInput): Wired {
     guilds,
     places,
     outages,
+    guildRooms,
     restore,
     roomDiscord,
     cleanup,

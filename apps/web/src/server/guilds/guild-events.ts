@@ -15,6 +15,8 @@ export interface GuildEventsOptions {
   onReturned?(guildId: string): Promise<void>;
   /** A server this registry did not know (the bot added, or this process's first GUILD_CREATE for it). */
   onJoined?(guildId: string): Promise<void>;
+  /** The shard a server's events come in on (`(id >> 22) % shards`): READY's list is compared per shard. */
+  shardOf?(guildId: string): number;
   log: Logger;
 }
 
@@ -32,7 +34,7 @@ export class GuildEvents {
 
   /** True for the events this part takes (the rest go to the rooms' router). */
   static handles(event: GatewayDomainEvent): boolean {
-    return event.type === 'guild.available' || event.type === 'guild.unavailable' || event.type === 'guild.removed';
+    return event.type === 'guild.available' || event.type === 'guild.unavailable' || event.type === 'guild.removed' || event.type === 'guild.listed';
   }
 
   handle(event: GatewayDomainEvent): Promise<void> {
@@ -67,14 +69,30 @@ export class GuildEvents {
         return;
       case 'guild.removed':
         log.info({ guildId: event.guildId }, 'the bot was removed from a server: closing its rooms');
-        await registry.removed(event.guildId);
-        this.#o.places.forget(event.guildId);
-        await this.#o.onRemoved?.(event.guildId);
-        await this.#outage(event.guildId, false);
+        await this.#removed(event.guildId);
         return;
+      case 'guild.listed': {
+        // READY (a new session): a server of this shard the registry holds and READY does not list
+        // was left while no session was open; Discord sends no GUILD_DELETE for it later.
+        const listed = new Set(event.guildIds);
+        const shardOf = this.#o.shardOf ?? (() => event.shardId);
+        for (const guild of await registry.list()) {
+          if (listed.has(guild.id) || shardOf(guild.id) !== event.shardId) continue;
+          log.info({ guildId: guild.id, shardId: event.shardId }, 'the bot left a server while no Gateway session was open (not in READY): closing its rooms');
+          await this.#removed(guild.id);
+        }
+        return;
+      }
       default:
         return;
     }
+  }
+
+  async #removed(guildId: string): Promise<void> {
+    await this.#o.registry.removed(guildId);
+    this.#o.places.forget(guildId);
+    await this.#o.onRemoved?.(guildId);
+    await this.#outage(guildId, false);
   }
 
   async #outage(guildId: string, unavailable: boolean, tell = false): Promise<void> {

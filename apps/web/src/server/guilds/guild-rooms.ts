@@ -61,6 +61,28 @@ export class GuildRooms {
     return reconcileRooms({ rooms, discord: place.discord, guildId, clock, log, halfMadeGraceMs: this.#o.halfMadeGraceMs ?? 0 });
   }
 
+  /**
+   * At start (R-ROOM8 in every server): each server other than `exceptGuildId` (the home one, read
+   * back on its own) that has stored rooms and is still in the registry is read back, so a channel
+   * deleted there while every instance was down closes its room. One server's trouble (Discord
+   * refusing, the bot gone: READY settles that) leaves the others. Returns the servers read back.
+   */
+  async readBackStored(isKnown: (guildId: string) => Promise<boolean>, exceptGuildId: string | undefined): Promise<string[]> {
+    const guildIds = new Set((await this.#o.rooms.list()).map((room) => room.guildId));
+    guildIds.delete(exceptGuildId ?? '');
+    const done: string[] = [];
+    for (const guildId of guildIds) {
+      try {
+        if (!(await isKnown(guildId))) continue;
+        await this.readBack(guildId);
+        done.push(guildId);
+      } catch (error) {
+        this.#o.log.error({ err: error, guildId }, 'could not read a server’s rooms back at start; the next start or its return tries again');
+      }
+    }
+    return done;
+  }
+
   async #hasRoomsCategory(guildId: string): Promise<boolean> {
     const { categoryId } = await this.#o.settingsOf(guildId);
     const channels = await this.#o.rest.getGuildChannels(guildId);

@@ -1,9 +1,5 @@
-import type { Clock } from '@repo/platform';
-import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import type { RedisKeys } from '../redis/redis-keys.ts';
 import type { ShardLeaseHandlers, ShardLeases } from './gateway-lease.ts';
-import { type GatewayLeaseTuning, RedisGatewayLease } from './redis-gateway-lease.ts';
+import { RedisGatewayLease, type RedisGatewayLeaseOptions } from './redis-gateway-lease.ts';
 
 export const ShardBalancerDefaults = {
   /** How often an instance renews its heartbeat, reads who holds what, and rebalances. */
@@ -72,13 +68,8 @@ export function stateOf(stored: string | undefined, leaseValue: string | null | 
   return stored.slice(0, bar) === leaseValue.slice(leaseValue.lastIndexOf('|') + 1) ? stored.slice(bar + 1) : null;
 }
 
-export interface RedisShardLeasesOptions {
-  redis: Redis;
-  keys: RedisKeys;
-  instanceId: string;
-  clock: Clock;
-  log: Logger;
-  tuning?: Partial<GatewayLeaseTuning>;
+/** A shard lease's options (the same Redis, keys, instance, clock, log and tuning for every shard), and the balancer's tuning. */
+export interface RedisShardLeasesOptions extends Omit<RedisGatewayLeaseOptions, 'shardId' | 'reserve'> {
   balance?: Partial<ShardBalancerTuning>;
 }
 

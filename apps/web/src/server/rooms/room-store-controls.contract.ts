@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RoomStore } from './room-store.ts';
-import { type RoomStoreContractSubject, limits, link0, profile, room } from './room-store.contract.ts';
+import { type RoomStoreContractSubject, limits, link0, profile, room, storeRunner } from './room-store.contract.ts';
 
 /**
  * What every RoomStore promises for the host's controls (issue 19), memory and Redis alike: a seat
@@ -13,15 +12,7 @@ export function roomStoreControlsContract(subject: RoomStoreContractSubject): vo
   describe(`RoomStore contract, host controls: ${subject.name}`, () => {
     let now = Date.UTC(2026, 10, 25, 12);
     const clock = () => now;
-
-    async function withStore(test: (store: RoomStore, space: { store(): Promise<RoomStore> }) => Promise<void>): Promise<void> {
-      const space = await subject.open(clock);
-      try {
-        await test(await space.store(), space);
-      } finally {
-        await space.close();
-      }
-    }
+    const withStore = storeRunner(subject, clock);
 
     it('seats by a link of the room’s generation only: equal seats, one behind or ahead is invite_replaced', () =>
       withStore(async (store) => {

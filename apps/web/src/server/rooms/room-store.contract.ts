@@ -45,6 +45,18 @@ export function room(overrides: Partial<Room> = {}): Room {
   };
 }
 
+/** Runs one test on a fresh store of `subject` read at `clock`, and closes the store after it. */
+export function storeRunner(subject: RoomStoreContractSubject, clock: () => number) {
+  return async (test: (store: RoomStore, space: { store(): Promise<RoomStore> }) => Promise<void>): Promise<void> => {
+    const space = await subject.open(clock);
+    try {
+      await test(await space.store(), space);
+    } finally {
+      await space.close();
+    }
+  };
+}
+
 const byId = (rooms: Room[]) => [...rooms].sort((a, b) => a.id.localeCompare(b.id));
 
 /** Every store runs this and the host controls' part (room-store-controls.contract.ts). */
@@ -52,15 +64,7 @@ export function roomStoreContract(subject: RoomStoreContractSubject): void {
   describe(`RoomStore contract: ${subject.name}`, () => {
     let now = Date.UTC(2026, 10, 25, 12);
     const clock = () => now;
-
-    async function withStore(test: (store: RoomStore, space: { store(): Promise<RoomStore> }) => Promise<void>): Promise<void> {
-      const space = await subject.open(clock);
-      try {
-        await test(await space.store(), space);
-      } finally {
-        await space.close();
-      }
-    }
+    const withStore = storeRunner(subject, clock);
 
     it('keeps what was inserted and finds it by id, channel, user and in the list', () =>
       withStore(async (store) => {

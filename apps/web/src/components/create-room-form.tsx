@@ -2,6 +2,7 @@ import { useHydrated, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { type ApiError, api } from '../client/api.ts';
 import { type ServerOption, capacityText, defaultServerId } from '../client/servers.ts';
+import { RoomNameField } from './room-name-field.tsx';
 import { ServerPicker } from './server-picker.tsx';
 import { buttonPrimary, card } from './styles.ts';
 
@@ -20,7 +21,6 @@ export function CreateRoomForm({ servers }: { servers?: readonly ServerOption[] 
   const [error, setError] = useState<ApiError | null>(null);
   const inFlight = useRef(false);
   const fieldId = useId();
-  const errorId = useId();
   const list = servers ?? [];
   const chosen = list.find((s) => s.id === guildId) ?? null;
 
@@ -55,26 +55,7 @@ export function CreateRoomForm({ servers }: { servers?: readonly ServerOption[] 
         Start a game
       </h2>
       <p className="text-sm text-zinc-400">A private voice channel for up to four players, ready in a second.</p>
-      <div className="flex flex-col gap-1.5">
-        <label htmlFor={fieldId} className="text-sm font-medium text-zinc-300">
-          Room name
-        </label>
-        <input
-          id={fieldId}
-          name="name"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          readOnly={pending}
-          autoComplete="off"
-          placeholder="Friday night Commander"
-          aria-invalid={fieldError ? true : undefined}
-          aria-describedby={fieldError ? errorId : undefined}
-          className={`rounded-md border bg-zinc-950 px-3 py-2 text-zinc-100 placeholder:text-zinc-600 ${fieldError ? 'border-red-500' : 'border-zinc-700'}`}
-        />
-        <p id={errorId} className="min-h-5 text-sm text-red-300" aria-live="polite">
-          {fieldError ?? ''}
-        </p>
-      </div>
+      <RoomNameField id={fieldId} value={name} onChange={setName} pending={pending} error={fieldError} placeholder="Friday night Commander" />
       {list.length > 1 ? (
         <ServerPicker servers={list} value={guildId} onChange={setGuildId} disabled={pending} error={serverError} />
       ) : list.length === 1 && list[0] ? (

@@ -4,6 +4,7 @@ import { type ApiError, type RoomLinks, api } from '../client/api.ts';
 import { ConfirmButton } from './confirm-button.tsx';
 import { Dialog } from './dialog.tsx';
 import { LinkIcon, LockIcon, PencilIcon, UnlockIcon } from './icons.tsx';
+import { RoomNameField } from './room-name-field.tsx';
 import { buttonPrimary, buttonSecondary, card } from './styles.ts';
 
 /**
@@ -56,7 +57,6 @@ function RenameRoom({ roomId, roomName }: { roomId: string; roomName: string }) 
   const [error, setError] = useState<ApiError | null>(null);
   const inFlight = useRef(false);
   const fieldId = useId();
-  const errorId = useId();
 
   function openDialog() {
     setName(roomName);
@@ -98,27 +98,7 @@ function RenameRoom({ roomId, roomName }: { roomId: string; roomName: string }) 
       </button>
       <Dialog open={open} title="Rename room" description="The new name shows for everyone in the room, and the Discord voice channel is renamed too." onCancel={close}>
         <form onSubmit={(e) => void submit(e)} noValidate className="flex flex-col gap-4">
-          <div className="flex flex-col gap-1.5">
-            <label htmlFor={fieldId} className="text-sm font-medium text-zinc-300">
-              Room name
-            </label>
-            <input
-              id={fieldId}
-              name="name"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-              onFocus={(e) => e.currentTarget.select()}
-              readOnly={pending}
-              autoComplete="off"
-              aria-invalid={fieldError ? true : undefined}
-              aria-describedby={fieldError ? errorId : undefined}
-              className={`rounded-md border bg-zinc-950 px-3 py-2 text-zinc-100 ${fieldError ? 'border-red-500' : 'border-zinc-700'}`}
-              data-autofocus
-            />
-            <p id={errorId} className="min-h-5 text-sm text-red-300" aria-live="polite">
-              {fieldError ?? ''}
-            </p>
-          </div>
+          <RoomNameField id={fieldId} value={name} onChange={setName} pending={pending} error={fieldError} inDialog />
           {formError ? (
             <p role="alert" className="rounded-md border border-red-500/40 bg-red-500/10 px-3 py-2 text-sm text-red-200">
               {formError}

@@ -1,12 +1,12 @@
 import { PermissionFlagsBits as P } from 'discord-api-types/v10';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { toAppError } from '../src/server/errors.ts';
 import type { Hub } from '../src/server/realtime/hub.ts';
 import { handOver } from '../src/server/rooms/room-api.ts';
 import { HOST_MARK } from '../src/server/rooms/room-in-discord.ts';
 import { appErrorOf } from './app-error.ts';
-import { hubOver, openTab } from './hub-tab.ts';
-import { type DiscordState, type RoomsHarness, roomsHarness } from './rooms-harness.ts';
+import { hubSuite, openTab } from './hub-tab.ts';
+import type { DiscordState, RoomsHarness } from './rooms-harness.ts';
 
 /**
  * Seats under the host's control (issue 19) against the emulator, its events through a real Hub:
@@ -17,18 +17,8 @@ import { type DiscordState, type RoomsHarness, roomsHarness } from './rooms-harn
  */
 let h: RoomsHarness;
 let hub: Hub;
-beforeAll(async () => {
-  h = await roomsHarness();
-  hub = hubOver(h);
-});
-afterAll(async () => {
-  hub?.closeAll();
-  await h?.close();
-});
-beforeEach(async () => {
-  for (const room of await h.store.list()) await h.rooms.closeFor(room.id, 'closed');
-  await fetch(`${h.emulator.controlUrl}/faults`, { method: 'DELETE' });
-  for (const user of ['alice', 'bob', 'carol']) await h.control('voice', { userId: user, channelId: null });
+hubSuite(['alice', 'bob', 'carol'], (parts) => ({ h, hub } = parts));
+beforeEach(() => {
   h.published.length = 0;
 });
 

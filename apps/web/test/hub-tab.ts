@@ -1,8 +1,9 @@
 import pino from 'pino';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Hub } from '../src/server/realtime/hub.ts';
 import type { Connection } from '../src/server/realtime/hub-options.ts';
 import { roomTopic } from '../src/server/rooms/room-events.ts';
-import type { RoomsHarness } from './rooms-harness.ts';
+import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
 
 /**
  * A real Hub over a rooms harness, wired as services.ts wires it: the bus's events and revocations
@@ -41,4 +42,29 @@ export async function openTab(hub: Hub, connectionId: string, userId: string, ro
   await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
   await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room: roomId }));
   return frames;
+}
+
+/**
+ * One rooms harness and a Hub over it for a whole test file: `ready` gets both once they are up;
+ * before each test every room is closed, the emulator's faults cleared and `users` taken out of
+ * voice; after the file the hub's connections and the harness are closed.
+ */
+export function hubSuite(users: readonly string[], ready: (parts: { h: RoomsHarness; hub: Hub }) => void): void {
+  let h: RoomsHarness | undefined;
+  let hub: Hub | undefined;
+  beforeAll(async () => {
+    h = await roomsHarness();
+    hub = hubOver(h);
+    ready({ h, hub });
+  });
+  afterAll(async () => {
+    hub?.closeAll();
+    await h?.close();
+  });
+  beforeEach(async () => {
+    if (!h) throw new Error('hubSuite: the harness did not start');
+    for (const room of await h.store.list()) await h.rooms.closeFor(room.id, 'closed');
+    await fetch(`${h.emulator.controlUrl}/faults`, { method: 'DELETE' });
+    for (const user of users) await h.control('voice', { userId: user, channelId: null });
+  });
 }

@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Session } from '../src/server/auth/session.ts';
 import { toAppError } from '../src/server/errors.ts';
 import type { Hub } from '../src/server/realtime/hub.ts';
-import { hubOver, openTab } from './hub-tab.ts';
+import { hubSuite, openTab } from './hub-tab.ts';
 import { roomTopic } from '../src/server/rooms/room-events.ts';
-import { type RoomsHarness, roomsHarness } from './rooms-harness.ts';
+import type { RoomsHarness } from './rooms-harness.ts';
 import { voiceMember } from '@repo/protocol/testing';
 
 /**
@@ -14,19 +14,7 @@ import { voiceMember } from '@repo/protocol/testing';
  */
 let h: RoomsHarness;
 let hub: Hub;
-beforeAll(async () => {
-  h = await roomsHarness();
-  hub = hubOver(h);
-});
-afterAll(async () => {
-  hub?.closeAll();
-  await h?.close();
-});
-beforeEach(async () => {
-  for (const room of await h.store.list()) await h.rooms.closeFor(room.id, 'closed');
-  await fetch(`${h.emulator.controlUrl}/faults`, { method: 'DELETE' });
-  for (const user of ['alice', 'bob']) await h.control('voice', { userId: user, channelId: null });
-});
+hubSuite(['alice', 'bob'], (parts) => ({ h, hub } = parts));
 
 const tokenOf = (url: string) => url.split('/invite/')[1]!;
 

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signInAs } from '../sign-in.ts';
-import { Cluster, type ClusterInstance, sleep } from './cluster-stack.ts';
+import { clusterPerTest } from './cluster-per-test.ts';
+import { type ClusterInstance, sleep } from './cluster-stack.ts';
 import { redisAvailable } from './redis.ts';
 import { RoomWatcher } from './room-watcher.ts';
 import { isSubsequence, VoiceTraffic } from './voice-traffic.ts';
@@ -45,16 +46,10 @@ function verdict(watcher: RoomWatcher, traffic: VoiceTraffic) {
  * equal to the truth. A stale holder publishes nothing once its lease is gone.
  */
 describe.runIf(available)('Gateway failover across instances', () => {
-  let cluster: Cluster | undefined;
-  const watchers: RoomWatcher[] = [];
-  afterEach(async () => {
-    for (const w of watchers.splice(0)) w.close();
-    await cluster?.close();
-    cluster = undefined;
-  });
+  const { watchers, start } = clusterPerTest();
 
   it('kill -9 of the holder: the standby takes over within the TTL, RESUMEs, and no voice change is lost', async () => {
-    cluster = await Cluster.start({ instances: 2 });
+    const cluster = await start({ instances: 2 });
     const holder = await cluster.waitForHolder();
     const standby = cluster.instances.find((i) => i !== holder)!;
     const { cookie, roomId, channelId } = await roomOn(standby);
@@ -105,7 +100,7 @@ describe.runIf(available)('Gateway failover across instances', () => {
   }, 90_000);
 
   it('a holder paused past the TTL (SIGSTOP) and resumed (SIGCONT) publishes nothing after losing the lease', async () => {
-    cluster = await Cluster.start({ instances: 2 });
+    const cluster = await start({ instances: 2 });
     const holder = await cluster.waitForHolder();
     const standby = cluster.instances.find((i) => i !== holder)!;
     const holderId = (await holder.health())!.instanceId;

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signInAs } from '../sign-in.ts';
-import { Cluster, sleep } from './cluster-stack.ts';
+import { clusterPerTest } from './cluster-per-test.ts';
+import { sleep } from './cluster-stack.ts';
 import { TEST_REDIS_URL, redisAvailable } from './redis.ts';
 import { RoomWatcher } from './room-watcher.ts';
 import { isSubsequence, VoiceTraffic } from './voice-traffic.ts';
@@ -30,16 +31,10 @@ async function killConnections(pids: number[]): Promise<number> {
  * from its log; browsers converge on the truth without a gap or a repeat.
  */
 describe.runIf(available)('Redis connections killed mid-stream', () => {
-  let cluster: Cluster | undefined;
-  const watchers: RoomWatcher[] = [];
-  afterEach(async () => {
-    for (const w of watchers.splice(0)) w.close();
-    await cluster?.close();
-    cluster = undefined;
-  });
+  const { watchers, start } = clusterPerTest();
 
   it('instances reconnect, the Gateway stays with its holder, and every tab converges', async () => {
-    cluster = await Cluster.start({ instances: 2 });
+    const cluster = await start({ instances: 2 });
     const holder = await cluster.waitForHolder();
     const [i1, i2] = cluster.instances as [typeof holder, typeof holder];
     const { cookie } = await signInAs(i1.baseUrl, 'alice');

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shardOfGuild } from '@repo/discord-gateway';
 import { signInAs } from '../sign-in.ts';
-import { Cluster, type ClusterInstance, sleep } from './cluster-stack.ts';
+import { clusterPerTest } from './cluster-per-test.ts';
+import { type Cluster, type ClusterInstance, sleep } from './cluster-stack.ts';
 import { redisAvailable } from './redis.ts';
 import { RoomWatcher } from './room-watcher.ts';
 import { isSubsequence, VoiceTraffic } from './voice-traffic.ts';
@@ -84,16 +85,10 @@ async function voiceCopyMatches(cluster: Cluster, traffic: VoiceTraffic, guildId
  * by a tab: 0 lost and none out of order in every guild, through the kill and the join.
  */
 describe.runIf(available)('Gateway shards across instances', () => {
-  let cluster: Cluster | undefined;
-  const watchers: RoomWatcher[] = [];
-  afterEach(async () => {
-    for (const w of watchers.splice(0)) w.close();
-    await cluster?.close();
-    cluster = undefined;
-  });
+  const { watchers, start } = clusterPerTest();
 
   it('two instances split 4 shards 2/2; kill -9 of one loses nothing in any guild; a third joining takes its share without a gap', async () => {
-    cluster = await Cluster.start({ instances: 2, emulator: { guilds: 3, recommendedShards: SHARDS } });
+    const cluster = await start({ instances: 2, emulator: { guilds: 3, recommendedShards: SHARDS } });
     const startedAt = Date.now();
     await waitForSplit(cluster, (split) => [...split.values()].every((n) => n === 2) && split.size === 2, 60_000);
     console.log(`[shards] 4 shards split 2/2 over 2 instances ${Date.now() - startedAt} ms after both answered`);
@@ -126,7 +121,7 @@ describe.runIf(available)('Gateway shards across instances', () => {
         const watcher = await RoomWatcher.open([survivor.baseUrl], cookie, room.id, `tab on the survivor, guild ${i + 1} (shard ${room.shard})`);
         watchers.push(watcher);
         const users = i === 0 ? ['carol', 'dave', 'erin'] : ['bob', 'carol', 'dave'];
-        return { room, watcher, traffic: new VoiceTraffic(cluster!, room.channelId, users, room.guildId) };
+        return { room, watcher, traffic: new VoiceTraffic(cluster, room.channelId, users, room.guildId) };
       }),
     );
     for (const w of watchers) await w.waitFor(() => w.snapshots === 1, 'the first snapshot');

@@ -85,7 +85,7 @@ describe.runIf(available)('probeRedis against the test Redis', () => {
 // Every test file that touches Redis must ask redisAvailable() first: a file that connects on its
 // own would skip or hang where the helper fails fast, and the CI guarantee above would not hold.
 const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-const TOUCHES_REDIS = /from 'ioredis'|\bopenRedis\(|\bRedisTestSpace\b|\bTEST_REDIS_URL\b|\bCluster\.start\(|process\.env\.REDIS_URL\b/;
+const TOUCHES_REDIS = /from 'ioredis'|\bopenRedis\(|\bRedisTestSpace\b|\bTEST_REDIS_URL\b|\bCluster\.start\(|\bclusterPerTest\(|process\.env\.REDIS_URL\b/;
 const ASKS_FIRST = /^const \w+ = await redisAvailable\(\);$/m;
 
 function testFiles(dir: string): string[] {
@@ -125,6 +125,7 @@ describe('Redis test files', () => {
     ["import { Redis } from 'ioredis';\nconst r = new Redis();", true],
     ["import { RedisTestSpace } from './redis.ts';\ndescribe.skipIf(!process.env.X)('x', () => {});", true],
     ["const cluster = await Cluster.start();", true],
+    ["const { watchers, start } = clusterPerTest();", true],
     ["if (process.env.REDIS_URL) run();", true],
     // config.test.ts: the variable as data, not a connection.
     ["loadConfig({ REDIS_URL: '' });", false],

@@ -377,28 +377,17 @@ export class DiscordRestClient {
   // ── OAuth2 (the user's bearer token) ────────────────────────────────────────────────────────────
 
   async getCurrentUser(accessToken: string, options?: CallOptions): Promise<DiscordUser> {
-    return this.#pipeline.call({
-      operation: 'getCurrentUser',
-      method: 'GET',
-      route: '/users/@me',
-      path: '/users/@me',
-      auth: { kind: 'bearer', token: accessToken },
-      options,
-      parse: json(userSchema),
-    });
+    return this.#asUser('getCurrentUser', '/users/@me', accessToken, userSchema, options);
   }
 
   /** The token's scopes and expiry (and the user, with `identify`). */
   async getCurrentAuthorization(accessToken: string, options?: CallOptions): Promise<DiscordAuthorization> {
-    return this.#pipeline.call({
-      operation: 'getCurrentAuthorization',
-      method: 'GET',
-      route: '/oauth2/@me',
-      path: '/oauth2/@me',
-      auth: { kind: 'bearer', token: accessToken },
-      options,
-      parse: json(authorizationSchema),
-    });
+    return this.#asUser('getCurrentAuthorization', '/oauth2/@me', accessToken, authorizationSchema, options);
+  }
+
+  /** A GET with the user's bearer token instead of the bot's, its answer checked by `schema`. */
+  async #asUser<S extends z.ZodType>(operation: string, path: '/users/@me' | '/oauth2/@me', accessToken: string, schema: S, options?: CallOptions): Promise<z.infer<S>> {
+    return this.#pipeline.call({ operation, method: 'GET', route: path, path, auth: { kind: 'bearer', token: accessToken }, options, parse: json(schema) });
   }
 }
 

@@ -67,7 +67,9 @@ describe('GatewayRouter in one process', () => {
   });
 });
 
-describe.runIf(await redisAvailable())('GatewayRouter with the room store in Redis', () => {
+const redisUp = await redisAvailable();
+
+describe.runIf(redisUp)('GatewayRouter with the room store in Redis', () => {
   it('declines the synchronous path and publishes through the queue', async () => {
     const space = new RedisTestSpace();
     try {

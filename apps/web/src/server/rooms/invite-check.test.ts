@@ -121,7 +121,11 @@ describe('openInvite', () => {
     const replaced = { status: 410, reason: 'invite_replaced' };
     // Any earlier generation, a link made before generations existed (0), and one no room had yet.
     for (const gen of [0, 1, undefined, 3]) expect(await refusal(await link(gen), now, gone, over)).toEqual(replaced);
-    expect(await refusal(await link(1, 'spectator'), now, p1, over)).toEqual(replaced);
+    // An old link that would leave a seated viewer where they are opens (it seats nobody: a bookmark);
+    // the same link is replaced for a stranger, and a spectator's old player link (a new seat) is replaced.
+    expect((await openInvite(await link(1, 'spectator'), over, now, p1)).room.id).toBe(controlled.id);
+    expect(await refusal(await link(1, 'spectator'), now, stranger, over)).toEqual(replaced);
+    expect(await refusal(await link(1), now, s1, over)).toEqual(replaced);
     // Current generation: the removed user is told so, before the lock; anyone else meets the lock.
     expect(await refusal(await link(2), now, gone, over)).toEqual({ status: 403, reason: 'removed' });
     expect(await refusal(await link(2, 'spectator'), now, gone, over)).toEqual({ status: 403, reason: 'removed' });

@@ -26,9 +26,9 @@ export function hubOver(h: RoomsHarness): Hub {
 
 /**
  * A browser tab as the hub sees it, without a socket: it authenticates (the hub under test takes the
- * user id as its token) and subscribes to one room; every frame the hub writes to it is kept, parsed.
+ * user id as its token) and subscribes to a room, or to several; every frame the hub writes to it is kept, parsed.
  */
-export async function openTab(hub: Hub, connectionId: string, userId: string, roomId: string): Promise<Array<Record<string, unknown>>> {
+export async function openTab(hub: Hub, connectionId: string, userId: string, rooms: string | readonly string[]): Promise<Array<Record<string, unknown>>> {
   const frames: Array<Record<string, unknown>> = [];
   const connection: Connection = {
     id: connectionId,
@@ -40,7 +40,7 @@ export async function openTab(hub: Hub, connectionId: string, userId: string, ro
   };
   hub.open(connection);
   await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
-  await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room: roomId }));
+  for (const room of typeof rooms === 'string' ? [rooms] : rooms) await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room }));
   return frames;
 }
 

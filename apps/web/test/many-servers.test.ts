@@ -16,13 +16,13 @@ import { GuildRooms } from '../src/server/guilds/guild-rooms.ts';
 import { GuildService } from '../src/server/guilds/guild-service.ts';
 import { MemoryGuildSettingsStore, settingsWithDefaults } from '../src/server/guilds/guild-settings.ts';
 import { ALL_TOPIC, MemoryEventBus } from '../src/server/realtime/event-bus.ts';
-import type { Connection } from '../src/server/realtime/hub-options.ts';
 import { Hub } from '../src/server/realtime/hub.ts';
 import { GatewayRouter } from '../src/server/rooms/gateway-router.ts';
 import { InviteTokens } from '../src/server/rooms/invite-token.ts';
 import { roomTopic } from '../src/server/rooms/room-events.ts';
 import { RoomService } from '../src/server/rooms/room-service.ts';
 import { MemoryRoomStore } from '../src/server/rooms/room-store.ts';
+import { openTab } from './hub-tab.ts';
 
 /**
  * Issue 17's "against the emulator with 3 guilds and 2 recommended shards", in memory mode, wired as
@@ -63,19 +63,7 @@ function session(name: string): Session {
 
 /** One browser connection (the hub takes the user id as its token) watching several rooms. */
 async function browser(userId: string, roomIds: string[]): Promise<Array<{ event?: string; payload?: Record<string, unknown> }>> {
-  const frames: Array<{ event?: string; payload?: Record<string, unknown> }> = [];
-  const connection: Connection = {
-    id: `conn-${userId}`,
-    send: (f) => frames.push(JSON.parse(f) as { event?: string; payload?: Record<string, unknown> }),
-    close: () => undefined,
-    bufferedAmount: () => 0,
-    ping: () => undefined,
-    terminate: () => undefined,
-  };
-  hub.open(connection);
-  await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'auth', token: userId }));
-  for (const room of roomIds) await hub.message(connection.id, JSON.stringify({ v: 1, ts: 1, type: 'subscribe', room }));
-  return frames;
+  return openTab(hub, `conn-${userId}`, userId, roomIds);
 }
 
 async function voice(userId: string, guildId: string, channelId: string | null): Promise<void> {

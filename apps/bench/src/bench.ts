@@ -19,7 +19,7 @@ import { watchGc } from './gc-watch.ts';
 import { pace, type PhaseResult, ReferenceEvents, VoiceChanges } from './driver.ts';
 import { type ConnectSummary, Fleet, ROOM_SIZE } from './fleet.ts';
 import { type BenchOptions, emulatorLimitsProblem, HELP, MAX_ROOMS_PER_GUILD, parseOptions, roomsPerGuild } from './options.ts';
-import { type AppProcess, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, settledRssBytes, startApp, startReference } from './processes.ts';
+import { type AppProcess, BENCH_NODE_FLAGS, killAllChildren, pinCpus, type ReferenceProcess, rssBytes, settledRssBytes, startApp, startReference } from './processes.ts';
 import { kb, mb, ms, num, ratio, Table } from './report.ts';
 import { roomsScenario } from './rooms-scenario.ts';
 import { shardsScenario } from './shards-scenario.ts';
@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   const placement = pinCpus(opts.pin);
   const serverNodeVersion = execFileSync(opts.node, ['--version'], { encoding: 'utf8' }).trim();
   log(`bench on Node ${process.version}; app and references on Node ${serverNodeVersion} (${opts.node})`);
+  const missing = BENCH_NODE_FLAGS.filter((flag) => !process.execArgv.includes(flag));
+  if (missing.length > 0) log(`WARNING: this process runs without ${missing.join(' ')} (start it as \`pnpm bench\` does): its GC helper threads take turns with the clients on their core`);
   const startedAt = new Date();
   Object.assign(results, {
     date: startedAt.toISOString(),

@@ -28,6 +28,17 @@ export function startScriptNodeFlags(): string[] {
   return match[1]!.replace(/\$\{\w+:-([^}]*)\}/g, '$1').split(/\s+/).filter((arg) => arg.startsWith('--'));
 }
 
+/**
+ * Node flags of the bench's own processes (this one, started so by `pnpm bench`, and the client
+ * workers). They share one pinned core, where V8's GC helper threads (parallel scavenge, concurrent
+ * marking) cannot run beside the main thread: they only take turns with it and with the other
+ * processes on that core, and each turn shows as a receive delay. At 8,000 events/s on 2,000
+ * connections (app only, 10 s, three runs each) the app's p99 read 69.2 / 69.8 / 50.4 ms with the
+ * helpers and 35.4 / 30.1 / 32.0 ms without them; smaller worker semi-spaces on top did not help
+ * (63.7 / 27.0 / 43.4 ms).
+ */
+export const BENCH_NODE_FLAGS = ['--single-threaded-gc'] as const;
+
 const children = new Set<ChildProcess>();
 
 function track(child: ChildProcess): ChildProcess {
@@ -219,7 +230,7 @@ export class Worker {
     this.#child = track(
       fork(`${benchDir}src/client-worker.ts`, [], {
         cwd: benchDir,
-        execArgv: ['--import', 'tsx'],
+        execArgv: [...BENCH_NODE_FLAGS, '--import', 'tsx'],
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       }),

@@ -1,6 +1,7 @@
-import { ChannelType, OverwriteType, RESTJSONErrorCodes, Routes } from 'discord-api-types/v10';
+import { ChannelType, RESTJSONErrorCodes, Routes } from 'discord-api-types/v10';
 import type { z } from 'zod';
 import { DiscordApiError } from './errors.ts';
+import { json, noContent, overwriteBody, snowflake } from './operation-helpers.ts';
 import type {
   AddGuildMemberInput,
   AddGuildMemberOutcome,
@@ -389,27 +390,4 @@ export class DiscordRestClient {
   async #asUser<S extends z.ZodType>(operation: string, path: '/users/@me' | '/oauth2/@me', accessToken: string, schema: S, options?: CallOptions): Promise<z.infer<S>> {
     return this.#pipeline.call({ operation, method: 'GET', route: path, path, auth: { kind: 'bearer', token: accessToken }, options, parse: json(schema) });
   }
-}
-
-function json<S extends z.ZodType>(schema: S): (status: number, body: unknown) => z.infer<S> {
-  return (_status, body) => schema.parse(body);
-}
-
-function noContent(): void {
-  return undefined;
-}
-
-function overwriteBody(overwrite: PermissionOverwriteInput): { id: string; type: OverwriteType; allow: string; deny: string } {
-  return {
-    id: snowflake('overwrite id', overwrite.id),
-    type: overwrite.type === 'role' ? OverwriteType.Role : OverwriteType.Member,
-    allow: String(overwrite.allow ?? 0n),
-    deny: String(overwrite.deny ?? 0n),
-  };
-}
-
-/** Ids go into the URL path: anything but digits would be a path injection, and is a bug upstream. */
-function snowflake(name: string, value: string): string {
-  if (!/^\d{1,20}$/.test(value)) throw new TypeError(`${name} must be a Discord snowflake (digits), got ${JSON.stringify(value.slice(0, 40))}`);
-  return value;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type EmulatorHandle, startEmulator } from '@repo/discord-emulator';
+import { UserServer } from '@repo/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAs } from './sign-in.ts';
 import { type Stack, startStack } from './stack.ts';
@@ -50,9 +51,11 @@ async function lobbyInfo(user: string): Promise<string> {
 describe('servers over HTTP', () => {
   it('GET /api/me lists the user’s servers, home first, each with its capacity, and the install link', async () => {
     await expect.poll(async () => (await json<{ guilds: unknown[] }>(await api('alice', '/api/me'))).guilds.length, { timeout: 15_000 }).toBe(3);
-    const me = await json<{ guilds: Array<{ id: string; home: boolean; canCreateRooms: boolean; capacity: { roomsAvailable: number; roomsInUse: number } | null }>; addToDiscordUrl: string }>(await api('alice', '/api/me'));
-    expect(me.guilds[0]).toMatchObject({ id: g1, home: true, canCreateRooms: true });
-    for (const g of me.guilds) expect(g.capacity?.roomsAvailable).toBeGreaterThan(200);
+    const me = await json<{ guilds: unknown[]; addToDiscordUrl: string }>(await api('alice', '/api/me'));
+    // Each entry has exactly the shape the browser renders (the protocol's UserServer), no more.
+    const guilds = me.guilds.map((g) => UserServer.strict().parse(g));
+    expect(guilds[0]).toMatchObject({ id: g1, home: true, canCreateRooms: true });
+    for (const g of guilds) expect(g.capacity?.roomsAvailable).toBeGreaterThan(200);
     expect(me.addToDiscordUrl).toMatch(/\/oauth2\/authorize\?client_id=\d+&scope=bot&permissions=321914641$/);
   });
 

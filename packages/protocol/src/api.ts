@@ -26,5 +26,24 @@ export const VoiceAction = z.discriminatedUnion('action', [
 ]);
 export type VoiceAction = z.infer<typeof VoiceAction>;
 
+/**
+ * A server as the signed-in user sees it (GET /api/me's `guilds`, the lobby's loader): one the bot
+ * is in and the user is a member of. `capacity` is null when it is not known right now (Discord did
+ * not answer, or rooms are off there).
+ */
+export const UserServer = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** The deployment's home server (DISCORD_GUILD_ID, or the bot's oldest). */
+  home: z.boolean(),
+  /** Rooms are on there, the server is available, and at least one more room fits. */
+  canCreateRooms: z.boolean(),
+  roomsEnabled: z.boolean(),
+  /** The user may open the server's settings page. */
+  canManage: z.boolean(),
+  capacity: z.object({ roomsAvailable: z.number().int(), roomsInUse: z.number().int() }).nullable(),
+});
+export type UserServer = z.infer<typeof UserServer>;
+
 export const WsTokenResponse = z.object({ token: z.string().min(1), expiresAt: z.number() });
 export type WsTokenResponse = z.infer<typeof WsTokenResponse>;

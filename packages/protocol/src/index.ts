@@ -34,4 +34,4 @@ export {
   VoiceMember,
   type RoomEventName,
 } from './rooms.ts';
-export { ApiErrorBody, CreatedRoom, VoiceAction, WsTokenResponse } from './api.ts';
+export { ApiErrorBody, CreatedRoom, UserServer, VoiceAction, WsTokenResponse } from './api.ts';

@@ -1,8 +1,8 @@
-import type { RoomListing } from '@repo/protocol';
+import type { RoomListing, UserServer } from '@repo/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ServerOption, capacityText, defaultServerId, groupRoomsByServer, unavailableReason } from './servers.ts';
+import { capacityText, defaultServerId, groupRoomsByServer, unavailableReason } from './servers.ts';
 
-const server = (id: string, extra: Partial<ServerOption> = {}): ServerOption => ({
+const server = (id: string, extra: Partial<UserServer> = {}): UserServer => ({
   id,
   name: `Server ${id}`,
   home: false,

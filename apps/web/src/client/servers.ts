@@ -1,4 +1,4 @@
-import type { RoomListing } from '@repo/protocol';
+import type { RoomListing, UserServer } from '@repo/protocol';
 
 /**
  * The lobby's servers (issue 17), as pure functions the lobby and the create form render: which
@@ -6,19 +6,8 @@ import type { RoomListing } from '@repo/protocol';
  * user's rooms grouped under their server's name.
  */
 
-/** A server as GET /api/me and the lobby's loader list it (server/guilds/guild-service.ts UserGuild). */
-export interface ServerOption {
-  id: string;
-  name: string;
-  home: boolean;
-  canCreateRooms: boolean;
-  roomsEnabled: boolean;
-  canManage: boolean;
-  capacity: { roomsAvailable: number; roomsInUse: number } | null;
-}
-
 /** "12 of 240 rooms free"; null when the count is not known (Discord did not answer, or rooms are off). */
-export function capacityText(server: Pick<ServerOption, 'capacity'>): string | null {
+export function capacityText(server: Pick<UserServer, 'capacity'>): string | null {
   const c = server.capacity;
   if (!c) return null;
   const total = c.roomsAvailable + c.roomsInUse;
@@ -26,7 +15,7 @@ export function capacityText(server: Pick<ServerOption, 'capacity'>): string | n
 }
 
 /** Why a room cannot be made in this server right now; null when it can. */
-export function unavailableReason(server: ServerOption): string | null {
+export function unavailableReason(server: UserServer): string | null {
   if (server.canCreateRooms) return null;
   if (!server.roomsEnabled) return 'Rooms are turned off on this server.';
   if (!server.capacity) return 'Discord is not answering for this server right now.';
@@ -35,7 +24,7 @@ export function unavailableReason(server: ServerOption): string | null {
 }
 
 /** The form's first choice: the home server when it can take a room, else the first server that can. */
-export function defaultServerId(servers: readonly ServerOption[]): string | null {
+export function defaultServerId(servers: readonly UserServer[]): string | null {
   const usable = servers.filter((s) => s.canCreateRooms);
   return (usable.find((s) => s.home) ?? usable[0])?.id ?? null;
 }
@@ -52,7 +41,7 @@ const UNNAMED = 'Another server';
  * The user's rooms by server: the servers in the order the form lists them (home first), then any
  * other server by name. Rooms keep their order (newest first) within a server.
  */
-export function groupRoomsByServer(rooms: readonly RoomListing[], servers: readonly Pick<ServerOption, 'id' | 'name'>[], names: Readonly<Record<string, string>>): RoomGroup[] {
+export function groupRoomsByServer(rooms: readonly RoomListing[], servers: readonly Pick<UserServer, 'id' | 'name'>[], names: Readonly<Record<string, string>>): RoomGroup[] {
   const groups = new Map<string, RoomGroup>();
   for (const room of rooms) {
     let group = groups.get(room.guildId);

@@ -1,7 +1,8 @@
 import { useHydrated, useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { type ApiError, api } from '../client/api.ts';
-import { type ServerOption, capacityText, defaultServerId } from '../client/servers.ts';
+import type { UserServer } from '@repo/protocol';
+import { capacityText, defaultServerId } from '../client/servers.ts';
 import { RoomNameField } from './room-name-field.tsx';
 import { ServerPicker } from './server-picker.tsx';
 import { buttonPrimary, card } from './styles.ts';
@@ -12,7 +13,7 @@ import { buttonPrimary, card } from './styles.ts';
  * (issue 17) it also asks where: home first and chosen, each with its capacity, a server that
  * cannot take a room disabled with the reason.
  */
-export function CreateRoomForm({ servers }: { servers?: readonly ServerOption[] | null }) {
+export function CreateRoomForm({ servers }: { servers?: readonly UserServer[] | null }) {
   const navigate = useNavigate();
   const hydrated = useHydrated();
   const [name, setName] = useState('');

@@ -1,5 +1,6 @@
 import { useId } from 'react';
-import { type ServerOption, capacityText, unavailableReason } from '../client/servers.ts';
+import type { UserServer } from '@repo/protocol';
+import { capacityText, unavailableReason } from '../client/servers.ts';
 
 /**
  * Which server a new room goes in: one radio per server (home first), each described by its
@@ -12,7 +13,7 @@ export function ServerPicker({
   disabled,
   error,
 }: {
-  servers: readonly ServerOption[];
+  servers: readonly UserServer[];
   value: string | null;
   onChange: (guildId: string) => void;
   disabled: boolean;

@@ -1,12 +1,13 @@
 import { Link } from '@tanstack/react-router';
-import { type ServerOption, capacityText, unavailableReason } from '../client/servers.ts';
+import type { UserServer } from '@repo/protocol';
+import { capacityText, unavailableReason } from '../client/servers.ts';
 import { buttonSecondary, buttonSmall, card } from './styles.ts';
 
 /**
  * The lobby's "Your servers" (issue 17): the servers the user can make rooms in, each with its
  * capacity, a settings link for the server's admins, and the link that adds the bot to another server.
  */
-export function YourServers({ servers, addToDiscordUrl, signInAgain = false }: { servers: readonly ServerOption[]; addToDiscordUrl: string; signInAgain?: boolean }) {
+export function YourServers({ servers, addToDiscordUrl, signInAgain = false }: { servers: readonly UserServer[]; addToDiscordUrl: string; signInAgain?: boolean }) {
   return (
     <section aria-labelledby="your-servers-heading" className={`${card} flex flex-col gap-3 p-5`}>
       <div className="flex flex-wrap items-center justify-between gap-2">

@@ -1,14 +1,13 @@
-import type { RoomListing } from '@repo/protocol';
+import type { RoomListing, UserServer } from '@repo/protocol';
 import { createServerFn } from '@tanstack/react-start';
 import { optionalSession } from './auth/request-session.ts';
 import { addToDiscordUrl } from './guilds/bot-install.ts';
-import type { UserGuild } from './guilds/guild-service.ts';
 import { getServices } from './services.ts';
 
 /** The servers part of the lobby (issue 17): where the user may make rooms, every server's name, the install link. */
 export interface LobbyServers {
   /** The servers the user may make rooms in (home first), each with its capacity. */
-  guilds: UserGuild[];
+  guilds: UserServer[];
   /** Signed in before the `guilds` scope: only the home server is listed; signing in again lists the rest. */
   signInAgain: boolean;
   /** The names of the servers the user's rooms and `guilds` are in, by id (no other server's): the headings over the rooms. */

@@ -1,4 +1,5 @@
 import { DiscordApiError, DiscordErrorCodes, type DiscordRestClient } from '@repo/discord-rest';
+import type { UserServer } from '@repo/protocol';
 import type { Logger } from 'pino';
 import { AppError, validationError } from '../errors.ts';
 import type { GuildAccess } from './guild-access.ts';
@@ -7,23 +8,9 @@ import type { GuildRegistry, KnownGuild } from './guild-registry.ts';
 import type { UserGuildList, UserGuilds } from './user-guilds.ts';
 import { type GuildSettings, type GuildSettingsStore, GuildSettingsUpdateSchema, applyUpdate, settingsWithDefaults } from './guild-settings.ts';
 
-/** A server as /api/me and the create form show it to one user. */
-export interface UserGuild {
-  id: string;
-  name: string;
-  home: boolean;
-  /** Rooms are on there, the guild is available, and at least one more room fits. */
-  canCreateRooms: boolean;
-  roomsEnabled: boolean;
-  /** The user may open the server's settings page. */
-  canManage: boolean;
-  /** How many more rooms fit there, and how many are open (null: not known right now, e.g. Discord did not answer). */
-  capacity: { roomsAvailable: number; roomsInUse: number } | null;
-}
-
 /** What /api/me and the lobby list: the user's servers, and whether the sign-in is too old to list them all. */
 export interface UserServers {
-  guilds: UserGuild[];
+  guilds: UserServer[];
   /** Signed in before the `guilds` scope was asked: only the home server is known; signing in again lists the rest. */
   signInAgain: boolean;
 }
@@ -192,7 +179,7 @@ export class GuildService {
     }
     if (typeof listed === 'string') return { guilds: await this.#homeOnly(user.userId), signInAgain: listed === 'no_scope' };
     const known = (await this.#o.registry.list()).filter((g) => listed.has(g.id)).sort((a, b) => Number(b.id === home) - Number(a.id === home));
-    const out: UserGuild[] = [];
+    const out: UserServer[] = [];
     for (const guild of known) {
       const entry = await this.#entry(guild, listed.get(guild.id)?.canManage ?? false);
       if (entry) out.push(entry);
@@ -200,7 +187,7 @@ export class GuildService {
     return { guilds: out, signInAgain: false };
   }
 
-  async #homeOnly(userId: string): Promise<UserGuild[]> {
+  async #homeOnly(userId: string): Promise<UserServer[]> {
     const home = this.#o.homeGuildId === undefined ? null : await this.#o.registry.get(this.#o.homeGuildId);
     if (!home) return [];
     const access = await this.#o.access.membership(home.id, userId).catch((error: unknown) => {
@@ -212,7 +199,7 @@ export class GuildService {
   }
 
   /** One server as the user sees it, or null when rooms are off there and the user may not manage it. */
-  async #entry(guild: KnownGuild, canManage: boolean): Promise<UserGuild | null> {
+  async #entry(guild: KnownGuild, canManage: boolean): Promise<UserServer | null> {
     const settings = await this.settingsOf(guild.id);
     if (!settings.roomsEnabled && !canManage) return null;
     const capacity = settings.roomsEnabled && guild.available ? await this.#capacity(guild.id) : null;

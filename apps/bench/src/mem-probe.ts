@@ -2,12 +2,11 @@
 // the production app (the start script's flags, plus any given), waits, then prints /proc's RSS
 // split and V8's heap spaces (from the app's /api/metrics). No load: setup only.
 //   node --import tsx src/mem-probe.ts [--node <bin>] [--wait <s>] [-- <extra node flags>]
-import { readFileSync } from 'node:fs';
 import { startEmulator } from '@repo/discord-emulator';
 import { freePort } from '@repo/platform/free-port';
 import { scrapeMetrics } from './app-probe.ts';
 import { sleep } from './clock.ts';
-import { killAllChildren, startApp } from './processes.ts';
+import { killAllChildren, procStatusKb, startApp } from './processes.ts';
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
@@ -24,8 +23,7 @@ const emulator = await startEmulator({ port: 0, extraUsers: 0, rateLimits: 'off'
 try {
   const app = await startApp({ emulator, nodeBin, port: await freePort(), nodeArgs: extra, logLevel: 'warn', resourceLimits: 'discord' });
   await sleep(waitS * 1000);
-  const status = readFileSync(`/proc/${app.pid}/status`, 'utf8');
-  const field = (name: string) => Number(/^(\w+):\s+(\d+) kB/m.exec(status.split('\n').find((l) => l.startsWith(`${name}:`)) ?? '')?.[2] ?? NaN) / 1024;
+  const field = (name: string) => procStatusKb(app.pid, name) / 1024;
   const metrics = await scrapeMetrics(app.baseUrl);
   const lines = (metrics ?? '').split('\n');
   const pick = (re: RegExp) => lines.filter((l) => re.test(l)).map((l) => l.replace(/^spellrooms_nodejs_/, ''));

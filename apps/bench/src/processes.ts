@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { EmulatorHandle } from '@repo/discord-emulator';
-import { sleep } from './clock.ts';
+import { monoMs, sleep } from './clock.ts';
 import { APP_RESERVE } from './options.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -291,7 +291,6 @@ async function stopChild(child: ChildProcess, graceMs: number, signal = true): P
   clearTimeout(timer);
 }
 
-/** Resident set size of a process in bytes (VmRSS from /proc), or NaN where /proc is missing. */
 /**
  * The resident set once it stops falling: at least `minMs`, then until it has moved by less than 2 %
  * for 10 s (at most `maxMs`). Node 24's V8 hands freed heap pages back to the system seconds after a
@@ -299,27 +298,33 @@ async function stopChild(child: ChildProcess, graceMs: number, signal = true): P
  * running; Node 20 had returned them by 5 s. A fixed wait read the two Node versions at different points.
  */
 export async function settledRssBytes(pid: number, minMs = 5_000, maxMs = 45_000): Promise<number> {
-  const start = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, minMs));
+  const start = monoMs();
+  await sleep(minMs);
   let anchor = rssBytes(pid);
-  let anchorAt = Date.now();
+  let anchorAt = monoMs();
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await sleep(1_000);
     const now = rssBytes(pid);
     if (!Number.isFinite(now)) return now;
     if (Math.abs(now - anchor) > anchor * 0.02) {
       anchor = now;
-      anchorAt = Date.now();
-    } else if (Date.now() - anchorAt >= 10_000) return now;
-    if (Date.now() - start >= maxMs) return now;
+      anchorAt = monoMs();
+    } else if (monoMs() - anchorAt >= 10_000) return now;
+    if (monoMs() - start >= maxMs) return now;
   }
 }
 
+/** Resident set size of a process in bytes (VmRSS from /proc), or NaN where /proc is missing. */
 export function rssBytes(pid: number): number {
+  return procStatusKb(pid, 'VmRSS') * 1024;
+}
+
+/** One `kB` field of /proc/<pid>/status (VmRSS, RssAnon, RssFile, VmData…), or NaN where it is missing. */
+export function procStatusKb(pid: number, field: string): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-    return match ? Number(match[1]) * 1024 : NaN;
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    return match ? Number(match[1]) : NaN;
   } catch {
     return NaN;
   }

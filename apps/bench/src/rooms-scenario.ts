@@ -10,7 +10,7 @@ import type { BenchOptions } from './options.ts';
 import { rssBytes } from './processes.ts';
 import { kb, mb, ms, num, ratio, type Row, type Table } from './report.ts';
 import type { SameJobTarget } from './same-job.ts';
-import type { Target } from './worker-protocol.ts';
+import { TARGETS, type Target } from './worker-protocol.ts';
 
 export interface ScenarioContext {
   opts: BenchOptions;
@@ -36,7 +36,12 @@ interface MaxSearch {
 export function benchBoundAbove(search: Pick<MaxSearch, 'best' | 'steps'>): boolean {
   // The failure that bounds the best is the lowest one above it; a server failure there decides.
   let bound: MaxSearch['steps'][number] | undefined;
-  for (const s of search.steps) if (!s.ok && s.rate > search.best && (!bound || s.rate < bound.rate || (s.rate === bound.rate && !s.benchBound))) bound = s;
+  for (const s of search.steps) {
+    if (s.ok || s.rate <= search.best) continue;
+    const lower = !bound || s.rate < bound.rate;
+    const sameRateButTheServers = bound !== undefined && s.rate === bound.rate && !s.benchBound;
+    if (lower || sameRateButTheServers) bound = s;
+  }
   return bound?.benchBound ?? false;
 }
 
@@ -167,7 +172,7 @@ function report(ctx: ScenarioContext, runs: Partial<Record<Target, TargetRun>>):
   const maxRatio = (t: Target) => (runs[t]?.max ? `${ratio(best('app'), best(t))}${capped('app') || capped(t) ? ' (bench-bound)' : ''}` : undefined);
   const steps = (t: Target) =>
     runs[t]?.max?.steps.map((s) => `${num(s.rate)}→${s.p99.toFixed(0)}ms${s.lost ? `,${s.lost}` : ''}${s.benchBound ? `,bench sent ${num(s.achieved)}/s` : ''}`).join(' ');
-  const stepNotes = (['app', 'ref', 'floor', 'peer'] as const).flatMap((t) => (runs[t]?.max ? [`steps, ${t} (events/s → p99, lost): ${steps(t) ?? ''}`] : []));
+  const stepNotes = TARGETS.flatMap((t) => (runs[t]?.max ? [`steps, ${t} (events/s → p99, lost): ${steps(t) ?? ''}`] : []));
   ctx.table.section(`rooms, max sustainable rate (steps of ${opts.stepDuration} s; passes with 0 lost, p99 ≤ ${opts.maxP99Ms} ms, rate kept)`, [
     {
       metric: 'max events/s',
@@ -191,7 +196,7 @@ function report(ctx: ScenarioContext, runs: Partial<Record<Target, TargetRun>>):
     { metric: 'server CPU at 90 % of max', ...cells(runs, at90, cpuText) },
   ], [
     ...stepNotes,
-    ...((['app', 'ref', 'floor', 'peer'] as const).some(capped)
+    ...(TARGETS.some(capped)
       ? ['≥: a step above it failed only because the bench could not offer its rate (0 lost, p99 within the limit, < 95 % of the events sent): the limit there is the bench\'s core, not the server\'s']
       : []),
   ]);

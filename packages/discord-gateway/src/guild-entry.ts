@@ -76,6 +76,11 @@ export function toProfile(m: DiscordMember): MemberProfile {
   };
 }
 
+/** Whether `toProfile(m)` would hold what `p` holds (the user is the same). */
+export function sameProfile(p: MemberProfile, m: DiscordMember): boolean {
+  return p.username === m.user.username && p.globalName === m.user.global_name && p.nick === m.nick && p.avatar === m.user.avatar && p.guildAvatar === m.avatar;
+}
+
 export function profileFromVoice(vm: CachedVoiceState): MemberProfile {
   return {
     userId: vm.userId,

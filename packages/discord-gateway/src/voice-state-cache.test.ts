@@ -139,6 +139,49 @@ describe('VoiceStateCache', () => {
     expect(cache.applyVoiceState(G, vs('u1', null))).toEqual([]);
   });
 
+  it('a change in the same channel keeps what the cache held: the profile object and the channel order', () => {
+    const cache = new VoiceStateCache();
+    cache.replaceGuild(guild([['u1', 'v1'], ['u2', 'v1'], ['u3', 'v1']]));
+    const profile = cache.member(G, 'u2');
+    const before = cache.voiceStateOf(G, 'u2');
+    // The dispatch's strings are new ones, as JSON.parse makes them: equal values, not the same objects.
+    const fresh = (s: string) => s.split('').join('');
+    cache.applyVoiceState(G, { ...vs('u2', 'v1', { selfMute: true }), channel_id: fresh('v1'), guild_id: fresh(G) });
+    const after = cache.voiceStateOf(G, 'u2');
+    expect(after).not.toBe(before); // handed-out records are replaced, never mutated
+    expect(before?.selfMute).toBe(false);
+    expect(after?.selfMute).toBe(true);
+    expect(cache.member(G, 'u2')).toBe(profile);
+    expect([...cache.membersIn(G, 'v1').keys()]).toEqual(['u1', 'u2', 'u3']);
+    expect(cache.membersIn(G, 'v1').get('u2')).toBe(after);
+    expectIndexesAgree(cache);
+  });
+
+  it('a changed name, nickname or avatar in a voice dispatch replaces the profile; a move re-files the user', () => {
+    const cache = new VoiceStateCache();
+    cache.replaceGuild(guild([['u1', 'v1'], ['u2', 'v1']]));
+    const edits: Array<[string, (m: DiscordMember) => DiscordMember, (v: ReturnType<VoiceStateCache['voiceStateOf']>) => unknown, unknown]> = [
+      ['username', (m) => ({ ...m, user: { ...m.user, username: 'renamed' } }), (v) => v?.username, 'renamed'],
+      ['global name', (m) => ({ ...m, user: { ...m.user, global_name: null } }), (v) => v?.globalName, null],
+      ['nickname', (m) => ({ ...m, nick: 'Wizard' }), (v) => v?.displayName, 'Wizard'],
+      ['avatar', (m) => ({ ...m, user: { ...m.user, avatar: 'other' } }), (v) => v?.avatar, 'other'],
+      ['guild avatar', (m) => ({ ...m, avatar: 'guild-hash' }), (v) => v?.guildAvatar, 'guild-hash'],
+    ];
+    for (const [what, edit, read, expected] of edits) {
+      const profile = cache.member(G, 'u1');
+      const state = vs('u1', 'v1');
+      cache.applyVoiceState(G, { ...state, member: edit(state.member!) });
+      expect(cache.member(G, 'u1'), what).not.toBe(profile);
+      expect(read(cache.voiceStateOf(G, 'u1')), what).toEqual(expected);
+    }
+    cache.applyVoiceState(G, vs('u1', 'v2'));
+    expect([...cache.membersIn(G, 'v1').keys()]).toEqual(['u2']);
+    expect([...cache.membersIn(G, 'v2').keys()]).toEqual(['u1']);
+    cache.applyVoiceState(G, vs('u1', 'v1'));
+    expect([...cache.membersIn(G, 'v1').keys()]).toEqual(['u2', 'u1']); // a move back joins at the end
+    expectIndexesAgree(cache);
+  });
+
   it('deleting a channel with people in it reports them as left, then the channel', () => {
     const cache = new VoiceStateCache();
     cache.replaceGuild(guild([['u1', 'v1'], ['u2', 'v2']]));

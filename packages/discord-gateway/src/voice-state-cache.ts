@@ -6,6 +6,7 @@ import {
   profileFromVoice,
   profileOf,
   removeVoice,
+  sameProfile,
   setChannel,
   toChannel,
   toProfile,
@@ -205,12 +206,21 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
 
   applyVoiceState(guildId: string, vs: DiscordVoiceState): DomainChange[] {
     const guild = this.#ensure(guildId);
-    if (vs.member) guild.members.set(vs.user_id, toProfile(vs.member));
+    const known = vs.member ? guild.members.get(vs.user_id) : undefined;
+    if (vs.member && !(known && sameProfile(known, vs.member))) guild.members.set(vs.user_id, toProfile(vs.member));
     const before = guild.voiceByUser.get(vs.user_id);
-    const after =
-      vs.channel_id === null ? undefined : toVoiceState(guildId, vs.channel_id, profileOf(guild, vs.user_id), vs);
-    if (before) removeVoice(guild, before);
-    if (after) addVoice(guild, after);
+    if (vs.channel_id === null) {
+      if (before) removeVoice(guild, before);
+      return transition(before, undefined);
+    }
+    // The common change (a flag, same channel) keeps nothing of its dispatch but the new record:
+    // the profile, ids and index entries already held are reused, so what the cache retains per
+    // event stays small. Retained per-event garbage is what fills the old generation at high rates
+    // and sets how often, and how long, its compacting collections stop the process.
+    const sameChannel = before?.channelId === vs.channel_id;
+    const after = toVoiceState(before?.guildId ?? guildId, sameChannel ? before.channelId : vs.channel_id, profileOf(guild, vs.user_id), vs);
+    if (before && !sameChannel) removeVoice(guild, before);
+    addVoice(guild, after); // replaces a same-channel entry in place: both indexes keep their order
     return transition(before, after);
   }
 

@@ -206,8 +206,10 @@ export class VoiceStateCache implements VoiceStateView, GuildInventoryView {
 
   applyVoiceState(guildId: string, vs: DiscordVoiceState): DomainChange[] {
     const guild = this.#ensure(guildId);
-    const known = vs.member ? guild.members.get(vs.user_id) : undefined;
-    if (vs.member && !(known && sameProfile(known, vs.member))) guild.members.set(vs.user_id, toProfile(vs.member));
+    if (vs.member) {
+      const known = guild.members.get(vs.user_id);
+      if (!known || !sameProfile(known, vs.member)) guild.members.set(vs.user_id, toProfile(vs.member));
+    }
     const before = guild.voiceByUser.get(vs.user_id);
     if (vs.channel_id === null) {
       if (before) removeVoice(guild, before);

@@ -95,6 +95,7 @@ beforeAll(async () => {
     bus,
     invites: new InviteTokens('many-servers-test-secret-0123456789abcdef'),
     guildId: g1,
+    admission: (session, guildId) => guilds.admission(session, guildId),
     publicUrl: new URL('http://app.test'),
     cdnUrl: emulator.url,
     clock,
@@ -182,8 +183,10 @@ describe('rooms in any server, over two shards', () => {
     const token = new URL(await rooms.inviteUrl(room, 'player')).pathname.split('/').at(-1)!;
     // Guild 2's default: invitees must already be members.
     const name = (await rest.getGuild(g2)).name;
-    await expect(guilds.admit(heidi, g2)).rejects.toMatchObject({ status: 403, options: { reason: 'join_server_first' }, message: `Join ${name} on Discord first, then open this link again.` });
+    await expect(guilds.admission(heidi, g2)).rejects.toMatchObject({ status: 403, options: { reason: 'join_server_first' }, message: `Join ${name} on Discord first, then open this link again.` });
+    await expect(rooms.redeem(heidi, token)).rejects.toMatchObject({ status: 403, options: { reason: 'join_server_first' } });
     expect(emulator.state.isMember(g2, heidi.userId)).toBe(false);
+    expect((await rooms.get(two))!.players).not.toContain(heidi.userId);
     // The way in: a Discord invite to the server, made by the bot, the same one while it lasts.
     const link = await guilds.joinLink(g2, 'https://discord.gg');
     expect(link).toEqual({ name, url: expect.stringMatching(/^https:\/\/discord\.gg\/[A-Za-z0-9]{10}$/) });
@@ -191,14 +194,52 @@ describe('rooms in any server, over two shards', () => {
     expect(await guilds.joinLink('100000000000000000', 'https://discord.gg')).toBeNull();
     await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: true });
     try {
-      expect(await guilds.admit(heidi, g2)).toBe('added');
-      expect(emulator.state.isMember(g2, heidi.userId)).toBe(true);
-      expect(await guilds.admit(heidi, g2)).toBe('member');
+      // Asking adds nobody: the answer is the step that adds them, taken once the seat is theirs.
+      const join = await guilds.admission(heidi, g2);
+      expect(join).toBeTypeOf('function');
+      expect(emulator.state.isMember(g2, heidi.userId)).toBe(false);
       const seated = await rooms.redeem(heidi, token);
       expect(seated.players).toContain(heidi.userId);
+      expect(emulator.state.isMember(g2, heidi.userId)).toBe(true);
       expect(emulator.state.guild(g2).members.get(heidi.userId)?.roles).toContain(room.roleId);
+      expect(await guilds.admission(heidi, g2)).toBeNull();
     } finally {
       await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: false });
+    }
+  });
+
+  it('a player refused the seat (the room full) is not added to the server', async () => {
+    const room = (await rooms.get(two))!;
+    const token = new URL(await rooms.inviteUrl(room, 'player')).pathname.split('/').at(-1)!;
+    await rooms.redeem(session('carol'), token);
+    expect((await rooms.get(two))!.players).toHaveLength(4);
+    const erin = { ...session('erin'), accessToken: emulator.state.oauth.issueTokens(emulator.users.erin!.id, ['identify', 'guilds.join']).accessToken };
+    await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: true });
+    try {
+      await expect(rooms.redeem(erin, token)).rejects.toMatchObject({ status: 409, options: { reason: 'room_full' } });
+      expect(emulator.state.isMember(g2, erin.userId)).toBe(false);
+      expect((await rooms.get(two))!.players).not.toContain(erin.userId);
+    } finally {
+      await guilds.updateSettings(emulator.users.dave!.id, g2, { addInvitees: false });
+    }
+  });
+
+  it('a seat whose guilds.join fails is given back: a spectator stays a spectator, nobody is added', async () => {
+    const room = (await rooms.get(three))!;
+    const url = async (kind: 'player' | 'spectator') => new URL(await rooms.inviteUrl(room, kind)).pathname.split('/').at(-1)!;
+    // frank is not in guild 3; his access token is not one Discord issued (50025 from guilds.join).
+    const frank = session('frank');
+    expect(emulator.state.isMember(g3, frank.userId)).toBe(false);
+    await rooms.redeem(frank, await url('spectator'));
+    await guilds.updateSettings(emulator.users.dave!.id, g3, { addInvitees: true });
+    try {
+      await expect(rooms.redeem(frank, await url('player'))).rejects.toMatchObject({ code: 50025 });
+      const after = (await rooms.get(three))!;
+      expect(after.players).toEqual([emulator.users.alice!.id]);
+      expect(after.spectators).toContain(frank.userId);
+      expect(emulator.state.isMember(g3, frank.userId)).toBe(false);
+    } finally {
+      await guilds.updateSettings(emulator.users.dave!.id, g3, { addInvitees: false });
     }
   });
 
@@ -296,11 +337,14 @@ describe('Discord’s 100-servers cap on guilds.join', () => {
       for (const id of big.guildIds.slice(0, 100)) if (!big.state.isMember(id, heidi)) big.state.addMember(id, heidi);
       expect(big.state.guildCountOf(heidi)).toBe(100);
       const accessToken = big.state.oauth.issueTokens(heidi, ['identify', 'guilds.join']).accessToken;
-      await expect(service.admit({ userId: heidi, accessToken }, last)).rejects.toMatchObject({ status: 409, options: { reason: 'too_many_servers' } });
+      const join = await service.admission({ userId: heidi, accessToken }, last);
+      await expect(join!()).rejects.toMatchObject({ status: 409, options: { reason: 'too_many_servers' } });
       expect(big.state.isMember(last, heidi)).toBe(false);
       // One server left: the same link adds them.
       big.state.removeMember(big.guildIds[0]!, heidi);
-      expect(await service.admit({ userId: heidi, accessToken }, last)).toBe('added');
+      await join!();
+      expect(big.state.isMember(last, heidi)).toBe(true);
+      expect(await service.admission({ userId: heidi, accessToken }, last)).toBeNull();
     } finally {
       bigRest.close();
       await big.close();

@@ -187,7 +187,7 @@ export function wireServices(input: WiringInput): Wired {
     bus: infra.bus,
     invites: new InviteTokens(config.sessionSecret),
     guildId: endpoint.guildId,
-    admit: (session, guildId) => guilds.admit(session, guildId),
+    admission: (session, guildId) => guilds.admission(session, guildId),
     publicUrl: config.http.publicUrl,
     cdnUrl: endpoint.cdnUrl,
     siteUsers: infra.siteUsers,

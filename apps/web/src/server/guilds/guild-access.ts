@@ -19,7 +19,7 @@ export const GuildAccessDefaults = {
 /**
  * Whether one user is in one server, and may manage it, from the bot's member lookups (GET
  * /guilds/{id}/members/{user}, the guild's roles and owner): every decision (settings, create,
- * admit) asks here; the lobby's list of a user's servers comes from the OAuth `guilds` scope
+ * admission) asks here; the lobby's list of a user's servers comes from the OAuth `guilds` scope
  * (user-guilds.ts, specs/auth.md). Answers are cached briefly per (guild, user) and per guild.
  */
 export class GuildAccess {

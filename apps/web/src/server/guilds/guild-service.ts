@@ -123,16 +123,22 @@ export class GuildService {
   }
 
   /**
-   * Before someone takes a seat in a room of `guildId`: a member passes; anyone else is added with
-   * `guilds.join` (their sign-in's access token) when the server's admins allow it, or told to join
-   * on Discord first (403 `join_server_first`). Discord's 100-servers cap (30001) is a clear 409.
+   * Before someone takes a seat in a room of `guildId`: a member needs nothing (null). Anyone else
+   * is told to join on Discord first (403 `join_server_first`) unless the server's admins allow
+   * adding invitees; then the answer is the step that adds them with `guilds.join` (their sign-in's
+   * access token), for the caller to take once the seat is theirs: nobody is added to a server for
+   * a seat they then do not get. Discord's 100-servers cap (30001) is a clear 409 from that step.
    */
-  async admit(user: { userId: string; accessToken: string }, guildId: string): Promise<'member' | 'added'> {
-    if ((await this.#o.access.membership(guildId, user.userId)).member) return 'member';
+  async admission(user: { userId: string; accessToken: string }, guildId: string): Promise<(() => Promise<void>) | null> {
+    if ((await this.#o.access.membership(guildId, user.userId)).member) return null;
     const name = (await this.#o.registry.get(guildId))?.name || 'this server';
     if (!(await this.settingsOf(guildId)).addInvitees) {
       throw new AppError('forbidden', `Join ${name} on Discord first, then open this link again.`, { reason: 'join_server_first' });
     }
+    return () => this.#join(user, guildId, name);
+  }
+
+  async #join(user: { userId: string; accessToken: string }, guildId: string, name: string): Promise<void> {
     try {
       await this.#o.rest.addGuildMember(guildId, user.userId, { accessToken: user.accessToken }, { auditLogReason: 'Joined a Spell Rooms room' });
     } catch (error) {
@@ -144,7 +150,6 @@ export class GuildService {
     this.#o.access.forget(guildId, user.userId);
     this.#o.userGuilds.forget(user.userId);
     this.#o.log.info({ guildId, userId: user.userId }, 'added an invitee to a server (guilds.join)');
-    return 'added';
   }
 
   /**

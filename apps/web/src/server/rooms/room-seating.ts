@@ -12,9 +12,17 @@ import type { RoomStore, SeatRefusal } from './room-store.ts';
 const LIMITS = { players: ROOM_PLAYER_LIMIT, viewers: ROOM_VIEWER_LIMIT };
 
 /**
+ * Whether a player may have a seat in `guildId`'s rooms: null for a member of the server; for
+ * someone the server's admins let the app add, the step that adds them (`guilds.join`), taken only
+ * once the seat is theirs; a refusal (join the server first) is thrown.
+ */
+export type Admission = (session: Session, guildId: string) => Promise<(() => Promise<void>) | null>;
+
+/**
  * Taking a seat with an invite (R-ROOM3, R-ROOM9), part of RoomService: a player seat is stored
- * first (so two people cannot take the last one), then the voice role is granted; a grant that
- * fails gives the seat back.
+ * first (so two people cannot take the last one), then the player is added to the room's server if
+ * they must be, then the voice role is granted; either step failing gives the seat back. A seat
+ * refused (full, locked, …) therefore adds nobody to the server.
  */
 export class RoomSeating {
   constructor(
@@ -22,21 +30,22 @@ export class RoomSeating {
     private readonly discordOf: RoomDiscordOf,
     private readonly events: RoomEvents,
     private readonly log: Logger,
-    /** A player seat needs the room's server (issue 17): GuildService.admit, which adds or refuses. */
-    private readonly admit: (session: Session, guildId: string) => Promise<unknown> = async () => undefined,
+    /** A player seat needs the room's server (issue 17): GuildService.admission. */
+    private readonly admission: Admission = async () => null,
   ) {}
 
   /**
    * Redeems an opened invite: players get the voice role, at most 4; a spectator gets nothing in
-   * Discord, so only a player must be in (or is added to) the room's server, before the seat is
-   * taken. The fifth player gets 409 and no role is granted.
+   * Discord, so only a player must be in the room's server: one who cannot be is refused before
+   * the seat is taken, one who may be added is added after. The fifth player gets 409, no role, and
+   * is not added to the server.
    */
   async redeem(session: Session, { claims, room }: InviteTarget): Promise<Room> {
     const membership = membershipOf(room, session.userId);
     if (membership === 'creator' || membership === 'player') return room;
     if (claims.kind === 'spectator' && membership === 'spectator') return room;
 
-    if (claims.kind === 'player') await this.admit(session, room.guildId);
+    const join = claims.kind === 'player' ? await this.admission(session, room.guildId) : null;
     // The lock, the bars and the link's generation once more, in the step that takes the seat: the
     // host may have used a control since the link was opened.
     const result = await this.store.addParticipant(room.id, session.userId, claims.kind, profileOf(session), LIMITS, { linkGeneration: claims.gen });
@@ -45,6 +54,7 @@ export class RoomSeating {
     if (result === 'room_locked' || result === 'removed' || result === 'invite_replaced') throw refusedByHost(result);
     if (claims.kind === 'player' && result === 'added') {
       try {
+        if (join) await join();
         await (await this.discordOf(room.guildId)).addPlayer(session.userId, room.roleId);
       } catch (error) {
         // The user's own error is the one to report; a failed undo is for the operator.
@@ -78,7 +88,7 @@ export class RoomSeating {
   }
 
   /**
-   * Undoes a player seat whose role grant failed: a spectator is a spectator again, anyone else is
+   * Undoes a player seat whose server admission or role grant failed: a spectator is a spectator again, anyone else is
    * out. A tab of theirs may have subscribed while the seat was held (the seat is stored before the
    * role is granted), so the access it gave ends with it.
    */

@@ -19,7 +19,7 @@ import type { RoomDiscord, RoomDiscordOf } from './room-discord.ts';
 import { RoomEvents, roomTopic } from './room-events.ts';
 import { NOT_HOST_MESSAGE, RoomHostControls } from './room-host-controls.ts';
 import type { RoomRestore } from './room-restore.ts';
-import { RoomSeating } from './room-seating.ts';
+import { type Admission, RoomSeating } from './room-seating.ts';
 import { RoomClosedError, RoomExistsError, type RoomStore } from './room-store.ts';
 import { RoomViews } from './room-views.ts';
 import { RoomVoice, type VoiceEvent } from './room-voice.ts';
@@ -36,8 +36,8 @@ export interface RoomServiceOptions {
   bus: EventBus;
   invites: InviteTokens;
   guildId: string;
-  /** Before a player seat: in the room's server, or added to it (GuildService.admit); spectators skip it. */
-  admit?: (session: Session, guildId: string) => Promise<unknown>;
+  /** Before a player seat: in the room's server, or the step that adds them once seated (GuildService.admission); spectators skip it. */
+  admission?: Admission;
   publicUrl: URL;
   cdnUrl: string;
   /** Who has signed in to the site: marks the voice channel's non-players (default: nobody known but the room's people). */
@@ -89,7 +89,7 @@ export class RoomService {
     const { store, discord, clock, log } = options;
     const discordOf = (this.#discordOf = options.discordOf ?? (async () => discord));
     this.#creation = new RoomCreation({ store, discordOf, events: this.#events, clock, log, withLinks: (room) => this.#withLinks(room) });
-    this.#seating = new RoomSeating(store, discordOf, this.#events, log, options.admit);
+    this.#seating = new RoomSeating(store, discordOf, this.#events, log, options.admission);
     const [roomFor, closeFor] = [(id: string, userId: string) => this.getForMember(id, userId), (id: string, why: RoomDeletedReason) => this.closeFor(id, why)];
     this.#host = new RoomHostControls({ store, discordOf, events: this.#events, voice: options.voice, clock, log, roomFor, closeFor });
   }

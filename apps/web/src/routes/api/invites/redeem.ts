@@ -9,7 +9,7 @@ export const Route = createFileRoute('/api/invites/redeem')({
       POST: ({ request }) =>
         authedApiRoute(request, 'Room', async ({ services, session }) => {
           const { token } = await readJson(request, RedeemBody);
-          // A player seat needs the room's server (issue 17): RoomSeating asks GuildService.admit.
+          // A player seat needs the room's server (issue 17): RoomSeating asks GuildService.admission.
           return json(await redeemInvite(services.rooms, session, token));
         }),
     },

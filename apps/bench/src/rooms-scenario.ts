@@ -49,11 +49,12 @@ export type StepMeasure = Pick<MaxStep, 'achieved' | 'p99' | 'lost'> & { deliver
  * or of a bench process sharing the clients' core), and one such pause would otherwise end the
  * search at any rate. Overload fails both runs. A step the bench could not offer is not run again.
  */
-export async function searchMax(
-  measure: (rate: number) => Promise<StepMeasure>,
+export async function searchMax<M extends StepMeasure>(
+  measure: (rate: number) => Promise<M>,
   startRate: number,
   maxP99Ms: number,
-  onStep: (step: MaxStep) => void = () => undefined,
+  /** Each step as it ends, with what `measure` returned for it. */
+  onStep: (step: MaxStep, measured: M) => void = () => undefined,
 ): Promise<MaxSearch> {
   const out: MaxSearch = { best: 0, deliveriesAtBest: 0, steps: [] };
   const run = async (rate: number, again: boolean): Promise<'pass' | 'server' | 'bench'> => {
@@ -63,7 +64,7 @@ export async function searchMax(
     const ok = served && offered;
     const step: MaxStep = { rate, achieved: Math.round(r.achieved), p99: r.p99, lost: r.lost, ok, benchBound: served && !offered, ...(again ? { again: true as const } : {}) };
     out.steps.push(step);
-    onStep(step);
+    onStep(step, r);
     if (ok && rate > out.best) {
       out.best = rate;
       out.deliveriesAtBest = r.deliveriesPerSecond;
@@ -274,15 +275,12 @@ function report(ctx: ScenarioContext, runs: Partial<Record<Target, TargetRun>>):
 /** `searchMax` on the fleet: each step a phase of `--step-duration` s, logged as it ends. */
 function findMax(ctx: ScenarioContext, fleet: Fleet, source: EventSource, pick: () => number): Promise<MaxSearch> {
   const { opts } = ctx;
-  let last: PhaseResult | undefined;
-  const measure = async (rate: number): Promise<StepMeasure> => {
+  const measure = async (rate: number) => {
     const r = await runPhase({ fleet, source, label: `max ${rate}`, rate, durationS: opts.stepDuration, pick, cpu: ctx.cpu });
     ctx.noteCpu(r);
-    last = r;
-    return { achieved: r.achievedRate, p99: r.latency.p99, lost: r.lost, deliveriesPerSecond: r.deliveriesPerSecond };
+    return { achieved: r.achievedRate, p99: r.latency.p99, lost: r.lost, deliveriesPerSecond: r.deliveriesPerSecond, phase: r };
   };
-  const onStep = (s: MaxStep) => {
-    const r = last!;
+  const onStep = (s: MaxStep, { phase: r }: { phase: PhaseResult }) => {
     ctx.log(
       `max search (${source.target}): ${s.again ? 'again: ' : ''}${s.rate} events/s → p99 ${s.p99.toFixed(1)} ms, lost ${s.lost}, ${s.ok ? 'pass' : s.benchBound ? `fail: the bench sent ${s.achieved}/s` : 'fail'}` +
         ` client GC ≤ ${r.clientGcMaxPauseMs.toFixed(0)} ms` +

@@ -88,9 +88,9 @@ export class RoomSeating {
   }
 
   /**
-   * Undoes a player seat whose server admission or role grant failed: a spectator is a spectator again, anyone else is
-   * out. A tab of theirs may have subscribed while the seat was held (the seat is stored before the
-   * role is granted), so the access it gave ends with it.
+   * Undoes a player seat whose server admission or role grant failed: a spectator is a spectator
+   * again, anyone else is out. A tab of theirs may have subscribed while the seat was held (the seat
+   * is stored before either step), so the access it gave ends with it.
    */
   async #giveBackSeat(roomId: string, session: Session, before: 'spectator' | null): Promise<void> {
     await this.store.removeParticipant(roomId, session.userId);
